@@ -1,0 +1,5 @@
+import sys
+
+from hrdpg.cli import main
+
+sys.exit(main())

@@ -1,0 +1,41 @@
+"""`hrdpg` command line: one module per subcommand group."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from hrdpg.cli import db as db_cmd
+from hrdpg.cli import demo as demo_cmd
+from hrdpg.errors import HrdpgError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hrdpg",
+        description="Postgres-native horse-racing modeling engine.",
+    )
+    parser.add_argument(
+        "--dsn",
+        help="libpq connection string of an existing server (default: $HRDPG_DSN, "
+        "else the embedded cluster)",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    db_cmd.register(commands)
+    demo_cmd.register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        result: int = args.handler(args)
+    except HrdpgError as exc:
+        print(f"hrdpg: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("hrdpg: interrupted", file=sys.stderr)
+        return 130
+    return result

@@ -1,0 +1,163 @@
+"""`hrdpg db migrate`: extensions, Alembic revisions, then the reloadable sql/ objects.
+
+Alembic owns the tables of the ``modeling`` schema. Views and functions are not history: they
+live in sql/ as CREATE OR REPLACE files, are dropped before a revision runs (so a revision never
+trips over a view that depends on a column it changes) and reinstalled after it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psycopg
+from alembic.config import Config
+from psycopg import sql
+from sqlalchemy import create_engine
+from sqlalchemy.pool import NullPool
+
+from alembic import command
+from hrdpg.config import ALEMBIC_DIR, SQL_DIR, Settings
+from hrdpg.db import connect
+from hrdpg.errors import HrdpgError
+
+REFERENCE_RACING_SQL = SQL_DIR / "reference" / "racing_schema.sql"
+MANIFEST = SQL_DIR / "manifest.txt"
+
+
+def ensure_database(settings: Settings) -> None:
+    """Create the engine database on the embedded cluster (external servers bring their own)."""
+    if not settings.embedded:
+        return
+    with connect(settings, autocommit=True, maintenance=True) as conn:
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", (settings.dbname,)
+        ).fetchone()
+        if not exists:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(settings.dbname)))
+
+
+def ensure_extensions(conn: psycopg.Connection) -> list[str]:
+    """plpython3u always; pg_cron where this database is cron.database_name. Returns warnings."""
+    warnings: list[str] = []
+    conn.execute("CREATE EXTENSION IF NOT EXISTS plpython3u")
+    row = conn.execute(
+        "SELECT current_setting('shared_preload_libraries') ~ 'pg_cron', "
+        "current_setting('cron.database_name', true) = current_database()"
+    ).fetchone()
+    preload, is_cron_db = row if row else (False, False)
+    if preload and is_cron_db:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS pg_cron")
+    else:
+        warnings.append(
+            "pg_cron is not available in this database (needs shared_preload_libraries = "
+            "'pg_cron' and cron.database_name = this database); scheduling is disabled"
+        )
+    conn.commit()
+    return warnings
+
+
+def alembic_config(connection: object) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(ALEMBIC_DIR))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def _run_alembic(settings: Settings, action: str, target: str) -> None:
+    conninfo = settings.conninfo()
+    engine = create_engine(
+        "postgresql+psycopg://", creator=lambda: psycopg.connect(conninfo), poolclass=NullPool
+    )
+    with engine.begin() as connection:
+        cfg = alembic_config(connection)
+        if action == "upgrade":
+            command.upgrade(cfg, target)
+        else:
+            command.downgrade(cfg, target)
+    engine.dispose()
+
+
+def current_revision(conn: psycopg.Connection) -> str | None:
+    if conn.execute("SELECT to_regclass('public.alembic_version')").fetchone() == (None,):
+        return None
+    row = conn.execute("SELECT version_num FROM public.alembic_version").fetchone()
+    return row[0] if row else None
+
+
+def drop_reloadable(conn: psycopg.Connection) -> int:
+    """Drop every view and function in ``modeling`` that no extension owns."""
+    objects = conn.execute(
+        """
+        SELECT 'VIEW', c.oid::regclass::text, NULL FROM pg_class c
+          JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = 'modeling' AND c.relkind IN ('v', 'm')
+        UNION ALL
+        SELECT CASE p.prokind WHEN 'p' THEN 'PROCEDURE' ELSE 'FUNCTION' END,
+               p.oid::regprocedure::text, NULL FROM pg_proc p
+          JOIN pg_namespace n ON n.oid = p.pronamespace
+         WHERE n.nspname = 'modeling'
+           AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')
+        """
+    ).fetchall()
+    for kind, name, _ in objects:
+        # regclass/regprocedure text is already quoted and schema-qualified.
+        conn.execute(sql.SQL("DROP {} IF EXISTS {} CASCADE").format(sql.SQL(kind), sql.SQL(name)))
+    return len(objects)
+
+
+def manifest_files(manifest: Path = MANIFEST) -> list[Path]:
+    files = []
+    for line in manifest.read_text().splitlines():
+        entry = line.split("#", 1)[0].strip()
+        if entry:
+            path = manifest.parent / entry
+            if not path.exists():
+                raise HrdpgError(f"{manifest} lists {entry}, which does not exist")
+            files.append(path)
+    return files
+
+
+def reload_sql(conn: psycopg.Connection, source_views: Path | None = None) -> list[Path]:
+    """(Re)install all reloadable objects in manifest order, in the caller's transaction."""
+    loaded = []
+    for path in manifest_files():
+        if source_views is not None and path.name == "source_views.sql":
+            path = source_views
+        try:
+            conn.execute(path.read_text().encode())
+        except psycopg.Error as exc:
+            raise HrdpgError(f"loading {path} failed: {exc}") from exc
+        loaded.append(path)
+    return loaded
+
+
+def migrate(
+    settings: Settings,
+    target: str = "head",
+    reference_racing: bool = True,
+    source_views: Path | None = None,
+) -> list[str]:
+    """Bring a database to ``target`` and reinstall the reloadable objects. Returns warnings."""
+    ensure_database(settings)
+    with connect(settings) as conn:
+        warnings = ensure_extensions(conn)
+        if reference_racing:
+            conn.execute(REFERENCE_RACING_SQL.read_text().encode())
+        drop_reloadable(conn)
+        conn.commit()
+    _run_alembic(settings, "upgrade", target)
+    if target != "head":
+        # Reloadable objects target the newest schema; an older one runs without them.
+        warnings.append(f"schema at {target}: reloadable sql/ objects not installed")
+        return warnings
+    with connect(settings) as conn:
+        reload_sql(conn, source_views)
+        conn.commit()
+    return warnings
+
+
+def downgrade(settings: Settings, target: str) -> None:
+    with connect(settings) as conn:
+        drop_reloadable(conn)
+        conn.commit()
+    _run_alembic(settings, "downgrade", target)

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The whole test suite: installs what it needs (scripts/bootstrap.sh), lints, type-checks, and
+# runs pytest against a throwaway PostgreSQL 15 cluster (or HRDPG_TEST_DSN).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/bootstrap.sh
+echo "[test] ruff"
+.venv/bin/ruff check hrdpg plpython tests alembic bench
+echo "[test] mypy"
+.venv/bin/mypy
+echo "[test] pytest"
+exec .venv/bin/python -m pytest -q -p no:cacheprovider "$@"

@@ -1,0 +1,78 @@
+-- Reference racing schema: the shape of data hrdpg reads (docs/data-contract.md).
+-- A team with its own racing tables does not install this; it points the
+-- modeling.src_* views at its own tables instead.  Idempotent.
+
+CREATE SCHEMA IF NOT EXISTS racing;
+COMMENT ON SCHEMA racing IS
+    'Reference racing data (races, runners, odds) used by the hrdpg demo and tests.';
+
+CREATE TABLE IF NOT EXISTS racing.races (
+    race_id          bigint      PRIMARY KEY,
+    race_date        date        NOT NULL,
+    off_time         timestamptz NOT NULL,
+    course           text        NOT NULL,
+    country          text        NOT NULL,
+    surface          text        NOT NULL DEFAULT 'turf'
+                     CHECK (surface IN ('turf', 'aw', 'dirt', 'jumps')),
+    going            text,
+    distance_m       integer     NOT NULL CHECK (distance_m BETWEEN 400 and 8000),
+    race_class       smallint    CHECK (race_class BETWEEN 1 AND 7),
+    race_type        text,
+    handicap         boolean     NOT NULL DEFAULT false,
+    prize            numeric(12, 2) CHECK (prize >= 0),
+    declared_runners smallint    CHECK (declared_runners BETWEEN 1 AND 40),
+    CONSTRAINT races_off_on_race_date
+        CHECK (off_time > race_date::timestamp AT TIME ZONE 'UTC' - interval '1 day'
+           AND off_time < race_date::timestamp AT TIME ZONE 'UTC' + interval '2 days')
+);
+COMMENT ON TABLE racing.races IS
+    'One row per race. off_time is the scheduled off; race_date is the local meeting date.';
+CREATE INDEX IF NOT EXISTS races_race_date_idx ON racing.races (race_date, off_time);
+
+CREATE TABLE IF NOT EXISTS racing.runners (
+    race_id          bigint   NOT NULL REFERENCES racing.races ON DELETE CASCADE,
+    horse_id         bigint   NOT NULL,
+    jockey_id        bigint,
+    trainer_id       bigint,
+    draw             smallint CHECK (draw >= 1),
+    age              smallint CHECK (age BETWEEN 1 AND 25),
+    sex              text     CHECK (sex IN ('c', 'f', 'g', 'h', 'm', 'r')),
+    weight_kg        numeric(5, 2) CHECK (weight_kg BETWEEN 30 AND 100),
+    official_rating  smallint CHECK (official_rating BETWEEN 0 AND 200),
+    speed_figure     real,
+    non_runner       boolean  NOT NULL DEFAULT false,
+    withdrawn_at     timestamptz,
+    rule4_deduction  numeric(4, 2) CHECK (rule4_deduction BETWEEN 0 AND 0.9),
+    -- results, NULL until the race is run
+    finish_pos       smallint CHECK (finish_pos >= 1),
+    dead_heat        boolean  NOT NULL DEFAULT false,
+    beaten_lengths   real     CHECK (beaten_lengths >= 0),
+    status           text     CHECK (status IN ('finished', 'pulled_up', 'fell', 'unseated',
+                                                'refused', 'brought_down', 'disqualified',
+                                                'non_runner')),
+    sp_decimal       numeric(9, 3) CHECK (sp_decimal > 1),
+    PRIMARY KEY (race_id, horse_id),
+    CONSTRAINT runners_position_needs_finish
+        CHECK (finish_pos IS NULL OR status IN ('finished', 'disqualified'))
+);
+COMMENT ON TABLE racing.runners IS
+    'Declared runners of each race; result columns are filled once the race is run.';
+CREATE INDEX IF NOT EXISTS runners_horse_idx ON racing.runners (horse_id, race_id);
+CREATE INDEX IF NOT EXISTS runners_jockey_idx ON racing.runners (jockey_id, race_id);
+CREATE INDEX IF NOT EXISTS runners_trainer_idx ON racing.runners (trainer_id, race_id);
+
+CREATE TABLE IF NOT EXISTS racing.odds (
+    race_id      bigint      NOT NULL,
+    horse_id     bigint      NOT NULL,
+    observed_at  timestamptz NOT NULL,
+    source       text        NOT NULL,
+    source_kind  text        NOT NULL CHECK (source_kind IN ('bookmaker', 'exchange')),
+    decimal_odds double precision NOT NULL CHECK (decimal_odds > 1 AND decimal_odds < 10000),
+    ew_places    smallint    CHECK (ew_places BETWEEN 1 AND 6),
+    ew_fraction  numeric(4, 3) CHECK (ew_fraction > 0 AND ew_fraction <= 1),
+    volume       double precision CHECK (volume >= 0),
+    PRIMARY KEY (race_id, horse_id, source, observed_at),
+    FOREIGN KEY (race_id, horse_id) REFERENCES racing.runners ON DELETE CASCADE
+);
+COMMENT ON TABLE racing.odds IS
+    'Timestamped price snapshots per runner and source; best and closing odds derive from here.';
