@@ -155,3 +155,46 @@ def scratch_cluster() -> Iterator[Cluster]:
     finally:
         cluster.stop()
         shutil.rmtree(home, ignore_errors=True)
+
+
+SYNTH_TEMPLATE_DB = "hrdpg_synth_template"
+SMALL_WORLD_DAYS = 150
+SMALL_WORLD_RACES_PER_DAY = 16
+
+
+@pytest.fixture(scope="session")
+def synth_template(server: ServerHandle, template_db: str) -> str:
+    """A migrated database holding a small synthetic world with features computed."""
+    from hrdpg.synth.config import SynthConfig
+    from hrdpg.synth.world import generate
+    from hrdpg.synth.write import write_world
+
+    with server.admin() as admin:
+        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+            sql.Identifier(SYNTH_TEMPLATE_DB)))
+        admin.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+            sql.Identifier(SYNTH_TEMPLATE_DB), sql.Identifier(template_db)))
+    world = generate(SynthConfig(seed=7, n_days=SMALL_WORLD_DAYS,
+                                 races_per_day=SMALL_WORLD_RACES_PER_DAY))
+    with psycopg.connect(server.settings_for(SYNTH_TEMPLATE_DB).conninfo()) as conn:
+        write_world(conn, world)
+        conn.execute("SELECT modeling.refresh_features(min(race_date), max(race_date)) "
+                     "FROM racing.races")
+        conn.commit()
+    return SYNTH_TEMPLATE_DB
+
+
+@pytest.fixture
+def synth_db(server: ServerHandle, synth_template: str) -> Iterator[Settings]:
+    """A private copy of the small synthetic world, free to modify."""
+    name = create_database(server, synth_template)
+    try:
+        yield server.settings_for(name)
+    finally:
+        drop_database(server, name)
+
+
+@pytest.fixture
+def synth_conn(synth_db: Settings) -> Iterator[psycopg.Connection]:
+    with psycopg.connect(synth_db.conninfo()) as connection:
+        yield connection

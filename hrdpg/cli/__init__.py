@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from hrdpg.cli import db as db_cmd
 from hrdpg.cli import demo as demo_cmd
+from hrdpg.cli import load as load_cmd
 from hrdpg.errors import HrdpgError
 
 
@@ -24,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     db_cmd.register(commands)
     demo_cmd.register(commands)
+    load_cmd.register(commands)
     return parser
 
 

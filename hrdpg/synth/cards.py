@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -10,7 +11,7 @@ import numpy.typing as npt
 
 from hrdpg.synth.config import COURSES, STANDARD, SynthConfig
 
-Arr = npt.NDArray[np.generic]
+Arr = npt.NDArray[Any]
 DISTANCES = np.array([1000, 1200, 1400, 1600, 1800, 2000, 2400, 2800, 3200, 4000])
 DIST_WEIGHTS = np.array([14, 16, 14, 16, 10, 10, 9, 5, 4, 2], dtype=float)
 CLASS_WEIGHTS = np.array([4, 6, 10, 18, 24, 24, 14], dtype=float)
@@ -44,7 +45,7 @@ def make_cards(cfg: SynthConfig, rng: np.random.Generator, n_days: int) -> dict[
     meet_course = np.argsort(-keys, axis=1)[:, :n_meet]  # (day, meeting)
     # races of a day spread over its meetings as evenly as possible
     meeting_of_race = np.arange(per_day) % n_meet
-    race_no = np.arange(per_day) // n_meet
+    race_no = np.tile(np.arange(per_day) // n_meet, n_days)
     day = np.repeat(days, per_day)
     meet = np.tile(meeting_of_race, n_days)
     course = meet_course[day, meet]
@@ -78,7 +79,7 @@ def make_cards(cfg: SynthConfig, rng: np.random.Generator, n_days: int) -> dict[
         "day": day, "race_date": race_date, "off_time": off_time, "course": course,
         "going": going, "distance_m": distance, "race_class": race_class,
         "race_type": rtype, "handicap": handicap, "prize": prize, "declared": declared,
-        "draw_bias": draw_bias, "surface_aw": surface_aw[course],
+        "draw_bias": draw_bias, "surface_aw": surface_aw[course], "utc_off": utc_off[day],
     }
     cards = {k: v[order] for k, v in cards.items()}
     cards["race_id"] = cfg.race_id_offset + np.arange(n, dtype=np.int64)

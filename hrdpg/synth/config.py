@@ -61,14 +61,14 @@ class SynthConfig:
     n_jockeys: int = 450
     n_trainers: int = 600
     # race-time model (performance noise in lbs; two-normal mixture, not Gumbel)
-    noise_sd: float = 11.0
+    noise_sd: float = 15.0
     bad_run_weight: float = 0.15  # share of runs drawn from the wide, slow component
     bad_run_shift: float = -2.0  # in units of noise_sd
     bad_run_sd: float = 1.8  # in units of noise_sd
     dnf_rate: float = 0.025  # runs whose noise falls below this quantile do not finish
     nr_rate: float = 0.03
-    dead_heat_lengths: float = 0.005  # photo resolution in lengths
-    quad_step: float = 0.08  # quadrature cell width in units of noise_sd
+    dead_heat_lengths: float = 0.002  # photo resolution in lengths
+    quad_step: float = 0.3  # quadrature cell width in units of noise_sd
     # market
     market_noise: float = 1.0  # scales every log-odds noise of the market
     flb_alpha: float = 0.88  # favourite-longshot bias exponent (<1 flattens prices)

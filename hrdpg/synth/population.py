@@ -25,9 +25,10 @@ def age_curve(age: F64, peak: F64) -> F64:
 
 
 def matched_index(z: F64, rho: float, cum_share: F64, rng: np.random.Generator) -> I64:
-    """Pick from a skill-sorted pool (cumulative shares) so better z gets better skill (corr rho)."""
+    """Pick from a skill-sorted pool (cumulative shares): better z gets better skill (corr rho)."""
     u = ndtr(rho * z + np.sqrt(1 - rho**2) * rng.standard_normal(z.size))
-    return np.minimum(np.searchsorted(cum_share, u), cum_share.size - 1).astype(np.int64)
+    idx: I64 = np.minimum(np.searchsorted(cum_share, u), cum_share.size - 1).astype(np.int64)
+    return idx
 
 
 @dataclass
@@ -73,7 +74,8 @@ def make_horses(cfg: SynthConfig, rng: np.random.Generator, n_days: int,
     start = np.datetime64(cfg.start_date, "D")
     jan1 = ((birth_year - 1970).astype("datetime64[Y]").astype("datetime64[D]") - start)
     birth_day = jan1.astype(np.float64) + rng.uniform(20, 140, n)  # spring foals
-    enter_age = rng.choice([2.0, 3.0, 4.0], size=n, p=[0.55, 0.35, 0.10]) + rng.uniform(0.05, 0.6, n)
+    enter_age = rng.choice([2.0, 3.0, 4.0], size=n, p=[0.55, 0.35, 0.10])
+    enter_age += rng.uniform(0.05, 0.6, n)
     enter_day = birth_day + enter_age * YEAR
     career = 0.4 + rng.exponential(2.6, n)
     retire_day = np.minimum(enter_day + career * YEAR, birth_day + 12.0 * YEAR)

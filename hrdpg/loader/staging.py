@@ -1,0 +1,110 @@
+"""Stream a CSV (or Parquet) file into a TEMP staging table of text columns with COPY.
+
+Every data line is sent with its physical line number as an extra first field, so rejects
+point at the line a person opens in an editor. The price is that a quoted field may not span
+lines; such a file is refused with the line number rather than silently mis-numbered.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+import psycopg
+from psycopg import sql
+from rich.progress import Progress, TaskID
+
+from hrdpg.errors import HrdpgError
+from hrdpg.loader.spec import TableSpec
+
+STAGE = "_hrdpg_stage"
+
+
+def read_header(stream: BinaryIO, path: Path, spec: TableSpec) -> list[str]:
+    """Column names from the first line, checked against the table's columns."""
+    first = stream.readline().decode("utf-8-sig")
+    header = [h.strip() for h in next(csv.reader([first]), [])]
+    if not header or header == [""]:
+        raise HrdpgError(f"{path}: empty file; the first line must name the columns")
+    unknown = [h for h in header if h not in spec.names]
+    if unknown:
+        raise HrdpgError(
+            f"{path}: unknown column(s) {', '.join(unknown)} for {spec.name}; allowed: "
+            f"{', '.join(spec.names)} (see docs/data-contract.md)")
+    repeated = sorted({h for h in header if header.count(h) > 1})
+    if repeated:
+        raise HrdpgError(f"{path}: column(s) named twice: {', '.join(repeated)}")
+    missing = [c.name for c in spec.columns if c.required and c.name not in header]
+    if missing:
+        raise HrdpgError(f"{path}: required column(s) missing for {spec.name}: "
+                         f"{', '.join(missing)}; add them to the header")
+    return header
+
+
+def create_stage(conn: psycopg.Connection, header: list[str]) -> None:
+    cols = sql.SQL(", ").join(sql.SQL("{} text").format(sql.Identifier(h)) for h in header)
+    conn.execute(sql.SQL(
+        "CREATE TEMP TABLE {} (line_no bigint NOT NULL, {}, reason text) ON COMMIT DROP"
+    ).format(sql.Identifier(STAGE), cols))
+
+
+def _chunks(stream: BinaryIO, path: Path, chunk_rows: int,
+            skipped: list[int]) -> Iterator[tuple[bytes, int]]:
+    """Numbered data lines in chunks of ``chunk_rows``, with the bytes of file they cover."""
+    buf: list[bytes] = []
+    consumed = 0
+    for line_no, line in enumerate(stream, start=2):
+        consumed += len(line)
+        body = line.rstrip(b"\r\n")
+        if not body.strip():
+            skipped.append(line_no)
+            continue
+        if body.count(b'"') % 2:
+            raise HrdpgError(f"{path} line {line_no}: unbalanced quote (a field may not span "
+                             "lines); fix the quoting of that line")
+        buf.append(b"%d," % line_no + body + b"\n")
+        if len(buf) >= chunk_rows:
+            yield b"".join(buf), consumed
+            buf, consumed = [], 0
+    if buf or consumed:
+        yield b"".join(buf), consumed
+
+
+def copy_into_stage(conn: psycopg.Connection, stream: BinaryIO, path: Path, header: list[str],
+                    chunk_rows: int, progress: Progress | None, task: TaskID | None) -> int:
+    """COPY the rest of ``stream`` into the stage; returns the number of data rows."""
+    cols = sql.SQL(", ").join(sql.Identifier(h) for h in ["line_no", *header])
+    stmt = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(sql.Identifier(STAGE), cols)
+    skipped: list[int] = []
+    rows = 0
+    try:
+        with conn.cursor() as cur, cur.copy(stmt) as copy:
+            for data, nbytes in _chunks(stream, path, chunk_rows, skipped):
+                copy.write(data)
+                rows += data.count(b"\n")
+                if progress is not None and task is not None:
+                    progress.advance(task, nbytes)
+    except psycopg.errors.DataError as exc:
+        # Wrong field counts and the like: the CONTEXT names the line of the COPY stream.
+        raise HrdpgError(f"{path}: malformed CSV ({exc.diag.message_primary}; "
+                         f"{exc.diag.context or ''}). Every line needs exactly "
+                         f"{len(header)} fields, like the header.") from exc
+    return rows
+
+
+def parquet_as_csv(path: Path) -> BinaryIO:
+    """A Parquet file rendered as CSV bytes (needs the optional pyarrow)."""
+    try:
+        import pyarrow.csv as pacsv
+        import pyarrow.parquet as pq
+    except ImportError as exc:
+        raise HrdpgError(
+            f"{path}: reading Parquet needs pyarrow, which is not installed. Next: "
+            "`.venv/bin/pip install 'hrdpg[parquet]'`, or convert the file to CSV.") from exc
+    out = io.BytesIO()
+    pacsv.write_csv(pq.read_table(path), out)
+    out.seek(0)
+    return out

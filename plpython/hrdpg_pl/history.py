@@ -1,0 +1,113 @@
+"""modeling.refresh_history(): fold newly completed races into the run history.
+
+Runs inside PostgreSQL (``plpy`` is passed in so unit tests can hand in a fake). New results
+are rated in off-time order; a result that arrives for a race older than the newest rated one
+re-rates everything from that race on, so the Elo sequence is always in true time order.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hrdpg_pl.elo import rate_races
+
+# Races with results not yet in run_history. Incremental runs look back `lookback` days from
+# the newest rated day for late results; older corrections need rebuild => true.
+PENDING_SQL = """
+CREATE TEMP TABLE hrdpg_pending ON COMMIT DROP AS
+SELECT ra.race_id, ra.off_time, ra.race_date
+  FROM modeling.src_races ra
+ WHERE ra.race_date >= $1::date
+   AND NOT EXISTS (SELECT 1 FROM modeling.run_history h WHERE h.race_id = ra.race_id)
+   AND EXISTS (SELECT 1 FROM modeling.src_runners ru
+                WHERE ru.race_id = ra.race_id AND ru.status IS NOT NULL
+                  AND ru.status <> 'non_runner')
+"""
+
+# Outcome facts of every run in a pending race; DNF counts as last, dead heats share a rank.
+NEW_RUNS_SQL = """
+CREATE TEMP TABLE hrdpg_new_runs ON COMMIT DROP AS
+SELECT ru.race_id, ru.horse_id, ru.jockey_id, ru.trainer_id, ra.race_date, ra.off_time,
+       ra.course, modeling.distance_band(ra.distance_m) AS dist_band,
+       modeling.going_group(ra.going, ra.surface) AS going_group, ra.race_class, ra.distance_m,
+       CASE WHEN ru.draw IS NOT NULL
+            THEN least(3, 1 + (3 * (ru.draw - 1)) / count(*) OVER w)::smallint END AS draw_third,
+       (count(*) OVER w)::smallint AS field_size,
+       coalesce(ru.finish_pos = 1, false)::int::smallint AS won,
+       coalesce(ru.finish_pos <= modeling.places_for_field(count(*) OVER w), false)::int::smallint
+           AS placed,
+       CASE WHEN ru.finish_pos IS NOT NULL
+            THEN least(1.0, (ru.finish_pos - 1)::float8 / greatest(count(*) OVER w - 1, 1))
+            WHEN ru.status NOT IN ('finished', 'disqualified') THEN 1.0 END AS pos_norm,
+       CASE WHEN ru.finish_pos = 1 THEN 0.0
+            WHEN ru.beaten_lengths IS NOT NULL THEN least(ru.beaten_lengths, 30.0)
+            WHEN ru.status NOT IN ('finished', 'disqualified') THEN 30.0 END AS beaten,
+       coalesce(ru.finish_pos, count(*) OVER w)::int AS elo_rank
+  FROM hrdpg_pending p
+  JOIN modeling.src_runners ru ON ru.race_id = p.race_id
+  JOIN modeling.src_races ra ON ra.race_id = p.race_id
+ WHERE NOT ru.non_runner AND ru.status IS DISTINCT FROM 'non_runner'
+WINDOW w AS (PARTITION BY ru.race_id)
+"""
+
+RACES_IN_ORDER_SQL = """
+SELECT race_id, array_agg(horse_id ORDER BY horse_id) AS horses,
+       array_agg(elo_rank ORDER BY horse_id) AS ranks
+  FROM hrdpg_new_runs GROUP BY race_id, off_time ORDER BY off_time, race_id
+"""
+
+CURRENT_RATINGS_SQL = """
+SELECT DISTINCT ON (h.horse_id) h.horse_id, h.rating_after
+  FROM modeling.run_history h
+ WHERE h.horse_id IN (SELECT horse_id FROM hrdpg_new_runs)
+ ORDER BY h.horse_id, h.off_time DESC
+"""
+
+INSERT_SQL = """
+INSERT INTO modeling.run_history
+SELECT n.race_id, n.horse_id, n.jockey_id, n.trainer_id, n.race_date, n.off_time, n.course,
+       n.dist_band, n.going_group, n.race_class, n.distance_m, n.draw_third, n.field_size,
+       n.won, n.placed, n.pos_norm, n.beaten, r.before, r.after
+  FROM hrdpg_new_runs n
+  JOIN unnest($1::bigint[], $2::float8[], $3::float8[], $4::bigint[])
+       AS r(horse_id, before, after, race_id)
+    ON r.race_id = n.race_id AND r.horse_id = n.horse_id
+"""
+
+
+def _scalar(plpy: Any, query: str, column: str) -> Any:
+    return plpy.execute(query)[0][column]
+
+
+def refresh_history(plpy: Any, rebuild: bool, lookback_days: int) -> int:
+    """Rate and record newly completed runs; returns the number of runs added."""
+    if rebuild:
+        plpy.execute("TRUNCATE modeling.run_history, modeling.entity_daily, modeling.draw_daily")
+    since_plan = plpy.prepare(
+        "SELECT coalesce((max(race_date) - $1)::text, '-infinity') AS d "
+        "FROM modeling.run_history", ["integer"])
+    since = plpy.execute(since_plan, [lookback_days])[0]["d"]
+    plpy.execute(plpy.prepare(PENDING_SQL, ["text"]), [since])
+    if _scalar(plpy, "SELECT count(*) AS n FROM hrdpg_pending", "n") == 0:
+        plpy.execute("DROP TABLE hrdpg_pending")
+        return 0
+    # A late result older than the newest rated run: re-rate from there on, in order.
+    plpy.execute("""
+        WITH redo AS (
+            DELETE FROM modeling.run_history
+             WHERE off_time >= (SELECT min(off_time) FROM hrdpg_pending)
+            RETURNING race_id, off_time, race_date)
+        INSERT INTO hrdpg_pending SELECT DISTINCT race_id, off_time, race_date FROM redo""")
+    plpy.execute(NEW_RUNS_SQL)
+    current = {row["horse_id"]: row["rating_after"] for row in plpy.execute(CURRENT_RATINGS_SQL)}
+    race_rows = list(plpy.execute(RACES_IN_ORDER_SQL))
+    horses, before, after = rate_races(((r["horses"], r["ranks"]) for r in race_rows), current)
+    race_ids = [r["race_id"] for r in race_rows for _ in r["horses"]]
+    insert = plpy.prepare(INSERT_SQL, ["bigint[]", "float8[]", "float8[]", "bigint[]"])
+    plpy.execute(insert, [horses, before, after, race_ids])
+    first_day = _scalar(plpy, "SELECT min(race_date)::text AS d FROM hrdpg_pending", "d")
+    plpy.execute(plpy.prepare("SELECT modeling.refresh_daily_totals($1::date)", ["date"]),
+                 [first_day])
+    added = int(_scalar(plpy, "SELECT count(*) AS n FROM hrdpg_new_runs", "n"))
+    plpy.execute("DROP TABLE hrdpg_new_runs; DROP TABLE hrdpg_pending")
+    return added

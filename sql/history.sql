@@ -1,0 +1,68 @@
+-- Run history: completed runs with outcome facts and sequential Elo, plus daily running totals
+-- for jockeys, trainers and draw positions. Refreshed incrementally after results arrive.
+
+CREATE OR REPLACE FUNCTION modeling.refresh_daily_totals(from_date date)
+RETURNS void
+LANGUAGE sql
+SET search_path = pg_catalog, pg_temp
+BEGIN ATOMIC
+    DELETE FROM modeling.entity_daily WHERE race_date >= from_date;
+    INSERT INTO modeling.entity_daily
+    SELECT d.kind, d.entity_id, d.race_date, d.rides, d.wins, d.expected,
+           coalesce(b.cum_rides, 0) + sum(d.rides) OVER w,
+           coalesce(b.cum_wins, 0) + sum(d.wins) OVER w,
+           coalesce(b.cum_expected, 0) + sum(d.expected) OVER w
+      FROM (SELECT 'j'::"char" AS kind, jockey_id AS entity_id, race_date, count(*) AS rides,
+                   sum(won) AS wins, sum(1.0 / field_size) AS expected
+              FROM modeling.run_history
+             WHERE race_date >= from_date AND jockey_id IS NOT NULL
+             GROUP BY jockey_id, race_date
+            UNION ALL
+            SELECT 't'::"char", trainer_id, race_date, count(*), sum(won), sum(1.0 / field_size)
+              FROM modeling.run_history
+             WHERE race_date >= from_date AND trainer_id IS NOT NULL
+             GROUP BY trainer_id, race_date) d
+      LEFT JOIN LATERAL (
+            SELECT e.cum_rides, e.cum_wins, e.cum_expected FROM modeling.entity_daily e
+             WHERE e.kind = d.kind AND e.entity_id = d.entity_id AND e.race_date < from_date
+             ORDER BY e.race_date DESC LIMIT 1) b ON true
+    WINDOW w AS (PARTITION BY d.kind, d.entity_id ORDER BY d.race_date);
+
+    DELETE FROM modeling.draw_daily WHERE race_date >= from_date;
+    INSERT INTO modeling.draw_daily
+    SELECT d.course, d.dist_band, d.draw_third, d.race_date, d.runs, d.wins, d.expected,
+           coalesce(b.cum_runs, 0) + sum(d.runs) OVER w,
+           coalesce(b.cum_wins, 0) + sum(d.wins) OVER w,
+           coalesce(b.cum_expected, 0) + sum(d.expected) OVER w
+      FROM (SELECT course, dist_band, draw_third, race_date, count(*) AS runs, sum(won) AS wins,
+                   sum(1.0 / field_size) AS expected
+              FROM modeling.run_history
+             WHERE race_date >= from_date AND draw_third IS NOT NULL
+             GROUP BY course, dist_band, draw_third, race_date) d
+      LEFT JOIN LATERAL (
+            SELECT e.cum_runs, e.cum_wins, e.cum_expected FROM modeling.draw_daily e
+             WHERE e.course = d.course AND e.dist_band = d.dist_band
+               AND e.draw_third = d.draw_third AND e.race_date < from_date
+             ORDER BY e.race_date DESC LIMIT 1) b ON true
+    WINDOW w AS (PARTITION BY d.course, d.dist_band, d.draw_third ORDER BY d.race_date);
+END;
+COMMENT ON FUNCTION modeling.refresh_daily_totals(date) IS
+    'Recompute jockey/trainer and draw daily totals (with running sums) from from_date on.';
+
+CREATE OR REPLACE FUNCTION modeling.refresh_history(
+    rebuild boolean DEFAULT false, lookback_days integer DEFAULT 7)
+RETURNS bigint
+LANGUAGE plpython3u
+SET search_path = pg_catalog, pg_temp
+AS $$
+if lookback_days is None or lookback_days < 0:
+    plpy.error("refresh_history: lookback_days must be >= 0",
+               hint="Use rebuild => true to re-derive all history.")
+from hrdpg_pl.history import refresh_history
+return refresh_history(plpy, bool(rebuild), int(lookback_days))
+$$;
+COMMENT ON FUNCTION modeling.refresh_history(boolean, integer) IS
+    'Fold newly completed races into modeling.run_history (Elo in off-time order) and the '
+    'daily totals; results older than lookback_days before the newest rated day need rebuild.';
+REVOKE ALL ON FUNCTION modeling.refresh_history(boolean, integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION modeling.refresh_daily_totals(date) FROM PUBLIC;
