@@ -8,7 +8,11 @@ from collections.abc import Sequence
 
 from hrdpg.cli import db as db_cmd
 from hrdpg.cli import demo as demo_cmd
+from hrdpg.cli import features as features_cmd
 from hrdpg.cli import load as load_cmd
+from hrdpg.cli import models as models_cmd
+from hrdpg.cli import synth as synth_cmd
+from hrdpg.cli import train as train_cmd
 from hrdpg.errors import HrdpgError
 
 
@@ -26,6 +30,10 @@ def build_parser() -> argparse.ArgumentParser:
     db_cmd.register(commands)
     demo_cmd.register(commands)
     load_cmd.register(commands)
+    synth_cmd.register(commands)
+    features_cmd.register(commands)
+    models_cmd.register(commands)
+    train_cmd.register(commands)
     return parser
 
 

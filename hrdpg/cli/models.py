@@ -1,0 +1,82 @@
+"""`hrdpg models ...`: list, show, promote, rollback, export-file."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from hrdpg.config import load_settings
+from hrdpg.db import connect
+from hrdpg.registry import store
+
+
+def register(commands: Any) -> None:
+    models = commands.add_parser("models", help="model registry: list, show, promote, rollback")
+    sub = models.add_subparsers(dest="models_command", required=True, metavar="ACTION")
+    sub.add_parser("list", help="registered models and their aliases").set_defaults(
+        handler=cmd_list)
+    show = sub.add_parser("show", help="one model: lineage, windows, metrics, parameters")
+    show.add_argument("model_id", type=int)
+    show.set_defaults(handler=cmd_show)
+    promote = sub.add_parser("promote", help="point an alias at a model")
+    promote.add_argument("model_id", type=int)
+    promote.add_argument("--alias", default="production")
+    promote.add_argument("--note")
+    promote.set_defaults(handler=cmd_promote)
+    rollback = sub.add_parser("rollback", help="undo the alias's most recent change")
+    rollback.add_argument("--alias", default="production")
+    rollback.add_argument("--note")
+    rollback.set_defaults(handler=cmd_rollback)
+    export = sub.add_parser("export-file", help="write a model's ONNX file (sha256 checked)")
+    export.add_argument("model_id", type=int)
+    export.add_argument("path", type=Path)
+    export.set_defaults(handler=cmd_export)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    with connect(load_settings(args.dsn)) as conn:
+        rows = store.list_models(conn)
+    table = Table()
+    for col in ("id", "name", "version", "aliases", "feature version", "test log loss",
+                "created"):
+        table.add_column(col)
+    for r in rows:
+        loss = r["test_log_loss"]
+        table.add_row(str(r["model_id"]), r["name"], str(r["version"]), ",".join(r["aliases"]),
+                      r["feature_version"], "" if loss is None else f"{loss:.5f}",
+                      r["created_at"].strftime("%Y-%m-%d %H:%M"))
+    Console().print(table)
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    with connect(load_settings(args.dsn)) as conn:
+        info = store.show_model(conn, args.model_id)
+    print(json.dumps(info, indent=2, default=str))
+    return 0
+
+
+def cmd_promote(args: argparse.Namespace) -> int:
+    with connect(load_settings(args.dsn)) as conn:
+        model_id = store.promote(conn, args.model_id, args.alias, args.note)
+    print(f"{args.alias} -> model {model_id}")
+    return 0
+
+
+def cmd_rollback(args: argparse.Namespace) -> int:
+    with connect(load_settings(args.dsn)) as conn:
+        model_id = store.rollback(conn, args.alias, args.note)
+    print(f"{args.alias} rolled back to model {model_id}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    with connect(load_settings(args.dsn)) as conn:
+        sha = store.export_file(conn, args.model_id, args.path)
+    print(f"wrote {args.path} (sha256 {sha})")
+    return 0

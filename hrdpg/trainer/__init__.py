@@ -1,0 +1,1 @@
+"""Training: read features, fit LightGBM (conditional logit), calibrate, blend, export ONNX."""

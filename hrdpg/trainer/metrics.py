@@ -1,0 +1,76 @@
+"""Scores of race win probabilities, and the reference distribution of each feature.
+
+Log loss is per race: minus the mean over races with a winner of the winner's log-probability
+(a dead heat averages its winners). Pseudo-R^2 = 1 - logL / logL(uniform 1/field size).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from hrdpg.trainer.condlogit import Races
+
+F64 = npt.NDArray[np.float64]
+N_BANDS = 20
+BAND_EDGES = np.concatenate([[0.0], np.linspace(0.025, 0.5, 19)[:-1], [0.6, 1.0]])
+
+
+def race_log_loss(races: Races, p: F64) -> float:
+    return races.log_loss(np.log(np.maximum(p, 1e-300)))
+
+
+def uniform_log_loss(races: Races) -> float:
+    field = np.bincount(races.index).astype(np.float64)
+    return float(np.log(field[races.has_winner]).mean())
+
+
+def pseudo_r2(races: Races, p: F64) -> float:
+    return 1.0 - race_log_loss(races, p) / uniform_log_loss(races)
+
+
+def brier(races: Races, won: F64, p: F64) -> float:
+    live = races.has_winner[races.index]
+    return float(np.mean((p[live] - won[live]) ** 2))
+
+
+def calibration(races: Races, won: F64, p: F64) -> tuple[float, list[dict[str, float]]]:
+    """ECE over fixed probability bands (finer where most runners are) and the band table."""
+    live = races.has_winner[races.index]
+    p, y = p[live], won[live]
+    band = np.clip(np.searchsorted(BAND_EDGES, p, side="right") - 1, 0, N_BANDS - 1)
+    n = np.bincount(band, minlength=N_BANDS).astype(np.float64)
+    sp = np.bincount(band, weights=p, minlength=N_BANDS)
+    sy = np.bincount(band, weights=y, minlength=N_BANDS)
+    table: list[dict[str, float]] = []
+    for b in np.flatnonzero(n):
+        table.append({"lo": float(BAND_EDGES[b]), "hi": float(BAND_EDGES[b + 1]),
+                      "n": int(n[b]), "mean_p": float(sp[b] / n[b]),
+                      "win_rate": float(sy[b] / n[b])})
+    ece = float(np.sum(np.abs(sp - sy)) / max(p.size, 1))
+    return ece, table
+
+
+def score(races: Races, won: F64, p: F64) -> dict[str, Any]:
+    ece, table = calibration(races, won, p)
+    return {"log_loss": race_log_loss(races, p), "brier": brier(races, won, p),
+            "pseudo_r2": pseudo_r2(races, p), "ece": ece, "calibration": table}
+
+
+def feature_reference(names: list[str], x: F64) -> dict[str, Any]:
+    """Per feature: decile edges, counts between them, null share, mean and sd (for drift)."""
+    out: dict[str, Any] = {}
+    for j, name in enumerate(names):
+        col = x[:, j]
+        ok = col[np.isfinite(col)]
+        entry: dict[str, Any] = {"n": int(col.size), "null_share": 1.0 - ok.size / col.size}
+        if ok.size:
+            edges = np.unique(np.quantile(ok, np.linspace(0.1, 0.9, 9)))
+            counts = np.bincount(np.searchsorted(edges, ok, side="right"),
+                                 minlength=edges.size + 1)
+            entry.update(edges=edges.tolist(), counts=counts.tolist(), mean=float(ok.mean()),
+                         sd=float(ok.std()), min=float(ok.min()), max=float(ok.max()))
+        out[name] = entry
+    return out

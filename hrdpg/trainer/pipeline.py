@@ -1,0 +1,187 @@
+"""`train`: refresh features, read, fit, calibrate, blend, evaluate, export, parity, register.
+
+Nothing is written to the registry unless every step before registration succeeded; the
+registration itself is one SQL call (one transaction).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import psycopg
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from hrdpg import __version__
+from hrdpg.config import PROJECT_ROOT
+from hrdpg.errors import HrdpgError
+from hrdpg.registry import store
+from hrdpg.trainer import evaluate, fit, metrics
+from hrdpg.trainer.calibrate import fit_blend, fit_temperature
+from hrdpg.trainer.condlogit import Races
+from hrdpg.trainer.data import Window, feature_list, read_window
+from hrdpg.trainer.onnx_export import INPUT_NAME, OUTPUT_NAME, booster_to_onnx
+
+MIN_RACES = 200
+VALID_SHARE = 0.2
+
+
+@dataclass(frozen=True)
+class TrainSpec:
+    name: str
+    train_from: dt.date
+    train_to: dt.date
+    test_from: dt.date
+    test_to: dt.date
+    with_market: bool = True
+    seed: int = 1
+    register: bool = True
+    promote: str | None = None
+    max_rounds: int = 2000
+    lgb_overrides: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class TrainResult:
+    model_id: int | None
+    metrics: dict[str, Any]
+    params: dict[str, Any]
+    artifact: bytes
+    parity_max_diff: float
+    timings: dict[str, float]
+
+
+def check_windows(s: TrainSpec) -> None:
+    if s.train_from > s.train_to:
+        raise HrdpgError(f"--train-from {s.train_from} is after --train-to {s.train_to}")
+    if s.test_from > s.test_to:
+        raise HrdpgError(f"--test-from {s.test_from} is after --test-to {s.test_to}")
+    if s.test_from <= s.train_to:
+        raise HrdpgError(f"the test window ({s.test_from}..) must start after the training "
+                         f"window ends ({s.train_to}): evaluation is out of time")
+
+
+def check_window_data(w: Window, label: str, min_races: int) -> None:
+    if w.n_rows == 0:
+        raise HrdpgError(f"the {label} window has no runners with features; check the dates "
+                         "and that racing data is loaded (`hrdpg load`)")
+    if w.n_races < min_races:
+        raise HrdpgError(f"the {label} window has {w.n_races} races, fewer than {min_races}; "
+                         "widen it")
+    empty = [n for j, n in enumerate(w.feature_names) if not np.isfinite(w.x[:, j]).any()]
+    if empty:
+        hint = " (or train with --no-market)" if any(n.startswith("mkt_") for n in empty) else ""
+        raise HrdpgError(f"feature column(s) all NULL in the {label} window: "
+                         f"{', '.join(empty)}; check the source data{hint}")
+
+
+def code_version() -> str:
+    try:
+        sha = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT_ROOT,
+                             capture_output=True, text=True, timeout=5).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        sha = ""
+    return f"hrdpg {__version__}" + (f" ({sha})" if sha else "")
+
+
+class _Stages:
+    """Rich progress display plus wall-clock timings per stage."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress, self.timings = progress, dict[str, float]()
+
+    @contextmanager
+    def stage(self, name: str, total: float | None = None) -> Iterator[Any]:
+        task = self.progress.add_task(name, total=total)
+        start = time.perf_counter()
+        try:
+            yield lambda done, tot=None, note=None: self.progress.update(
+                task, completed=done, total=tot if tot is not None else total,
+                description=f"{name} {note}" if note else name)
+        finally:
+            self.timings[name] = time.perf_counter() - start
+            self.progress.update(task, completed=1, total=1)
+
+
+def train(conn: psycopg.Connection, s: TrainSpec, show: bool = True) -> TrainResult:
+    check_windows(s)
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                  TimeElapsedColumn(), disable=not show, transient=False) as progress:
+        st = _Stages(progress)
+        return _train(conn, s, st)
+
+
+def _train(conn: psycopg.Connection, s: TrainSpec, st: _Stages) -> TrainResult:
+    with st.stage("refresh features"):
+        conn.execute("SELECT modeling.refresh_features(%s, %s)", (s.train_from, s.test_to))
+        conn.commit()
+    names = feature_list(conn, s.with_market)
+    row = conn.execute("SELECT modeling.feature_version()").fetchone()
+    feature_version = str(row[0]) if row else ""
+    with st.stage("read training window") as tick:
+        tw = read_window(conn, names, s.train_from, s.train_to, lambda d, t: tick(d, t))
+    check_window_data(tw, "training", MIN_RACES)
+    with st.stage("read test window") as tick:
+        ts = read_window(conn, names, s.test_from, s.test_to, lambda d, t: tick(d, t))
+    check_window_data(ts, "test", 1)
+    conn.commit()
+    valid_mask = fit.time_split(tw, VALID_SHARE)
+    tr, va = tw.take(~valid_mask), tw.take(valid_mask)
+    with st.stage("fit lightgbm", total=s.max_rounds) as tick:
+        fitted = fit.fit(tr, va, s.seed, max_rounds=s.max_rounds, overrides=s.lgb_overrides,
+                         tick=lambda i, loss: tick(i, None, f"iter {i} valid {loss:.4f}"))
+    with st.stage("calibrate + blend"):
+        va_races = Races.from_rows(va.race_id, va.won)
+        temperature = fit_temperature(va_races, fit.raw_score(fitted, va.x))
+        va_logp = va_races.log_softmax(temperature * fit.raw_score(fitted, va.x))
+        blend = fit_blend(va.race_id, va.won, va_logp, va.market)
+    with st.stage("evaluate"):
+        ts_races = Races.from_rows(ts.race_id, ts.won)
+        ts_logp = ts_races.log_softmax(temperature * fit.raw_score(fitted, ts.x))
+        test = evaluate.evaluate(ts, ts_logp, blend)
+        truth = evaluate.bayes(conn, ts, ts_logp)
+        conn.commit()
+    with st.stage("export onnx"):
+        artifact = booster_to_onnx(fitted.booster, len(names), temperature,
+                                   fitted.best_iteration)
+    with st.stage("parity check"):
+        sample = evaluate.parity_sample(ts, s.seed)
+        diff = evaluate.parity(artifact, ts.take(sample), ts_logp[sample], blend)
+    gain = fitted.booster.feature_importance("gain", iteration=fitted.best_iteration)
+    params = {"lightgbm": fitted.params, "best_iteration": fitted.best_iteration,
+              "temperature": temperature, "with_market": s.with_market,
+              "blend": blend.as_json() if blend else None,
+              "normalisation": "race softmax of log_strength (hrdpg_pl.racenorm)"}
+    result_metrics: dict[str, Any] = {
+        "test": test, "bayes": truth, "parity_max_abs_diff": diff,
+        "validation": {"log_loss_uncalibrated": fitted.valid_loss,
+                       "log_loss": va_races.log_loss(va_logp), "races": va_races.n,
+                       "from_day": str(dt.date(1970, 1, 1)
+                                       + dt.timedelta(days=fitted.valid_from_day))},
+        "train": {"rows": tr.n_rows, "races": tr.n_races},
+        "windows": {"train": [str(s.train_from), str(s.train_to)],
+                    "test": [str(s.test_from), str(s.test_to)]},
+        "feature_version": feature_version, "best_iteration": fitted.best_iteration,
+        "lightgbm_params": fitted.params,
+        "feature_importance_gain": {n: float(g) for n, g in zip(names, gain, strict=True)},
+    }
+    model_id = None
+    if s.register:
+        # One transaction: a refused promote leaves no registered-but-unpromoted model behind.
+        with st.stage("register"), conn.transaction():
+            model_id = store.register(conn, store.Registration(
+                name=s.name, version=None, artifact=artifact, feature_names=names,
+                feature_version=feature_version, input_name=INPUT_NAME,
+                output_name=OUTPUT_NAME, metrics=result_metrics, params=params,
+                feature_reference=metrics.feature_reference(names, tw.x),
+                train_from=s.train_from, train_to=s.train_to, test_from=s.test_from,
+                test_to=s.test_to, data_hash=tw.data_hash(), code_version=code_version()))
+            if s.promote:
+                store.promote(conn, model_id, s.promote, f"trained by hrdpg train {s.name}")
+    return TrainResult(model_id, result_metrics, params, artifact, diff, st.timings)

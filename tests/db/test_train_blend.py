@@ -1,0 +1,47 @@
+"""With a noisy market, the Benter blend of model and market beats the market alone."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+
+from hrdpg.trainer.pipeline import TrainSpec, train
+from tests.conftest import ServerHandle, create_database, drop_database
+
+D = dt.date(2019, 1, 1)
+
+
+@pytest.fixture(scope="module")
+def noisy_world(server: ServerHandle, template_db: str) -> Iterator[str]:
+    from hrdpg.synth.config import SynthConfig
+    from hrdpg.synth.world import generate
+    from hrdpg.synth.write import write_world
+
+    name = create_database(server, template_db)
+    conninfo = server.settings_for(name).conninfo()
+    world = generate(SynthConfig(seed=11, n_days=120, races_per_day=16, market_noise=3.0))
+    with psycopg.connect(conninfo) as conn:
+        write_world(conn, world)
+        conn.commit()
+    try:
+        yield conninfo
+    finally:
+        drop_database(server, name)
+
+
+def test_blend_beats_noisy_market(noisy_world: str) -> None:
+    with psycopg.connect(noisy_world) as conn:
+        result = train(conn, TrainSpec(
+            name="core", train_from=D, train_to=D + dt.timedelta(days=84),
+            test_from=D + dt.timedelta(days=85), test_to=D + dt.timedelta(days=119),
+            with_market=False, seed=5, register=False), show=False)
+    test = result.metrics["test"]
+    blend, market = test["blend_on_priced"], test["market_on_priced"]
+    b = result.params["blend"]
+    assert b["alpha"] > 0 and b["beta"] > 0  # both sources carry information
+    assert blend["log_loss"] < market["log_loss"]
+    assert blend["log_loss"] < test["model_on_priced"]["log_loss"]
+    assert blend["pseudo_r2"] > market["pseudo_r2"]
