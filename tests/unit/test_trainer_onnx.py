@@ -7,9 +7,9 @@ from typing import Any
 import lightgbm as lgb
 import numpy as np
 import pytest
+from hrdpg_pl.onnx_check import check_artifact
 
 from hrdpg.trainer.onnx_export import booster_to_onnx, run_onnx
-from hrdpg_pl.onnx_check import check_artifact
 
 
 def thresholds(tree: dict[str, Any], out: list[tuple[int, float]]) -> None:

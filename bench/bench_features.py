@@ -1,0 +1,107 @@
+"""Feature pipeline speed: one race day on top of >= 1M runners of history, and the full rebuild.
+
+    python bench/bench_features.py --dsn DSN [--runners 1000000] [--days-sampled 5] [--reuse]
+
+Side by side in one run:
+  * full rebuild      refresh_history(rebuild) + refresh_features over every day (training)
+  * day, incremental  refresh_features(day, day) + read the day from runner_features (scoring)
+  * day, read only    the view for a day whose store rows are current
+  * day, no history   what a day costs without the maintained history: rebuild history first
+Prints EXPLAIN (ANALYZE, BUFFERS) of the day query for bench/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import statistics
+import time
+
+import psycopg
+
+from hrdpg.synth import SynthConfig, generate
+from hrdpg.synth.write import write_world
+
+DAY_QUERY = "SELECT * FROM modeling.runner_features WHERE race_date = %s"
+
+
+def timed(conn: psycopg.Connection, query: str, params: tuple[object, ...] = ()) -> float:
+    start = time.perf_counter()
+    conn.execute(query, params).fetchall()
+    return time.perf_counter() - start
+
+
+def ensure_world(conn: psycopg.Connection, runners: int, reuse: bool) -> tuple[int, float]:
+    have = conn.execute("SELECT count(*) FROM racing.runners").fetchone()
+    if reuse and have and have[0] >= runners * 0.95:
+        return int(have[0]), 0.0
+    conn.execute("TRUNCATE racing.races, racing.runners, racing.odds, modeling.feature_store, "
+                 "modeling.run_history, modeling.entity_daily, modeling.draw_daily")
+    conn.execute("DROP TABLE IF EXISTS synth.runner_truth")
+    start = time.perf_counter()
+    world = generate(SynthConfig(seed=42, n_runners=runners, start_date=dt.date(2020, 1, 1)))
+    write_world(conn, world)
+    conn.commit()
+    conn.execute("ANALYZE")
+    return world.n_runners, time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--dsn", required=True)
+    parser.add_argument("--runners", type=int, default=1_000_000)
+    parser.add_argument("--days-sampled", type=int, default=5)
+    parser.add_argument("--reuse", action="store_true", help="keep an existing world")
+    args = parser.parse_args()
+    with psycopg.connect(args.dsn) as conn:
+        n_runners, load_s = ensure_world(conn, args.runners, args.reuse)
+        first, last = conn.execute(
+            "SELECT min(race_date), max(race_date) FROM racing.races").fetchone() or (None, None)
+        start = time.perf_counter()
+        conn.execute("SELECT modeling.refresh_history(rebuild => true)")
+        history_s = time.perf_counter() - start
+        conn.execute("SELECT modeling.refresh_features(%s, %s)", (first, last))
+        conn.commit()
+        rebuild_s = time.perf_counter() - start
+        conn.execute("ANALYZE modeling.feature_store")
+        conn.commit()
+        days = [r[0] for r in conn.execute(
+            "SELECT race_date FROM racing.races GROUP BY race_date "
+            "HAVING race_date > %s ORDER BY race_date DESC LIMIT %s",
+            (first, args.days_sampled)).fetchall()]
+        incremental, read_only, per_day_runners = [], [], []
+        for day in days:
+            start = time.perf_counter()
+            conn.execute("SELECT modeling.refresh_features(%s, %s)", (day, day))
+            rows = conn.execute(DAY_QUERY, (day,)).fetchall()
+            incremental.append(time.perf_counter() - start)
+            conn.commit()
+            per_day_runners.append(len(rows))
+            read_only.append(min(timed(conn, DAY_QUERY, (day,)) for _ in range(3)))
+        start = time.perf_counter()
+        conn.execute("SELECT modeling.refresh_history(rebuild => true)")
+        conn.execute("SELECT modeling.refresh_features(%s, %s)", (days[0], days[0]))
+        no_history = time.perf_counter() - start
+        conn.rollback()
+        plan = "\n".join(r[0] for r in conn.execute(
+            "EXPLAIN (ANALYZE, BUFFERS) " + DAY_QUERY, (days[0],)).fetchall())
+    day_ms = statistics.median(incremental) * 1000
+    print(f"\nworld: {n_runners:,} runners {first} .. {last}"
+          + (f" (generated + loaded in {load_s:.1f} s)" if load_s else ""))
+    print(f"day size: {statistics.median(per_day_runners):.0f} runners (median of {len(days)})\n")
+    print(f"{'path':44s} {'time':>12s} {'vs day, incremental':>20s}")
+    table = [
+        ("full rebuild (history + all features)", rebuild_s),
+        ("  of which history (Elo, daily totals)", history_s),
+        ("day, incremental: refresh + read", day_ms / 1000),
+        ("day, read only (store current)", statistics.median(read_only)),
+        ("day without maintained history", no_history),
+    ]
+    for name, seconds in table:
+        shown = f"{seconds * 1000:.1f} ms" if seconds < 10 else f"{seconds:.1f} s"
+        print(f"{name:44s} {shown:>12s} {seconds / (day_ms / 1000):>19.1f}x")
+    print("\nEXPLAIN (ANALYZE, BUFFERS) of the day query:\n" + plan)
+
+
+if __name__ == "__main__":
+    main()
