@@ -1,23 +1,27 @@
 -- History-derived features of every declared runner in a date range, as of its race's off.
 -- Point in time by construction: horse windows end one row before the runner's own run
 -- (ordered by off time), and jockey/trainer/draw totals stop at the day before the race.
+-- Each step lands in an analysed temp table, so the planner sizes every join correctly
+-- whether the range is one day (scoring) or years (training).
 
 CREATE OR REPLACE FUNCTION modeling.refresh_features(from_date date, to_date date)
 RETURNS bigint
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
+SET client_min_messages = warning  -- no "does not exist, skipping" notices from the cleanup
 AS $fn$
 DECLARE
     written bigint;
 BEGIN
     IF from_date IS NULL OR to_date IS NULL OR from_date > to_date THEN
         RAISE EXCEPTION 'refresh_features: bad date range % .. %', from_date, to_date
-            USING HINT = 'Pass from_date <= to_date, e.g. refresh_features(''2026-05-01'', ''2026-05-01'').';
+            USING HINT = 'Pass from_date <= to_date, e.g. refresh_features(''2026-05-01'', '
+                         '''2026-05-01'').';
     END IF;
     PERFORM modeling.refresh_history();
-    DELETE FROM modeling.feature_store WHERE race_date BETWEEN from_date AND to_date;
-    -- The runners to compute, as an analysed temp table: the planner then sizes every join
-    -- below correctly whether the range is one day or five years.
+    DROP TABLE IF EXISTS hrdpg_target, hrdpg_horse, hrdpg_people, hrdpg_draws;
+
+    -- 1. The runners to compute: declared, not withdrawn.
     CREATE TEMP TABLE hrdpg_target ON COMMIT DROP AS
     SELECT ru.race_id, ru.horse_id, ru.jockey_id, ru.trainer_id, ra.race_date, ra.off_time,
            ra.course, modeling.distance_band(ra.distance_m) AS dist_band,
@@ -31,31 +35,12 @@ BEGIN
        AND NOT ru.non_runner AND ru.status IS DISTINCT FROM 'non_runner';
     ANALYZE hrdpg_target;
 
-    INSERT INTO modeling.feature_store (
-        race_id, horse_id, race_date, off_time, h_runs, h_days_since_run, h_win_rate,
-        h_place_rate, h_recent_win_rate, h_pos_last1, h_pos_last2, h_pos_last3, h_pos_avg3,
-        h_beaten_avg3, h_course_runs, h_course_win_rate, h_dist_win_rate, h_going_win_rate,
-        h_class_change, h_dist_change_m, h_elo, j_win_rate_14, j_win_rate_90, j_win_rate_365,
-        t_win_rate_14, t_win_rate_90, t_win_rate_365, t_form_ae_14, draw_bias_ae)
-    WITH
-    -- Completed runs of the target horses, plus target runs not yet completed. A completed
-    -- target run appears once (its history row); windows never include the current row.
-    hist AS (
-        SELECT h.race_id, h.horse_id, h.off_time, h.course, h.dist_band, h.going_group,
-               h.race_class, h.distance_m, h.won, h.placed, h.pos_norm, h.beaten,
-               h.rating_after
-          FROM modeling.run_history h
-         WHERE h.horse_id IN (SELECT horse_id FROM hrdpg_target)
-           AND h.off_time <= (SELECT max(off_time) FROM hrdpg_target)
-        UNION ALL
-        SELECT t.race_id, t.horse_id, t.off_time, t.course, t.dist_band, t.going_group,
-               t.race_class, t.distance_m, NULL, NULL, NULL, NULL, NULL
-          FROM hrdpg_target t
-         WHERE NOT EXISTS (SELECT 1 FROM modeling.run_history h
-                            WHERE h.race_id = t.race_id AND h.horse_id = t.horse_id)
-    ),
-    horse AS (
-        SELECT race_id, horse_id,
+    -- 2. Horse form. The rows are the target horses' completed runs plus target runs not yet
+    -- completed (a completed target run appears once, as its history row); every frame ends
+    -- at 1 PRECEDING, so a run never sees its own result or anything later.
+    CREATE TEMP TABLE hrdpg_horse ON COMMIT DROP AS
+    SELECT * FROM (
+        SELECT race_id, horse_id, is_target,
                count(won) OVER w_before AS runs,
                sum(won) OVER w_before AS wins,
                sum(placed) OVER w_before AS places,
@@ -70,7 +55,20 @@ BEGIN
                race_class - lag(race_class) OVER w_order AS class_change,
                distance_m - lag(distance_m) OVER w_order AS dist_change,
                lag(rating_after) OVER w_order AS elo
-          FROM hist
+          FROM (SELECT h.race_id, h.horse_id, h.off_time, h.course, h.dist_band,
+                       h.going_group, h.race_class, h.distance_m, h.won, h.placed, h.pos_norm,
+                       h.beaten, h.rating_after, h.race_date >= from_date AS is_target
+                  FROM modeling.run_history h
+                 WHERE h.horse_id IN (SELECT horse_id FROM hrdpg_target)
+                   AND h.race_date <= to_date
+                UNION ALL
+                SELECT t.race_id, t.horse_id, t.off_time, t.course, t.dist_band,
+                       t.going_group, t.race_class, t.distance_m, NULL, NULL, NULL, NULL, NULL,
+                       true
+                  FROM hrdpg_target t
+                 WHERE NOT EXISTS (SELECT 1 FROM modeling.run_history h
+                                    WHERE h.race_id = t.race_id AND h.horse_id = t.horse_id)
+               ) hist
         WINDOW w_order AS (PARTITION BY horse_id ORDER BY off_time, race_id),
                w_before AS (w_order ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
                w_last5 AS (w_order ROWS BETWEEN 5 PRECEDING AND 1 PRECEDING),
@@ -81,65 +79,70 @@ BEGIN
                           ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
                w_going AS (PARTITION BY horse_id, going_group ORDER BY off_time, race_id
                            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
-    ),
-    -- Trailing windows from running totals: total up to the day before the race minus the
-    -- total up to the day before the window starts. One row per (jockey or trainer, day).
-    people AS (
-        SELECT DISTINCT 'j'::"char" AS kind, jockey_id AS entity_id, race_date
-          FROM hrdpg_target WHERE jockey_id IS NOT NULL
-        UNION ALL
-        SELECT DISTINCT 't'::"char", trainer_id, race_date
-          FROM hrdpg_target WHERE trainer_id IS NOT NULL
-    ),
-    people_form AS MATERIALIZED (
-        SELECT p.kind, p.entity_id, p.race_date,
-               c0.cum_rides - coalesce(c14.cum_rides, 0) AS rides14,
-               c0.cum_wins - coalesce(c14.cum_wins, 0) AS wins14,
-               c0.cum_expected - coalesce(c14.cum_expected, 0) AS exp14,
-               c0.cum_rides - coalesce(c90.cum_rides, 0) AS rides90,
-               c0.cum_wins - coalesce(c90.cum_wins, 0) AS wins90,
-               c0.cum_rides - coalesce(c365.cum_rides, 0) AS rides365,
-               c0.cum_wins - coalesce(c365.cum_wins, 0) AS wins365
-          FROM people p
-          LEFT JOIN LATERAL (SELECT * FROM modeling.entity_daily e
-                              WHERE e.kind = p.kind AND e.entity_id = p.entity_id
-                                AND e.race_date < p.race_date
-                              ORDER BY e.race_date DESC LIMIT 1) c0 ON true
-          LEFT JOIN LATERAL (SELECT * FROM modeling.entity_daily e
-                              WHERE e.kind = p.kind AND e.entity_id = p.entity_id
-                                AND e.race_date < p.race_date - 14
-                              ORDER BY e.race_date DESC LIMIT 1) c14 ON true
-          LEFT JOIN LATERAL (SELECT * FROM modeling.entity_daily e
-                              WHERE e.kind = p.kind AND e.entity_id = p.entity_id
-                                AND e.race_date < p.race_date - 90
-                              ORDER BY e.race_date DESC LIMIT 1) c90 ON true
-          LEFT JOIN LATERAL (SELECT * FROM modeling.entity_daily e
-                              WHERE e.kind = p.kind AND e.entity_id = p.entity_id
-                                AND e.race_date < p.race_date - 365
-                              ORDER BY e.race_date DESC LIMIT 1) c365 ON true
-    ),
-    jockey_form AS (SELECT * FROM people_form WHERE kind = 'j'),
-    trainer_form AS (SELECT * FROM people_form WHERE kind = 't'),
-    draws AS (
-        SELECT DISTINCT course, dist_band, draw_third, race_date FROM hrdpg_target
-         WHERE draw_third IS NOT NULL
-    ),
-    draw_form AS (
-        SELECT d.course, d.dist_band, d.draw_third, d.race_date,
-               c0.cum_wins - coalesce(c730.cum_wins, 0) AS wins,
-               c0.cum_expected - coalesce(c730.cum_expected, 0) AS expected
-          FROM draws d
-          LEFT JOIN LATERAL (SELECT * FROM modeling.draw_daily e
-                              WHERE (e.course, e.dist_band, e.draw_third)
-                                  = (d.course, d.dist_band, d.draw_third)
-                                AND e.race_date < d.race_date
-                              ORDER BY e.race_date DESC LIMIT 1) c0 ON true
-          LEFT JOIN LATERAL (SELECT * FROM modeling.draw_daily e
-                              WHERE (e.course, e.dist_band, e.draw_third)
-                                  = (d.course, d.dist_band, d.draw_third)
-                                AND e.race_date < d.race_date - 730
-                              ORDER BY e.race_date DESC LIMIT 1) c730 ON true
-    )
+    ) form
+    WHERE is_target;
+    ANALYZE hrdpg_horse;
+
+    -- 3. Jockeys and trainers: a trailing window is the running total up to the day before
+    -- the race minus the running total up to the day before the window starts.
+    CREATE TEMP TABLE hrdpg_people ON COMMIT DROP AS
+    SELECT p.kind, p.entity_id, p.race_date,
+           c0.cum_rides - coalesce(c14.cum_rides, 0) AS rides14,
+           c0.cum_wins - coalesce(c14.cum_wins, 0) AS wins14,
+           c0.cum_expected - coalesce(c14.cum_expected, 0) AS exp14,
+           c0.cum_rides - coalesce(c90.cum_rides, 0) AS rides90,
+           c0.cum_wins - coalesce(c90.cum_wins, 0) AS wins90,
+           c0.cum_rides - coalesce(c365.cum_rides, 0) AS rides365,
+           c0.cum_wins - coalesce(c365.cum_wins, 0) AS wins365
+      FROM (SELECT DISTINCT 'j'::"char" AS kind, jockey_id AS entity_id, race_date
+              FROM hrdpg_target WHERE jockey_id IS NOT NULL
+            UNION ALL
+            SELECT DISTINCT 't'::"char", trainer_id, race_date
+              FROM hrdpg_target WHERE trainer_id IS NOT NULL) p
+      LEFT JOIN LATERAL (SELECT * FROM modeling.entity_daily e
+                          WHERE e.kind = p.kind AND e.entity_id = p.entity_id
+                            AND e.race_date < p.race_date
+                          ORDER BY e.race_date DESC LIMIT 1) c0 ON true
+      LEFT JOIN LATERAL (SELECT * FROM modeling.entity_daily e
+                          WHERE e.kind = p.kind AND e.entity_id = p.entity_id
+                            AND e.race_date < p.race_date - 14
+                          ORDER BY e.race_date DESC LIMIT 1) c14 ON true
+      LEFT JOIN LATERAL (SELECT * FROM modeling.entity_daily e
+                          WHERE e.kind = p.kind AND e.entity_id = p.entity_id
+                            AND e.race_date < p.race_date - 90
+                          ORDER BY e.race_date DESC LIMIT 1) c90 ON true
+      LEFT JOIN LATERAL (SELECT * FROM modeling.entity_daily e
+                          WHERE e.kind = p.kind AND e.entity_id = p.entity_id
+                            AND e.race_date < p.race_date - 365
+                          ORDER BY e.race_date DESC LIMIT 1) c365 ON true;
+    ANALYZE hrdpg_people;
+
+    -- 4. Draw bias by course, distance band and draw third over the previous 730 days.
+    CREATE TEMP TABLE hrdpg_draws ON COMMIT DROP AS
+    SELECT d.course, d.dist_band, d.draw_third, d.race_date,
+           c0.cum_wins - coalesce(c730.cum_wins, 0) AS wins,
+           c0.cum_expected - coalesce(c730.cum_expected, 0) AS expected
+      FROM (SELECT DISTINCT course, dist_band, draw_third, race_date FROM hrdpg_target
+             WHERE draw_third IS NOT NULL) d
+      LEFT JOIN LATERAL (SELECT * FROM modeling.draw_daily e
+                          WHERE (e.course, e.dist_band, e.draw_third)
+                              = (d.course, d.dist_band, d.draw_third)
+                            AND e.race_date < d.race_date
+                          ORDER BY e.race_date DESC LIMIT 1) c0 ON true
+      LEFT JOIN LATERAL (SELECT * FROM modeling.draw_daily e
+                          WHERE (e.course, e.dist_band, e.draw_third)
+                              = (d.course, d.dist_band, d.draw_third)
+                            AND e.race_date < d.race_date - 730
+                          ORDER BY e.race_date DESC LIMIT 1) c730 ON true;
+    ANALYZE hrdpg_draws;
+
+    DELETE FROM modeling.feature_store WHERE race_date BETWEEN from_date AND to_date;
+    INSERT INTO modeling.feature_store (
+        race_id, horse_id, race_date, off_time, h_runs, h_days_since_run, h_win_rate,
+        h_place_rate, h_recent_win_rate, h_pos_last1, h_pos_last2, h_pos_last3, h_pos_avg3,
+        h_beaten_avg3, h_course_runs, h_course_win_rate, h_dist_win_rate, h_going_win_rate,
+        h_class_change, h_dist_change_m, h_elo, j_win_rate_14, j_win_rate_90, j_win_rate_365,
+        t_win_rate_14, t_win_rate_90, t_win_rate_365, t_form_ae_14, draw_bias_ae)
     SELECT t.race_id, t.horse_id, t.race_date, t.off_time,
            h.runs,
            extract(epoch FROM t.off_time - h.last_off) / 86400.0,
@@ -165,14 +168,16 @@ BEGIN
            CASE WHEN t.draw_third IS NOT NULL
                 THEN (coalesce(df.wins, 0) + 20.0) / (coalesce(df.expected, 0) + 20.0) END
       FROM hrdpg_target t
-      JOIN horse h ON h.race_id = t.race_id AND h.horse_id = t.horse_id
-      LEFT JOIN jockey_form jf ON jf.entity_id = t.jockey_id AND jf.race_date = t.race_date
-      LEFT JOIN trainer_form tf ON tf.entity_id = t.trainer_id AND tf.race_date = t.race_date
-      LEFT JOIN draw_form df
+      JOIN hrdpg_horse h ON h.race_id = t.race_id AND h.horse_id = t.horse_id
+      LEFT JOIN hrdpg_people jf
+        ON jf.kind = 'j' AND jf.entity_id = t.jockey_id AND jf.race_date = t.race_date
+      LEFT JOIN hrdpg_people tf
+        ON tf.kind = 't' AND tf.entity_id = t.trainer_id AND tf.race_date = t.race_date
+      LEFT JOIN hrdpg_draws df
         ON (df.course, df.dist_band, df.draw_third, df.race_date)
          = (t.course, t.dist_band, t.draw_third, t.race_date);
     GET DIAGNOSTICS written = ROW_COUNT;
-    DROP TABLE hrdpg_target;
+    DROP TABLE hrdpg_target, hrdpg_horse, hrdpg_people, hrdpg_draws;
     RETURN written;
 END;
 $fn$;

@@ -11,6 +11,7 @@ from hrdpg.cli import demo as demo_cmd
 from hrdpg.cli import features as features_cmd
 from hrdpg.cli import load as load_cmd
 from hrdpg.cli import models as models_cmd
+from hrdpg.cli import score as score_cmd
 from hrdpg.cli import synth as synth_cmd
 from hrdpg.cli import train as train_cmd
 from hrdpg.errors import HrdpgError
@@ -34,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     features_cmd.register(commands)
     models_cmd.register(commands)
     train_cmd.register(commands)
+    score_cmd.register(commands)
     return parser
 
 

@@ -1,0 +1,64 @@
+"""`hrdpg score DATE`: score a race day in the database and show its signals."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from hrdpg import scoring_client
+from hrdpg.config import load_settings
+from hrdpg.db import connect
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from exc
+
+
+def _ts(text: str) -> dt.datetime:
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a timestamp (ISO 8601): {text!r}") from exc
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def register(commands: Any) -> None:
+    p = commands.add_parser("score", help="score a race day in the database, show its signals")
+    p.add_argument("date", type=_date, help="race date, YYYY-MM-DD")
+    p.add_argument("--as-of", type=_ts, help="point in time of the odds (default: now)")
+    p.add_argument("--alias", default="production")
+    p.add_argument("--top", type=int, metavar="N", help="show only the N runners per race "
+                   "with the highest win probability")
+    p.set_defaults(handler=cmd_score)
+
+
+def _num(value: float | None, fmt: str) -> str:
+    return "" if value is None else format(value, fmt)
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    with connect(load_settings(args.dsn)) as conn:
+        published = scoring_client.score_day(conn, args.date, args.as_of, args.alias)
+        rows = scoring_client.latest_table(conn, args.date)
+    table = Table(title=f"{args.date}: {published} runner signals published")
+    for col in ("off", "course", "horse", "p_win", "fair", "best odds", "source", "edge",
+                "stake"):
+        table.add_column(col, justify="left" if col in ("off", "course", "source") else "right")
+    shown: dict[tuple[Any, str], int] = {}
+    for off, course, horse, p, fair, best, source, edge, stake, _model, _as_of in rows:
+        key = (off, course)
+        shown[key] = shown.get(key, 0) + 1
+        if args.top is not None and shown[key] > args.top:
+            continue
+        table.add_row(off.strftime("%H:%M"), course, str(horse), f"{p:.3f}", f"{fair:.2f}",
+                      _num(best, ".2f"), source or "", _num(edge, "+.3f"),
+                      _num(stake, ".4f"))
+    Console(width=120).print(table)
+    return 0

@@ -1,0 +1,45 @@
+"""Client side of in-database scoring: call score_day, record a failure, read latest_signals."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from hrdpg.errors import HrdpgError
+
+TABLE_SQL = """
+SELECT l.off_time, r.course, l.horse_id, l.p_win, l.fair_win_odds, l.best_win_odds,
+       l.best_odds_source, l.edge_win, l.stake_fraction, l.model_id, l.as_of
+  FROM modeling.latest_signals l
+  JOIN modeling.src_races r ON r.race_id = l.race_id
+ WHERE l.race_date = %s
+ ORDER BY l.off_time, l.race_id, l.p_win DESC
+"""
+
+
+def score_day(conn: psycopg.Connection, day: dt.date, as_of: dt.datetime | None = None,
+              alias: str = "production", triggered_by: str = "cli") -> int:
+    """score_day in its own transaction; on failure a failed run row is committed separately
+    (score_day itself rolled back, so it cannot record it) and HrdpgError is raised."""
+    params: dict[str, Any] = {"as_of": as_of.isoformat() if as_of else None, "alias": alias}
+    try:
+        with conn.transaction():
+            row = conn.execute(
+                "SELECT modeling.score_day(%s, coalesce(%s, now()), %s, "
+                "triggered_by => %s)", (day, as_of, alias, triggered_by)).fetchone()
+    except psycopg.Error as exc:
+        diag = exc.diag
+        message = diag.message_primary or str(exc)
+        with conn.transaction():
+            conn.execute("SELECT modeling.record_failed_run('score_day', %s, %s, %s, %s)",
+                         (day, Jsonb(params), message, triggered_by))
+        hint = f" Hint: {diag.message_hint}" if diag.message_hint else ""
+        raise HrdpgError(f"scoring {day} failed: {message}.{hint}") from exc
+    return int(row[0]) if row else 0
+
+
+def latest_table(conn: psycopg.Connection, day: dt.date) -> list[tuple[Any, ...]]:
+    return conn.execute(TABLE_SQL, (day,)).fetchall()

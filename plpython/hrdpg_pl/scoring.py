@@ -1,0 +1,250 @@
+"""modeling.score_day / score_chunk: score a date range in the database, in one transaction.
+
+Order: per-date advisory lock -> models by alias (cached sessions) -> refresh_features ->
+packed feature rows -> best odds -> per model: infer, normalise, DQ gate, price, explain ->
+one signals upsert -> run row. Any error propagates and the caller's transaction rolls back,
+so nothing is half-published; the caller (CLI, scheduler) records the failure.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from hrdpg_pl import model_cache, scoring_fetch, scoring_publish
+from hrdpg_pl.model_cache import LoadedModel, ModelInfo, prepared
+from hrdpg_pl.scoring_model import Limits, Scored, score
+from hrdpg_pl.scoring_publish import SignalBatch, nullable
+
+LOCK_SQL = ("SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('hrdpg.score_day'), "
+            "($1::date - date '2000-01-01'))")
+TRY_LOCK_SQL = ("SELECT pg_catalog.pg_try_advisory_xact_lock(pg_catalog.hashtext("
+                "'hrdpg.score_day'), ($1::date - date '2000-01-01')) AS ok")
+LIMITS_SQL = """
+SELECT kelly_multiplier::float8 AS km, max_stake_fraction::float8 AS msf,
+       CASE WHEN halted THEN 0 WHEN bankroll > 0
+            THEN least(1, max_stake_per_race / bankroll) ELSE 0 END::float8 AS mrf,
+       min_liquidity::float8 AS ml, halted
+  FROM modeling.risk_limits WHERE profile = 'default'
+"""
+
+
+@dataclass
+class Stats:
+    rows_in: int = 0
+    rows_out: int = 0
+    rows_main: int = 0
+    races_published: int = 0
+    races_blocked: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+    models: dict[str, Any] = field(default_factory=dict)
+
+    def tick(self, name: str, seconds: float) -> None:
+        self.timings[name] = self.timings.get(name, 0.0) + seconds * 1000.0
+
+
+def _fail(plpy: Any, message: str, hint: str, sqlstate: str = "55000") -> None:
+    """Raise an ERROR with a hint; 55000 = object_not_in_prerequisite_state."""
+    plpy.error(message, hint=hint, sqlstate=sqlstate)
+
+
+def lock_dates(plpy: Any, dates: list[str], wait: bool) -> bool:
+    """Transaction-scoped lock per date, in date order (no deadlock between ranges)."""
+    for d in sorted(dates):
+        if wait:
+            plpy.execute(prepared(plpy, "lock", LOCK_SQL, ["date"]), [d])
+        elif not plpy.execute(prepared(plpy, "try_lock", TRY_LOCK_SQL, ["date"]), [d])[0]["ok"]:
+            return False
+    return True
+
+
+def load_models(plpy: Any, alias: str, challengers: bool, stats: Stats) -> list[LoadedModel]:
+    t0 = time.perf_counter()
+    main, others = model_cache.resolve(plpy, alias, challengers)
+    current = str(plpy.execute("SELECT modeling.feature_version() AS v")[0]["v"])
+    if main.feature_version != current:
+        _fail(plpy, f"score: {main.label} was trained on feature version "
+                    f"{main.feature_version}, the database computes {current}; nothing scored",
+              "Retrain on the current features (`hrdpg train ... --promote " + alias + "`) or "
+              "roll the alias back to a model trained on them (`hrdpg models rollback --alias "
+              + alias + "`).")
+    usable: list[ModelInfo] = [main]
+    for info in others:
+        if info.feature_version == current:
+            usable.append(info)
+        else:  # a stale challenger must not stop production scoring
+            stats.models[info.alias] = {"model_id": info.model_id,
+                                        "skipped": "feature version " + info.feature_version}
+    loaded = []
+    for info in usable:
+        model, hit = model_cache.load(plpy, info)
+        stats.models[info.alias] = {"model_id": info.model_id, "cached": hit}
+        loaded.append(model)
+    stats.tick("load", time.perf_counter() - t0)
+    return loaded
+
+
+def limits(plpy: Any) -> Limits:
+    rows = plpy.execute(prepared(plpy, "limits", LIMITS_SQL, []))
+    if not rows:
+        return Limits()
+    r = rows[0]
+    return Limits(float(r["km"]), 0.0 if r["halted"] else float(r["msf"]), float(r["mrf"]),
+                  float(r["ml"]))
+
+
+def _signals(batch: SignalBatch, model: LoadedModel, s: Scored, run_id: int,
+             races: scoring_fetch.Races, rows: scoring_fetch.FeatureRows,
+             best: scoring_fetch.BestOdds, lim: Limits, feature_version: str) -> None:
+    pub = s.rows
+    n = int(pub.size)
+    if not n or s.priced is None:
+        return
+    pr = s.priced
+    race_pos = np.searchsorted(races.race_id, rows.race_id[pub]).tolist()
+    win_only = s.places < 2
+    has_odds = np.isfinite(s.odds)
+    vol = best.volume[pub]
+    liquid: list[bool | None] = [
+        None if not (o and np.isfinite(v)) else bool(v >= lim.min_liquidity)
+        for o, v in zip(has_odds.tolist(), vol.tolist(), strict=True)]
+    src = [best.source[i] if o else None for i, o in zip(pub.tolist(), has_odds.tolist(),
+                                                          strict=True)]
+    at = [best.observed_at[i] if o else None for i, o in zip(pub.tolist(), has_odds.tolist(),
+                                                              strict=True)]
+    batch.extend(
+        as_of=[races.as_of[r] for r in race_pos], race_id=rows.race_id[pub].tolist(),
+        horse_id=rows.horse_id[pub].tolist(), model_id=[model.info.model_id] * n,
+        run_id=[run_id] * n, race_date=[races.race_date[r] for r in race_pos],
+        off_time=[races.off_time[r] for r in race_pos], p_win=s.p_win[pub].tolist(),
+        p_place=nullable(np.where(win_only, np.nan, pr.p_place)),
+        ew_places=[None if w else int(p) for w, p in zip(win_only.tolist(), s.places.tolist(),
+                                                         strict=True)],
+        ew_fraction=nullable(np.where(win_only, np.nan, s.fraction)),
+        fair_win_odds=pr.fair_win_odds.tolist(),
+        fair_place_odds=nullable(np.where(win_only, np.nan, pr.fair_place_odds)),
+        best_win_odds=nullable(s.odds), best_odds_source=src, best_odds_at=at,
+        edge_win=nullable(pr.ev_win), edge_each_way=nullable(pr.ev_each_way),
+        kelly_fraction=nullable(pr.kelly_win), stake_fraction=nullable(pr.stake_win),
+        liquidity_ok=liquid, reasons_json=s.reasons,
+        feature_version=[feature_version] * n, alias=[model.info.alias] * n)
+
+
+def score_dates(plpy: Any, run_id: int, date_from: str, date_to: str, as_of: str | None,
+                models: list[LoadedModel], max_null_share: float, stats: Stats) -> Stats:
+    """Score every race dated date_from..date_to with each model; as_of None means each
+    race's off_time - 1 minute. Writes signals and dq_results under run_id."""
+    t0 = time.perf_counter()
+    plpy.execute(prepared(plpy, "refresh", "SELECT modeling.refresh_features($1, $2)",
+                          ["date", "date"]), [date_from, date_to])
+    stats.tick("features", time.perf_counter() - t0)
+
+    t0 = time.perf_counter()
+    races = scoring_fetch.races(plpy, date_from, date_to, as_of)
+    names: list[str] = []
+    for m in models:
+        extra = [m.info.params.get("blend", {}).get("market_feature", "mkt_latest_prob")] \
+            if isinstance(m.info.params.get("blend"), dict) else []
+        names += [n for n in [*m.info.feature_names, *extra] if n not in names]
+    rows = scoring_fetch.features(plpy, names, date_from, date_to)
+    best, terms = scoring_fetch.odds(plpy, races, rows)
+    lim = limits(plpy)
+    stats.tick("fetch", time.perf_counter() - t0)
+    stats.rows_in += int(rows.race_id.size)
+
+    feature_version = models[0].info.feature_version
+    batch = SignalBatch()
+    for i, model in enumerate(models):
+        s = score(model, rows, races.race_id, races.handicap, terms, best, lim, max_null_share)
+        for k, v in s.timings.items():
+            stats.tick(k, v)
+        t0 = time.perf_counter()
+        scoring_publish.write_dq(plpy, run_id, s.gate)
+        stats.tick("dq", time.perf_counter() - t0)
+        before = len(batch)
+        _signals(batch, model, s, run_id, races, rows, best, lim, feature_version)
+        info = stats.models.setdefault(model.info.alias, {"model_id": model.info.model_id})
+        info["rows"] = info.get("rows", 0) + len(batch) - before
+        if s.explain_error:
+            info["explain_error"] = s.explain_error
+        if i == 0:
+            stats.rows_main += len(batch) - before
+            blocked = int(s.gate.blocked.sum())
+            stats.races_blocked += blocked
+            stats.races_published += races.n - blocked
+    t0 = time.perf_counter()
+    stats.rows_out += batch.write(plpy)
+    stats.tick("upsert", time.perf_counter() - t0)
+    return stats
+
+
+def score_day(plpy: Any, race_date: str, as_of: str, alias: str, challengers: bool,
+              wait: bool, max_null_share: float, triggered_by: str) -> int:
+    """Returns the number of runner signals published for the alias (0 when skipped)."""
+    t_start = time.perf_counter()
+    params = {"as_of": as_of, "alias": alias, "challengers": challengers, "wait": wait,
+              "max_null_share": max_null_share}
+    if not (0.0 <= max_null_share <= 1.0):
+        _fail(plpy, f"score_day: max_null_share {max_null_share} is not in [0, 1]",
+              "Pass a share, e.g. 0.5.", "22023")
+    if not lock_dates(plpy, [race_date], wait):
+        scoring_publish.skip_run(plpy, "score_day", race_date,
+                                 {**params, "reason": "another score_day holds this date"},
+                                 triggered_by)
+        return 0
+    stats = Stats()
+    models = load_models(plpy, alias, challengers, stats)
+    run_id = scoring_publish.start_run(plpy, "score_day", race_date, models[0].info.model_id,
+                                       params, triggered_by)
+    score_dates(plpy, run_id, race_date, race_date, as_of, models, max_null_share, stats)
+    stats.tick("total", time.perf_counter() - t_start)
+    scoring_publish.finish_run(plpy, run_id, stats.rows_in, stats.rows_out,
+                               stats.races_published, stats.races_blocked, stats.timings,
+                               {"models": stats.models})
+    return stats.rows_main
+
+
+CHUNK_PROGRESS_SQL = """
+UPDATE modeling.runs
+   SET rows_in = coalesce(rows_in, 0) + $2, rows_out = coalesce(rows_out, 0) + $3,
+       races_published = coalesce(races_published, 0) + $4,
+       races_blocked = coalesce(races_blocked, 0) + $5,
+       model_id = coalesce(model_id, $6),
+       params = jsonb_set(params, '{progress}', jsonb_build_object(
+           'days_done', coalesce((params #>> '{progress,days_done}')::int, 0) + $7,
+           'chunks_done', coalesce((params #>> '{progress,chunks_done}')::int, 0) + 1,
+           'last_date', $8::date, 'rows_out', coalesce(rows_out, 0) + $3)),
+       timings_ms = $9::jsonb
+ WHERE run_id = $1 AND status = 'running'
+RETURNING run_id
+"""
+
+
+def score_chunk(plpy: Any, run_id: int, date_from: str, date_to: str, as_of: str | None,
+                alias: str, challengers: bool, max_null_share: float, n_days: int) -> int:
+    """One chunk of score_range under its run row; returns the signals written."""
+    t_start = time.perf_counter()
+    days = plpy.execute(prepared(plpy, "chunk_days",
+                                 "SELECT d::date::text AS d FROM generate_series($1::date, "
+                                 "$2::date, interval '1 day') d", ["date", "date"]),
+                        [date_from, date_to])
+    lock_dates(plpy, [str(r["d"]) for r in days], True)
+    stats = Stats()
+    models = load_models(plpy, alias, challengers, stats)
+    score_dates(plpy, run_id, date_from, date_to, as_of, models, max_null_share, stats)
+    stats.tick("total", time.perf_counter() - t_start)
+    done = plpy.execute(prepared(plpy, "chunk_progress", CHUNK_PROGRESS_SQL,
+                                 ["int8", "int8", "int8", "int4", "int4", "int8", "int4",
+                                  "date", "text"]),
+                        [run_id, stats.rows_in, stats.rows_out, stats.races_published,
+                         stats.races_blocked, models[0].info.model_id, n_days, date_to,
+                         json.dumps(
+                             {k: round(v, 3) for k, v in stats.timings.items()})])
+    if not done:
+        _fail(plpy, f"score_range: run {run_id} is not running (marked abandoned or failed?)",
+              "Start a new score_range.")
+    return stats.rows_out

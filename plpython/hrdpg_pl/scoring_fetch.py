@@ -1,0 +1,194 @@
+"""What the scorer reads: the day's races, feature rows packed into one bytea, best odds.
+
+Feature rows come back as one `string_agg` of int8send/float8send values (big-endian, NULL as
+NaN) and are decoded with one numpy.frombuffer: PL/Python result rows cost a Python object per
+value, the packed buffer costs one copy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from hrdpg_pl.model_cache import PLANS, prepared
+
+F64 = npt.NDArray[np.float64]
+I64 = npt.NDArray[np.int64]
+
+
+@dataclass
+class Races:
+    """The races of the date range, sorted by race_id."""
+
+    race_id: I64
+    race_date: list[str]
+    off_time: list[str]
+    as_of: list[str]
+    handicap: npt.NDArray[np.bool_]
+
+    @property
+    def n(self) -> int:
+        return int(self.race_id.size)
+
+
+@dataclass
+class FeatureRows:
+    race_id: I64
+    horse_id: I64
+    x: F64  # [rows, len(names)], NaN = NULL
+    names: list[str]
+
+    def columns(self, names: list[str] | tuple[str, ...]) -> F64:
+        pos = {n: i for i, n in enumerate(self.names)}
+        return np.ascontiguousarray(self.x[:, [pos[n] for n in names]])
+
+
+@dataclass
+class BestOdds:
+    """Per feature row: best decimal odds (NaN = none), its source, time and volume."""
+
+    odds: F64
+    source: list[str | None]
+    observed_at: list[str | None]
+    volume: F64
+
+
+RACES_SQL = """
+SELECT ra.race_id, ra.race_date::text AS race_date, ra.off_time::text AS off_time,
+       coalesce(ra.handicap, false) AS handicap,
+       coalesce($3, ra.off_time - interval '1 minute')::text AS as_of
+  FROM modeling.src_races ra
+ WHERE ra.race_date BETWEEN $1 AND $2
+ ORDER BY ra.race_id
+"""
+
+
+def races(plpy: Any, date_from: str, date_to: str, as_of: str | None) -> Races:
+    rows = plpy.execute(prepared(plpy, "races", RACES_SQL, ["date", "date", "timestamptz"]),
+                        [date_from, date_to, as_of])
+    return Races(
+        race_id=np.array([int(r["race_id"]) for r in rows], dtype=np.int64),
+        race_date=[str(r["race_date"]) for r in rows],
+        off_time=[str(r["off_time"]) for r in rows],
+        as_of=[str(r["as_of"]) for r in rows],
+        handicap=np.array([bool(r["handicap"]) for r in rows], dtype=bool))
+
+
+def row_dtype(n_features: int) -> np.dtype[np.void]:
+    return np.dtype([("race", ">i8"), ("horse", ">i8"), ("x", ">f8", (n_features,))])
+
+
+def decode_rows(blob: bytes | None, names: list[str]) -> FeatureRows:
+    """Decode the packed buffer of scoring_feature_query (16 + 8 * features bytes a row)."""
+    dtype = row_dtype(len(names))
+    data = bytes(blob or b"")
+    if len(data) % dtype.itemsize:
+        raise ValueError(f"score: packed feature buffer of {len(data)} bytes is not a multiple "
+                         f"of the {dtype.itemsize}-byte row; was a feature cast to non-float8?")
+    rec = np.frombuffer(data, dtype=dtype)
+    return FeatureRows(race_id=rec["race"].astype(np.int64), horse_id=rec["horse"].astype(np.int64),
+                       x=np.ascontiguousarray(rec["x"].astype(np.float64)).reshape(-1, len(names)),
+                       names=list(names))
+
+
+def features(plpy: Any, names: list[str], date_from: str, date_to: str) -> FeatureRows:
+    # The SQL is generated in SQL (format('%I'), names checked against feature_catalog).
+    key = "features:" + ",".join(names)
+    plan = _plan_cached_query(plpy, key, names)
+    rows = plpy.execute(plan, [date_from, date_to])
+    return decode_rows(rows[0]["blob"] if rows else None, names)
+
+
+def _plan_cached_query(plpy: Any, key: str, names: list[str]) -> Any:
+    text_plan = prepared(plpy, "feature_query",
+                      "SELECT modeling.scoring_feature_query($1) AS q", ["text[]"])
+    if key not in PLANS:
+        query = str(plpy.execute(text_plan, [names])[0]["q"])
+        PLANS[key] = plpy.prepare(query, ["date", "date"])
+    return PLANS[key]
+
+
+ODDS_SQL = """
+WITH req AS (
+    SELECT r.race_id, r.as_of, ra.off_time
+      FROM unnest($1::int8[], $2::timestamptz[]) AS r(race_id, as_of)
+      JOIN modeling.src_races ra ON ra.race_id = r.race_id
+), latest AS MATERIALIZED (
+    SELECT DISTINCT ON (o.race_id, o.horse_id, o.source)
+           o.race_id, o.horse_id, o.source, o.source_kind, o.decimal_odds::float8 AS odds,
+           o.observed_at, o.ew_places, o.ew_fraction::float8 AS ew_fraction,
+           o.volume::float8 AS volume
+      FROM req JOIN modeling.src_odds o ON o.race_id = req.race_id
+     WHERE o.observed_at <= req.as_of AND o.observed_at < req.off_time
+     ORDER BY o.race_id, o.horse_id, o.source, o.observed_at DESC
+), best AS (
+    SELECT DISTINCT ON (race_id, horse_id) * FROM latest
+     ORDER BY race_id, horse_id, odds DESC NULLS LAST, source
+), terms AS (
+    SELECT DISTINCT ON (race_id) race_id, ew_places, ew_fraction FROM latest
+     WHERE source_kind = 'bookmaker' AND ew_places IS NOT NULL AND ew_fraction IS NOT NULL
+     ORDER BY race_id, odds DESC NULLS LAST, source
+)
+SELECT (SELECT string_agg(int8send(race_id) || int8send(horse_id)
+                          || float8send(coalesce(odds, 'NaN'))
+                          || float8send(coalesce(volume, 'NaN')),
+                          ''::bytea ORDER BY race_id, horse_id) FROM best) AS blob,
+       (SELECT array_agg(source ORDER BY race_id, horse_id) FROM best) AS sources,
+       (SELECT array_agg(observed_at::text ORDER BY race_id, horse_id) FROM best) AS observed,
+       (SELECT array_agg(race_id ORDER BY race_id) FROM terms) AS term_race,
+       (SELECT array_agg(ew_places ORDER BY race_id) FROM terms) AS term_places,
+       (SELECT array_agg(ew_fraction ORDER BY race_id) FROM terms) AS term_fraction
+"""
+
+ODDS_DTYPE = np.dtype([("race", ">i8"), ("horse", ">i8"), ("odds", ">f8"), ("volume", ">f8")])
+
+
+def row_keys(race_id: I64, horse_id: I64) -> npt.NDArray[np.void]:
+    """Sortable composite keys for matching (race, horse) pairs with numpy."""
+    key = np.empty(race_id.size, dtype=[("r", "<i8"), ("h", "<i8")])
+    key["r"], key["h"] = race_id, horse_id
+    return key
+
+
+def odds(plpy: Any, races: Races, rows: FeatureRows
+         ) -> tuple[BestOdds, dict[int, tuple[int, float]]]:
+    """Best odds per feature row (as of each race's as_of, before its off), and the each-way
+    terms {race_id: (places, fraction)} quoted by the race's best bookmaker price."""
+    plan = prepared(plpy, "odds", ODDS_SQL, ["int8[]", "timestamptz[]"])
+    res = plpy.execute(plan, [races.race_id.tolist(), races.as_of])[0]
+    rec = np.frombuffer(bytes(res["blob"] or b""), dtype=ODDS_DTYPE)
+    n = rows.race_id.size
+    best = BestOdds(np.full(n, np.nan), [None] * n, [None] * n, np.full(n, np.nan))
+    if rec.size and n:
+        have = row_keys(rec["race"].astype(np.int64), rec["horse"].astype(np.int64))
+        want = row_keys(rows.race_id, rows.horse_id)
+        pos = np.clip(np.searchsorted(have, want), 0, have.size - 1)
+        found = have[pos] == want
+        best.odds[found] = rec["odds"][pos[found]]
+        best.volume[found] = rec["volume"][pos[found]]
+        sources, observed = res["sources"], res["observed"]
+        for i in np.flatnonzero(found).tolist():
+            best.source[i] = sources[pos[i]]
+            best.observed_at[i] = observed[pos[i]]
+    terms = {int(r): (int(p), float(f)) for r, p, f in zip(
+        res["term_race"] or [], res["term_places"] or [], res["term_fraction"] or [],
+        strict=True)}
+    return best, terms
+
+
+def uk_each_way_terms(field_size: I64, handicap: npt.NDArray[np.bool_]
+                      ) -> tuple[I64, F64]:
+    """Standard UK each-way terms by field size and handicap: (places, fraction).
+
+    < 5 runners: win only (0); 5-7: 2 at 1/4; 8-15: 3 at 1/5 (handicaps 12-15: 3 at 1/4);
+    16+: handicaps 4 at 1/4, others 3 at 1/5.
+    """
+    n = np.asarray(field_size, dtype=np.int64)
+    h = np.asarray(handicap, dtype=bool)
+    places = np.select([n < 5, n < 8, n < 16, h], [0, 2, 3, 4], default=3).astype(np.int64)
+    quarter = ((n >= 5) & (n < 8)) | (h & (n >= 12))
+    fraction = np.where(places == 0, 0.0, np.where(quarter, 0.25, 0.2))
+    return places, fraction

@@ -1,0 +1,141 @@
+"""One model over the fetched rows: infer, race-normalise (+ blend), gate, price, explain.
+
+Pure numpy + onnxruntime; the database work is in scoring.py, scoring_fetch.py and
+scoring_publish.py.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from hrdpg_pl import pricing, racenorm
+from hrdpg_pl.model_cache import LoadedModel
+from hrdpg_pl.scoring_dq import GateResult, gate
+from hrdpg_pl.scoring_fetch import BestOdds, FeatureRows, uk_each_way_terms
+
+F64 = npt.NDArray[np.float64]
+I64 = npt.NDArray[np.int64]
+MARKET_FEATURE = "mkt_latest_prob"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Staking caps from modeling.risk_limits, as bankroll fractions."""
+
+    kelly_multiplier: float = 0.25
+    max_stake_fraction: float = 0.02
+    max_race_fraction: float = 0.05
+    min_liquidity: float = 0.0
+
+
+@dataclass
+class Scored:
+    p_win: F64
+    gate: GateResult
+    rows: I64  # feature-row indices that are published
+    priced: pricing.PricedRunners | None
+    places: I64  # per published row
+    fraction: F64  # per published row
+    odds: F64  # per published row, NaN where none or invalid
+    reasons: list[str]
+    timings: dict[str, float] = field(default_factory=dict)
+    explain_error: str | None = None
+
+
+def market_feature(model: LoadedModel) -> str | None:
+    blend = model.info.params.get("blend")
+    if isinstance(blend, dict):
+        return str(blend.get("market_feature", MARKET_FEATURE))
+    return None
+
+
+def infer(model: LoadedModel, x: F64) -> F64:
+    if not x.shape[0]:
+        return np.zeros(0)
+    feed = x.astype(np.float32) if model.input_float32 else x
+    out = model.session.run([model.info.output_name], {model.info.input_name: feed})[0]
+    return np.asarray(out, dtype=np.float64).reshape(-1)
+
+
+def win_probabilities(model: LoadedModel, log_strength: F64, race_id: I64,
+                      market: F64 | None) -> F64:
+    """Race softmax (or the model's Benter blend); NaN for races with a non-finite score."""
+    p = np.full(log_strength.size, np.nan)
+    if not log_strength.size:
+        return p
+    idx, n = racenorm.race_index(race_id)
+    race_ok = np.bincount(idx, weights=~np.isfinite(log_strength), minlength=n) == 0
+    ok = race_ok[idx]
+    params = racenorm.blend_params(model.info.params)
+    if params is not None and market is not None:
+        p[ok] = racenorm.blend(log_strength[ok], market[ok], race_id[ok], *params)
+    else:
+        p[ok] = racenorm.group_softmax(log_strength[ok], race_id[ok])
+    return p
+
+
+def _reasons(model: LoadedModel, x: F64) -> list[str]:
+    if model.explainer is None or not x.shape[0]:
+        return ["[]"] * x.shape[0]
+    explain = importlib.import_module("hrdpg_pl.explain")
+    contrib, _bias = model.explainer.contributions(x)
+    top = explain.top_reasons(contrib, list(model.info.feature_names), x, k=5)
+    return [json.dumps([{k: (None if isinstance(v, float) and not math.isfinite(v) else v)
+                         for k, v in item.items()} for item in row]) for row in top]
+
+
+def score(model: LoadedModel, rows: FeatureRows, race_ids: I64, handicap: npt.NDArray[np.bool_],
+          terms: dict[int, tuple[int, float]], best: BestOdds, limits: Limits,
+          max_null_share: float) -> Scored:
+    """race_ids: the date range's races (sorted); rows: their runners (any order)."""
+    t: dict[str, float] = {}
+    t0 = time.perf_counter()
+    x = rows.columns(model.info.feature_names)
+    ls = infer(model, x)
+    mkt = market_feature(model)
+    market = rows.columns([mkt]).reshape(-1) if mkt else None
+    p = win_probabilities(model, ls, rows.race_id, market)
+    t["infer"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    idx = np.searchsorted(race_ids, rows.race_id)
+    odds_raw = best.odds
+    invalid = ~np.isnan(odds_raw) & ~(np.isfinite(odds_raw) & (odds_raw > 1.0))
+    g = gate(race_ids, idx, rows.horse_id, x, p, invalid, odds_raw, max_null_share,
+             model.info.model_id)
+    t["dq"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    pub = np.flatnonzero(~g.blocked[idx])
+    pub_races, ri = np.unique(idx[pub], return_inverse=True)
+    field_size = np.bincount(ri, minlength=pub_races.size)
+    places, fraction = uk_each_way_terms(field_size, handicap[pub_races])
+    for j, r in enumerate(pub_races.tolist()):
+        quoted = terms.get(int(race_ids[r]))
+        if quoted and quoted[0] >= 2 and 0 < quoted[1] <= 1:
+            places[j], fraction[j] = min(quoted[0], pricing.MAX_PLACES), quoted[1]
+    priced = None
+    odds = np.where(invalid, np.nan, odds_raw)[pub]
+    if pub.size:
+        priced = pricing.price(ri, p[pub], places, fraction, odds_raw[pub],
+                               kelly_multiplier=limits.kelly_multiplier,
+                               max_stake_fraction=limits.max_stake_fraction,
+                               max_race_fraction=limits.max_race_fraction)
+    t["price"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    error = None
+    try:
+        reasons = _reasons(model, x[pub])
+    except Exception as exc:  # explanations must never stop publishing; the run records it
+        reasons, error = ["[]"] * pub.size, f"{type(exc).__name__}: {str(exc)[:200]}"
+    t["explain"] = time.perf_counter() - t0
+    return Scored(p_win=p, gate=g, rows=pub, priced=priced, places=places[ri],
+                  fraction=fraction[ri], odds=odds, reasons=reasons, timings=t,
+                  explain_error=error)

@@ -1,0 +1,221 @@
+-- In-database scoring: score_day (one date, one transaction), score_range (a procedure that
+-- commits per chunk) and their helpers. The logic lives in plpython/hrdpg_pl/scoring*.py.
+
+-- The packed feature query for a model's feature list, generated here so every identifier goes
+-- through format('%I') and every name is checked against the catalogue.
+CREATE OR REPLACE FUNCTION modeling.scoring_feature_query(feature_names text[])
+RETURNS text
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    unknown text;
+    cols text;
+BEGIN
+    IF feature_names IS NULL OR cardinality(feature_names) = 0 THEN
+        RAISE EXCEPTION 'score: the model has no feature names';
+    END IF;
+    SELECT string_agg(quote_literal(n), ', ') INTO unknown
+      FROM unnest(feature_names) AS u(n)
+     WHERE n IS NULL OR n NOT IN (SELECT c.name FROM modeling.feature_catalog c);
+    IF unknown IS NOT NULL THEN
+        RAISE EXCEPTION 'score: model features not in modeling.feature_catalog: %', unknown
+            USING HINT = 'The catalogue changed since the model was trained: retrain it.';
+    END IF;
+    SELECT string_agg(format('float8send(coalesce(f.%I::float8, ''NaN''::float8))', n), ' || '
+                      ORDER BY o)
+      INTO cols FROM unnest(feature_names) WITH ORDINALITY AS u(n, o);
+    RETURN format(
+        'SELECT count(*)::int8 AS n, string_agg(int8send(f.race_id::int8) '
+        '|| int8send(f.horse_id::int8) || %s, ''''::bytea ORDER BY f.race_id, f.horse_id) AS blob '
+        'FROM modeling.runner_features f WHERE f.race_date BETWEEN $1 AND $2', cols);
+END
+$fn$;
+COMMENT ON FUNCTION modeling.scoring_feature_query(text[]) IS
+    'Internal: SQL reading runner_features for a date range as one bytea (int8 race, int8 horse, '
+    'float8 per feature, NULL as NaN, big-endian), columns validated against feature_catalog.';
+REVOKE ALL ON FUNCTION modeling.scoring_feature_query(text[]) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION modeling.score_day(
+    race_date date,
+    as_of timestamptz DEFAULT now(),
+    alias text DEFAULT 'production',
+    challengers boolean DEFAULT true,
+    wait boolean DEFAULT true,
+    max_null_share double precision DEFAULT 0.5,
+    triggered_by text DEFAULT 'manual')
+RETURNS bigint
+LANGUAGE plpython3u
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+from hrdpg_pl.scoring import score_day
+if race_date is None or as_of is None or alias is None:
+    plpy.error("score_day: race_date, as_of and alias must not be NULL")
+return score_day(plpy, race_date, as_of, alias, bool(challengers), bool(wait),
+                 float(max_null_share), triggered_by or 'manual')
+$$;
+COMMENT ON FUNCTION modeling.score_day(date, timestamptz, text, boolean, boolean,
+                                       double precision, text) IS
+    'Score every race of race_date with the alias''s model (and challengers under their own '
+    'aliases): features, ONNX, race softmax/blend, DQ gate, pricing, one signals upsert, a '
+    'modeling.runs row. One transaction; raises (and publishes nothing) on error. wait => false '
+    'records a skipped run and returns 0 when another call holds the date. Returns the alias''s '
+    'runner signals published.';
+REVOKE ALL ON FUNCTION modeling.score_day(date, timestamptz, text, boolean, boolean,
+                                          double precision, text) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION modeling.score_chunk(
+    run_id bigint, from_date date, to_date date, as_of timestamptz, alias text,
+    challengers boolean, max_null_share double precision)
+RETURNS bigint
+LANGUAGE plpython3u
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+from hrdpg_pl.scoring import score_chunk
+n_days = plpy.execute(plpy.prepare("SELECT ($2::date - $1::date + 1) AS n", ["date", "date"]),
+                      [from_date, to_date])[0]["n"]
+return score_chunk(plpy, run_id, from_date, to_date, as_of, alias, bool(challengers),
+                   float(max_null_share), int(n_days))
+$$;
+COMMENT ON FUNCTION modeling.score_chunk(bigint, date, date, timestamptz, text, boolean,
+                                         double precision) IS
+    'Internal to score_range: score from_date..to_date under an existing running run row and '
+    'add the counts and progress to it. as_of NULL = each race''s off_time - 1 minute.';
+REVOKE ALL ON FUNCTION modeling.score_chunk(bigint, date, date, timestamptz, text, boolean,
+                                            double precision) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION modeling.score_range_start(
+    from_date date, to_date date, chunk_days integer, as_of timestamptz, alias text,
+    challengers boolean, triggered_by text)
+RETURNS bigint
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    new_id bigint;
+BEGIN
+    -- A 'running' row whose backend is gone was killed mid-run (crash, terminate): close it.
+    UPDATE modeling.runs r
+       SET status = 'failed', finished_at = clock_timestamp(),
+           error = format('abandoned: backend %s is gone', r.backend_pid)
+     WHERE r.status = 'running'
+       AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a WHERE a.pid = r.backend_pid);
+    INSERT INTO modeling.runs (kind, race_date, params, triggered_by)
+    VALUES ('score_range', from_date,
+            jsonb_build_object('from', from_date, 'to', to_date, 'chunk_days', chunk_days,
+                               'as_of', as_of, 'alias', alias, 'challengers', challengers,
+                               'progress', jsonb_build_object(
+                                   'days_done', 0, 'days_total', to_date - from_date + 1,
+                                   'chunks_done', 0)),
+            coalesce(triggered_by, 'manual'))
+    RETURNING run_id INTO new_id;
+    RETURN new_id;
+END
+$fn$;
+COMMENT ON FUNCTION modeling.score_range_start(date, date, integer, timestamptz, text, boolean,
+                                               text) IS
+    'Internal to score_range: fail abandoned running runs, insert the range''s running run row.';
+REVOKE ALL ON FUNCTION modeling.score_range_start(date, date, integer, timestamptz, text,
+                                                  boolean, text) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION modeling.finish_run(run_id bigint, error text DEFAULT NULL)
+RETURNS void
+LANGUAGE sql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+BEGIN ATOMIC
+    UPDATE modeling.runs r
+       SET status = CASE WHEN finish_run.error IS NULL THEN 'ok' ELSE 'failed' END,
+           error = finish_run.error, finished_at = clock_timestamp()
+     WHERE r.run_id = finish_run.run_id AND r.status = 'running';
+END;
+COMMENT ON FUNCTION modeling.finish_run(bigint, text) IS
+    'Close a running run row: ok, or failed with the error.';
+REVOKE ALL ON FUNCTION modeling.finish_run(bigint, text) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION modeling.record_failed_run(
+    kind text, race_date date, params jsonb, error text, triggered_by text DEFAULT 'manual')
+RETURNS bigint
+LANGUAGE sql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+BEGIN ATOMIC
+    INSERT INTO modeling.runs (kind, status, race_date, params, error, triggered_by,
+                               finished_at)
+    VALUES (kind, 'failed', race_date, coalesce(params, '{}'),
+            coalesce(error, 'unknown error'), coalesce(triggered_by, 'manual'),
+            clock_timestamp())
+    RETURNING run_id;
+END;
+COMMENT ON FUNCTION modeling.record_failed_run(text, date, jsonb, text, text) IS
+    'For callers of score_day (CLI, scheduler): after the failed call rolled back, record the '
+    'failure in its own transaction.';
+REVOKE ALL ON FUNCTION modeling.record_failed_run(text, date, jsonb, text, text) FROM PUBLIC;
+
+-- A procedure so it can COMMIT per chunk. Procedures that COMMIT may not carry SET options
+-- or be SECURITY DEFINER, so every name is schema-qualified and the writes go through the
+-- SECURITY DEFINER helpers above. CALL it outside an explicit transaction block.
+CREATE OR REPLACE PROCEDURE modeling.score_range(
+    from_date date, to_date date, chunk_days integer DEFAULT 7,
+    as_of timestamptz DEFAULT NULL, alias text DEFAULT 'production',
+    challengers boolean DEFAULT true, max_null_share double precision DEFAULT 0.5,
+    triggered_by text DEFAULT 'manual')
+LANGUAGE plpgsql
+AS $fn$
+DECLARE
+    run bigint;
+    d date;
+    chunk_end date;
+    err text;
+BEGIN
+    IF from_date IS NULL OR to_date IS NULL OR from_date > to_date THEN
+        RAISE EXCEPTION 'score_range: bad date range % .. %', from_date, to_date
+            USING HINT = 'Pass from_date <= to_date.';
+    END IF;
+    IF chunk_days IS NULL OR chunk_days < 1 THEN
+        RAISE EXCEPTION 'score_range: chunk_days must be >= 1, got %', chunk_days;
+    END IF;
+    run := modeling.score_range_start(from_date, to_date, chunk_days, as_of, alias,
+                                      challengers, triggered_by);
+    COMMIT;
+    d := from_date;
+    WHILE d <= to_date LOOP
+        chunk_end := least(d + (chunk_days - 1), to_date);
+        BEGIN
+            PERFORM modeling.score_chunk(run, d, chunk_end, as_of, alias, challengers,
+                                         max_null_share);
+        EXCEPTION WHEN OTHERS OR query_canceled THEN
+            GET STACKED DIAGNOSTICS err = MESSAGE_TEXT;
+        END;
+        IF err IS NOT NULL THEN
+            -- The chunk rolled back; earlier chunks stay committed. Close the run, then raise.
+            PERFORM modeling.finish_run(run, pg_catalog.format('chunk %s .. %s: %s', d,
+                                                               chunk_end, err));
+            COMMIT;
+            RAISE EXCEPTION 'score_range: chunk % .. % failed: %', d, chunk_end, err
+                USING HINT = pg_catalog.format('Chunks before %s are committed (run %s); '
+                                               'fix the cause and re-run from %s.', d, run, d);
+        END IF;
+        COMMIT;
+        d := chunk_end + 1;
+    END LOOP;
+    PERFORM modeling.finish_run(run);
+    COMMIT;
+END
+$fn$;
+COMMENT ON PROCEDURE modeling.score_range(date, date, integer, timestamptz, text, boolean,
+                                          double precision, text) IS
+    'Backfill signals for from_date..to_date in chunks of chunk_days, COMMIT per chunk with '
+    'progress in one score_range run row. as_of NULL = each race''s off_time - 1 minute '
+    '(a replay of the pre-off view); idempotent for the same as_of.';
+REVOKE ALL ON PROCEDURE modeling.score_range(date, date, integer, timestamptz, text, boolean,
+                                             double precision, text) FROM PUBLIC;

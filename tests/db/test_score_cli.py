@@ -1,0 +1,35 @@
+"""`hrdpg score`: prints the day's latest signals; a failed call leaves a failed run row."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from hrdpg.cli import main
+from hrdpg.config import Settings
+from tests.conftest import ServerHandle
+from tests.db.test_score_common import DAY, install, trained
+
+
+def test_cli_scores_prints_and_records_failure(
+        synth_db: Settings, synth_conn: psycopg.Connection, server: ServerHandle,
+        synth_template: str, capsys: pytest.CaptureFixture[str]) -> None:
+    model_id = install(synth_conn, trained(server, synth_template))
+    dsn = synth_db.conninfo()
+    assert main(["--dsn", dsn, "score", DAY.isoformat(), "--as-of", "2030-01-01T00:00:00+00:00",
+                 "--top", "2"]) == 0
+    out = capsys.readouterr().out
+    n = synth_conn.execute("SELECT count(*) FROM modeling.latest_signals WHERE race_date = %s",
+                           (DAY,)).fetchone()
+    assert n is not None and f"{n[0]} runner signals published" in out
+    assert "p_win" in out and "best odds" in out
+
+    synth_conn.execute("UPDATE modeling.models SET feature_version = 'stale' "
+                       "WHERE model_id = %s", (model_id,))
+    synth_conn.commit()
+    assert main(["--dsn", dsn, "score", DAY.isoformat()]) == 1
+    assert "feature version stale" in capsys.readouterr().err
+    failed = synth_conn.execute("SELECT kind, race_date, error, finished_at IS NOT NULL "
+                                "FROM modeling.runs WHERE status = 'failed'").fetchone()
+    assert failed is not None and failed[0] == "score_day" and failed[1] == DAY
+    assert "feature version stale" in failed[2] and failed[3]

@@ -1,0 +1,64 @@
+"""Races without odds are published with odds fields NULL; odds of exactly 1.0 are reported
+and priced as no odds."""
+
+from __future__ import annotations
+
+import psycopg
+
+from tests.conftest import ServerHandle
+from tests.db.test_score_common import DAY, install, score, signals, trained
+
+ODDS_FIELDS = ("best_win_odds", "best_odds_source", "best_odds_at", "edge_win",
+               "edge_each_way", "kelly_fraction", "stake_fraction", "liquidity_ok")
+
+
+def _races(conn: psycopg.Connection) -> list[int]:
+    return [r[0] for r in conn.execute(
+        "SELECT race_id FROM racing.races WHERE race_date = %s ORDER BY race_id", (DAY,))]
+
+
+def test_race_without_odds_is_published_unpriced(
+        synth_conn: psycopg.Connection, server: ServerHandle, synth_template: str) -> None:
+    install(synth_conn, trained(server, synth_template))
+    race = _races(synth_conn)[0]
+    synth_conn.execute("DELETE FROM racing.odds WHERE race_id = %s", (race,))
+    synth_conn.commit()
+    score(synth_conn)
+    rows = signals(synth_conn)
+    mine = [v for (r, _), v in rows.items() if r == race]
+    assert len(mine) >= 2
+    for v in mine:
+        assert all(v[f] is None for f in ODDS_FIELDS)
+        assert v["p_win"] > 0 and v["fair_win_odds"] > 1
+    others = [v for (r, _), v in rows.items() if r != race]
+    assert all(v["best_win_odds"] is not None for v in others)
+
+
+def test_odds_of_one_priced_as_no_odds(
+        synth_conn: psycopg.Connection, server: ServerHandle, synth_template: str) -> None:
+    install(synth_conn, trained(server, synth_template))
+    race = _races(synth_conn)[1]
+    horse = synth_conn.execute("SELECT min(horse_id) FROM racing.odds WHERE race_id = %s",
+                               (race,)).fetchone()
+    assert horse is not None
+    synth_conn.execute(
+        """CREATE OR REPLACE VIEW modeling.src_odds AS
+           SELECT race_id, horse_id, observed_at, source, source_kind,
+                  CASE WHEN race_id = %(r)s AND horse_id = %(h)s THEN 1.0::float8
+                       ELSE decimal_odds END AS decimal_odds,
+                  ew_places, ew_fraction, volume
+             FROM racing.odds""".replace("%(r)s", str(race)).replace("%(h)s", str(horse[0])))
+    synth_conn.commit()
+    score(synth_conn)
+    rows = signals(synth_conn)
+    bad = rows[(race, horse[0])]
+    assert all(bad[f] is None for f in ODDS_FIELDS)
+    assert all(v["best_win_odds"] > 1 for (r, h), v in rows.items()
+               if r == race and h != horse[0])
+    dq = synth_conn.execute(
+        "SELECT passed, blocked, details FROM modeling.dq_results "
+        "WHERE race_id = %s AND check_name = 'odds_valid'", (race,)).fetchone()
+    assert dq is not None
+    passed, blocked, details = dq
+    assert (passed, blocked) == (False, False)
+    assert details["invalid"] == [{"horse_id": horse[0], "odds": 1.0}]

@@ -1,0 +1,31 @@
+"""The DQ gate on hand-made races: each failure blocks only its own race."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+from hrdpg_pl.scoring_dq import gate
+
+
+def test_each_check_blocks_its_race_only() -> None:
+    race_ids = np.array([10, 20, 30, 40, 50])
+    # race 10 good; 20 one runner; 30 duplicate horse; 40 mostly NULL; 50 sums to 0.9
+    idx = np.array([0, 0, 1, 2, 2, 3, 3, 4, 4])
+    horse = np.array([1, 2, 3, 4, 4, 5, 6, 7, 8])
+    x = np.zeros((9, 4))
+    x[5:7, :3] = np.nan
+    p = np.array([0.4, 0.6, 1.0, 0.5, 0.5, 0.3, 0.7, 0.45, 0.45])
+    odds = np.array([2.0, 1.0, np.nan, 3.0, 3.0, 2.0, 2.0, 2.0, 2.0])
+    invalid = odds == 1.0
+    g = gate(race_ids, idx, horse, x, p, invalid, odds, 0.5, model_id=1)
+    assert g.blocked.tolist() == [False, True, True, True, True]
+    failed = {(r, c) for r, c, ok in zip(g.race_id, g.check_name, g.passed, strict=True)
+              if not ok}
+    assert failed == {(10, "odds_valid"), (20, "min_runners"), (20, "probabilities_valid"),
+                      (30, "no_duplicate_runner"), (40, "null_feature_share"),
+                      (50, "probabilities_sum")}
+    odds_row = g.race_id.index(10) + g.check_name[g.race_id.index(10):].index("odds_valid")
+    assert not g.is_blocked[odds_row]
+    assert json.loads(g.details[odds_row])["invalid"] == [{"horse_id": 2, "odds": 1.0}]
+    assert len(g.race_id) == 6 * race_ids.size
