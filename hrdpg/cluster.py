@@ -141,6 +141,13 @@ class Cluster:
             "shared_buffers": "'256MB'",
             "work_mem": "'32MB'",
             "maintenance_work_mem": "'256MB'",
+            # A single-node modeling engine: bulk loads into tables truncated in the same
+            # transaction skip WAL, and big loads do not force checkpoints. A replicated
+            # production server keeps its own settings (docs/operations.md).
+            "wal_level": "minimal",
+            "max_wal_senders": "0",
+            "max_wal_size": "'4GB'",
+            "checkpoint_timeout": "'15min'",
             "logging_collector": "off",
             "log_min_messages": "warning",
         }

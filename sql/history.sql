@@ -13,12 +13,12 @@ BEGIN ATOMIC
            coalesce(b.cum_wins, 0) + sum(d.wins) OVER w,
            coalesce(b.cum_expected, 0) + sum(d.expected) OVER w
       FROM (SELECT 'j'::"char" AS kind, jockey_id AS entity_id, race_date, count(*) AS rides,
-                   sum(won) AS wins, sum(1.0 / field_size) AS expected
+                   sum(won) AS wins, sum(1.0::float8 / field_size) AS expected
               FROM modeling.run_history
              WHERE race_date >= from_date AND jockey_id IS NOT NULL
              GROUP BY jockey_id, race_date
             UNION ALL
-            SELECT 't'::"char", trainer_id, race_date, count(*), sum(won), sum(1.0 / field_size)
+            SELECT 't'::"char", trainer_id, race_date, count(*), sum(won), sum(1.0::float8 / field_size)
               FROM modeling.run_history
              WHERE race_date >= from_date AND trainer_id IS NOT NULL
              GROUP BY trainer_id, race_date) d
@@ -35,7 +35,7 @@ BEGIN ATOMIC
            coalesce(b.cum_wins, 0) + sum(d.wins) OVER w,
            coalesce(b.cum_expected, 0) + sum(d.expected) OVER w
       FROM (SELECT course, dist_band, draw_third, race_date, count(*) AS runs, sum(won) AS wins,
-                   sum(1.0 / field_size) AS expected
+                   sum(1.0::float8 / field_size) AS expected
               FROM modeling.run_history
              WHERE race_date >= from_date AND draw_third IS NOT NULL
              GROUP BY course, dist_band, draw_third, race_date) d

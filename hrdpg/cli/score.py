@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 from typing import Any
 
+import psycopg
 from rich.console import Console
 from rich.table import Table
 
@@ -43,11 +44,11 @@ def _num(value: float | None, fmt: str) -> str:
     return "" if value is None else format(value, fmt)
 
 
-def cmd_score(args: argparse.Namespace) -> int:
-    with connect(load_settings(args.dsn)) as conn:
-        published = scoring_client.score_day(conn, args.date, args.as_of, args.alias)
-        rows = scoring_client.latest_table(conn, args.date)
-    table = Table(title=f"{args.date}: {published} runner signals published")
+def show_signals(console: Console, conn: psycopg.Connection, day: dt.date,
+                 top: int | None = None, title: str | None = None) -> None:
+    """Print the day's latest production signals (top N per race by p_win if given)."""
+    rows = scoring_client.latest_table(conn, day)
+    table = Table(title=title or f"{day}: latest signals")
     for col in ("off", "course", "horse", "p_win", "fair", "best odds", "source", "edge",
                 "stake"):
         table.add_column(col, justify="left" if col in ("off", "course", "source") else "right")
@@ -55,10 +56,17 @@ def cmd_score(args: argparse.Namespace) -> int:
     for off, course, horse, p, fair, best, source, edge, stake, _model, _as_of in rows:
         key = (off, course)
         shown[key] = shown.get(key, 0) + 1
-        if args.top is not None and shown[key] > args.top:
+        if top is not None and shown[key] > top:
             continue
         table.add_row(off.strftime("%H:%M"), course, str(horse), f"{p:.3f}", f"{fair:.2f}",
                       _num(best, ".2f"), source or "", _num(edge, "+.3f"),
                       _num(stake, ".4f"))
-    Console(width=120).print(table)
+    console.print(table)
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    with connect(load_settings(args.dsn)) as conn:
+        published = scoring_client.score_day(conn, args.date, args.as_of, args.alias)
+        show_signals(Console(width=120), conn, args.date, args.top,
+                     f"{args.date}: {published} runner signals published")
     return 0

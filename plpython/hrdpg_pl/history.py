@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from hrdpg_pl.elo import rate_races
+import numpy as np
+from numpy.typing import NDArray
+
+from hrdpg_pl.elo import rate_in_batches
 
 # Races with results not yet in run_history. Incremental runs look back `lookback` days from
 # the newest rated day for late results; older corrections need rebuild => true.
@@ -50,10 +53,15 @@ SELECT ru.race_id, ru.horse_id, ru.jockey_id, ru.trainer_id, ra.race_date, ra.of
 WINDOW w AS (PARTITION BY ru.race_id)
 """
 
-RACES_IN_ORDER_SQL = """
-SELECT race_id, array_agg(horse_id ORDER BY horse_id) AS horses,
-       array_agg(elo_rank ORDER BY horse_id) AS ranks
-  FROM hrdpg_new_runs GROUP BY race_id, off_time ORDER BY off_time, race_id
+# Runs in off-time order, packed into one bytea (five int8 per run) for numpy: row-by-row
+# results would cost more than the rating itself.
+PACKED_RUNS_SQL = """
+SELECT string_agg(int8send(race_ord) || int8send(day) || int8send(race_id)
+                  || int8send(horse_id) || int8send(elo_rank), ''::bytea
+                  ORDER BY race_ord, horse_id) AS packed
+  FROM (SELECT dense_rank() OVER (ORDER BY off_time, race_id) - 1 AS race_ord,
+               race_date - date '2000-01-01' AS day, race_id, horse_id, elo_rank::bigint
+          FROM hrdpg_new_runs) runs
 """
 
 CURRENT_RATINGS_SQL = """
@@ -73,6 +81,25 @@ SELECT n.race_id, n.horse_id, n.jockey_id, n.trainer_id, n.race_date, n.off_time
        AS r(horse_id, before, after, race_id)
     ON r.race_id = n.race_id AND r.horse_id = n.horse_id
 """
+
+
+def batches(race_ord: NDArray[np.int64], day: NDArray[np.int64],
+            horse: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Batch id per race: consecutive races of one day, cut wherever a horse would run twice
+    in a batch, so a batch can be rated at once and still in true sequential order."""
+    n_races = int(race_ord[-1]) + 1 if race_ord.size else 0
+    start = np.searchsorted(race_ord, np.arange(n_races + 1))
+    batch = np.empty(n_races, dtype=np.int64)
+    current, last_day = 0, None
+    seen: set[int] = set()
+    for i in range(n_races):
+        runners = horse[start[i]:start[i + 1]].tolist()
+        race_day = int(day[start[i]])
+        if i and (race_day != last_day or not seen.isdisjoint(runners)):
+            current, seen = current + 1, set()
+        seen.update(runners)
+        batch[i], last_day = current, race_day
+    return batch
 
 
 def _scalar(plpy: Any, query: str, column: str) -> Any:
@@ -100,11 +127,12 @@ def refresh_history(plpy: Any, rebuild: bool, lookback_days: int) -> int:
         INSERT INTO hrdpg_pending SELECT DISTINCT race_id, off_time, race_date FROM redo""")
     plpy.execute(NEW_RUNS_SQL)
     current = {row["horse_id"]: row["rating_after"] for row in plpy.execute(CURRENT_RATINGS_SQL)}
-    race_rows = list(plpy.execute(RACES_IN_ORDER_SQL))
-    horses, before, after = rate_races(((r["horses"], r["ranks"]) for r in race_rows), current)
-    race_ids = [r["race_id"] for r in race_rows for _ in r["horses"]]
+    runs = np.frombuffer(bytes(plpy.execute(PACKED_RUNS_SQL)[0]["packed"]), dtype=">i8")
+    race_ord, day, race_id, horse, rank = runs.reshape(-1, 5).astype(np.int64).T
+    before, after = rate_in_batches(race_ord, batches(race_ord, day, horse), horse, rank,
+                                    current)
     insert = plpy.prepare(INSERT_SQL, ["bigint[]", "float8[]", "float8[]", "bigint[]"])
-    plpy.execute(insert, [horses, before, after, race_ids])
+    plpy.execute(insert, [horse.tolist(), before.tolist(), after.tolist(), race_id.tolist()])
     first_day = _scalar(plpy, "SELECT min(race_date)::text AS d FROM hrdpg_pending", "d")
     plpy.execute(plpy.prepare("SELECT modeling.refresh_daily_totals($1::date)", ["date"]),
                  [first_day])

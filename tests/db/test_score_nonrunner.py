@@ -8,7 +8,7 @@ import math
 import psycopg
 
 from tests.conftest import ServerHandle
-from tests.db.test_score_common import DAY, install, score, signals, trained
+from tests.db.test_score_common import install, score, signals, trained
 
 FIRST, SECOND = "2030-01-01 00:00+00", "2030-01-01 00:05+00"
 

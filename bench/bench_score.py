@@ -1,0 +1,186 @@
+"""Scoring one race day: in-database score_day vs external paths, on the same model and rows.
+
+    python bench/bench_score.py --dsn DSN [--generate] [--days 60] [--races-per-day 72]
+                                [--day YYYY-MM-DD] [--reps 7]
+
+The database must be migrated. --generate loads a synthetic world first (empty racing tables);
+if the production alias is unset a small model is trained and promoted. Paths, each the median
+of --reps runs (score_day calls are rolled back so every rep does the same work):
+  (i)   onnxruntime + race softmax on a numpy matrix already in memory (the floor)
+  (ii)  SELECT modeling.score_day(...) in a warm backend (features refresh, fetch, ONNX, DQ,
+        pricing, explain, upsert, run row)
+  (iii) external best case: refresh_features, binary COPY out, onnxruntime + softmax, binary
+        COPY into a temp table, one INSERT ... ON CONFLICT (probabilities and fair odds only)
+  (iv)  external naive: the same rows, one INSERT ... ON CONFLICT per row
+  (v)   score_day on a cold backend (new connection: imports, session load)
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import statistics
+import time
+from collections.abc import Callable
+
+import numpy as np
+import psycopg
+from hrdpg_pl import racenorm
+from hrdpg_pl.model_cache import make_session
+from rich.console import Console
+from rich.table import Table
+
+from hrdpg.trainer.data import read_window
+from hrdpg.trainer.pipeline import TrainSpec, train
+
+AS_OF = "2100-01-01 00:00+00"
+EXTERNAL_UPSERT = """
+INSERT INTO modeling.signals (as_of, race_id, horse_id, model_id, race_date, off_time, p_win,
+                              fair_win_odds, feature_version, alias)
+SELECT %s, t.race_id, t.horse_id, %s, r.race_date, r.off_time, t.p_win, 1 / t.p_win, %s,
+       'bench'
+  FROM bench_in t JOIN modeling.src_races r USING (race_id)
+ON CONFLICT ON CONSTRAINT signals_natural_key DO UPDATE SET p_win = EXCLUDED.p_win,
+   fair_win_odds = EXCLUDED.fair_win_odds
+"""
+ROW_UPSERT = """
+INSERT INTO modeling.signals (as_of, race_id, horse_id, model_id, race_date, off_time, p_win,
+                              fair_win_odds, feature_version, alias)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, 'bench')
+ON CONFLICT ON CONSTRAINT signals_natural_key DO UPDATE SET p_win = EXCLUDED.p_win,
+   fair_win_odds = EXCLUDED.fair_win_odds
+"""
+
+
+def median_ms(fn: Callable[[], object], reps: int) -> float:
+    times = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times)
+
+
+def ensure_model(conn: psycopg.Connection) -> None:
+    if conn.execute("SELECT 1 FROM modeling.model_aliases WHERE alias = 'production'"
+                    ).fetchone():
+        return
+    row = conn.execute("SELECT min(race_date), max(race_date) FROM modeling.src_races"
+                       ).fetchone()
+    if row is None or row[0] is None:
+        raise SystemExit("no races in the database; pass --generate")
+    lo, hi = row
+    cut = lo + dt.timedelta(days=int((hi - lo).days * 0.8))
+    train(conn, TrainSpec(name="bench", train_from=lo, train_to=cut,
+                          test_from=cut + dt.timedelta(days=1), test_to=hi, seed=1,
+                          max_rounds=300, promote="production"), show=False)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--dsn", required=True)
+    ap.add_argument("--generate", action="store_true")
+    ap.add_argument("--days", type=int, default=60)
+    ap.add_argument("--races-per-day", type=int, default=72)
+    ap.add_argument("--day", type=dt.date.fromisoformat)
+    ap.add_argument("--reps", type=int, default=7)
+    args = ap.parse_args()
+    with psycopg.connect(args.dsn) as conn:
+        if args.generate:
+            from hrdpg.synth.config import SynthConfig
+            from hrdpg.synth.world import generate
+            from hrdpg.synth.write import write_world
+
+            write_world(conn, generate(SynthConfig(seed=5, n_days=args.days,
+                                                   races_per_day=args.races_per_day)))
+            conn.commit()
+        ensure_model(conn)
+        model = conn.execute(
+            "SELECT m.model_id, m.artifact, m.feature_names, m.feature_version, m.params "
+            "FROM modeling.model_aliases a JOIN modeling.models m USING (model_id) "
+            "WHERE a.alias = 'production'").fetchone()
+        assert model is not None
+        model_id, artifact, names, fv, params = model
+        day = args.day or conn.execute(
+            "SELECT max(race_date) FROM modeling.src_races").fetchone()[0]  # type: ignore[index]
+        conn.execute("SELECT modeling.refresh_features(%s, %s)", (day, day))
+        w = read_window(conn, list(names), day, day)
+        conn.commit()
+        console = Console()
+        console.print(f"day {day}: {w.n_rows} runners, {w.n_races} races, model {model_id} "
+                      f"({len(names)} features)")
+        sess = make_session(bytes(artifact))
+
+        def raw() -> np.ndarray:
+            ls = sess.run(["log_strength"], {"features": w.x})[0]
+            return racenorm.group_softmax(ls, w.race_id)
+
+        def in_db() -> None:
+            conn.execute("SELECT modeling.score_day(%s, %s)", (day, AS_OF))
+            conn.rollback()
+
+        def external() -> None:
+            conn.execute("SELECT modeling.refresh_features(%s, %s)", (day, day))
+            x = read_window(conn, list(names), day, day)
+            p = racenorm.group_softmax(sess.run(["log_strength"], {"features": x.x})[0],
+                                       x.race_id)
+            conn.execute("CREATE TEMP TABLE bench_in (race_id int8, horse_id int8, p_win float8)"
+                         " ON COMMIT DROP")
+            with conn.cursor().copy("COPY bench_in FROM STDIN (FORMAT binary)") as cp:
+                cp.set_types(["int8", "int8", "float8"])
+                for r, h, v in zip(x.race_id.tolist(), x.horse_id.tolist(), p.tolist(),
+                                   strict=True):
+                    cp.write_row((r, h, v))
+            conn.execute(EXTERNAL_UPSERT, (AS_OF, model_id, fv))
+            conn.rollback()
+
+        off: dict[int, dt.datetime] = dict(conn.execute(
+            "SELECT race_id, off_time FROM modeling.src_races WHERE race_date = %s",
+            (day,)).fetchall())
+        conn.rollback()
+
+        def per_row() -> None:
+            conn.execute("SELECT modeling.refresh_features(%s, %s)", (day, day))
+            x = read_window(conn, list(names), day, day)
+            p = racenorm.group_softmax(sess.run(["log_strength"], {"features": x.x})[0],
+                                       x.race_id)
+            for r, h, v in zip(x.race_id.tolist(), x.horse_id.tolist(), p.tolist(),
+                               strict=True):
+                conn.execute(ROW_UPSERT, (AS_OF, r, h, model_id, day, off[r], v, 1 / v, fv))
+            conn.rollback()
+
+        in_db()  # warm: imports, session, plans
+        results = {"(i) raw onnxruntime + softmax": median_ms(raw, args.reps * 5),
+                   "(ii) score_day warm": median_ms(in_db, args.reps),
+                   "(iii) external COPY out/in + 1 upsert": median_ms(external, args.reps),
+                   "(iv) external INSERT per row": median_ms(per_row, max(2, args.reps // 2))}
+        conn.execute("SELECT modeling.score_day(%s, %s)", (day, AS_OF))
+        timings = conn.execute("SELECT timings_ms FROM modeling.runs WHERE kind = 'score_day' "
+                               "ORDER BY run_id DESC LIMIT 1").fetchone()
+        conn.rollback()
+        plan = conn.execute("EXPLAIN SELECT * FROM modeling.latest_signals WHERE race_date = %s",
+                            (day,)).fetchall()
+        conn.rollback()
+    colds = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        with psycopg.connect(args.dsn) as cold:
+            cold.execute("SELECT modeling.score_day(%s, %s)", (day, AS_OF))
+            cold.rollback()
+        colds.append((time.perf_counter() - t0) * 1000)
+    results["(v) score_day cold backend (connect incl.)"] = statistics.median(colds)
+
+    base = results["(i) raw onnxruntime + softmax"]
+    table = Table(title=f"bench_score: {w.n_rows} runners, median ms")
+    for col in ("path", "ms", "x (i)", "x (ii)"):
+        table.add_column(col, justify="left" if col == "path" else "right")
+    warm = results["(ii) score_day warm"]
+    for name, ms in results.items():
+        table.add_row(name, f"{ms:.1f}", f"{ms / base:.1f}", f"{ms / warm:.2f}")
+    console.print(table)
+    console.print(f"score_day stage timings (ms): {timings[0] if timings else '?'}")
+    console.print("latest_signals plan:\n" + "\n".join(r[0] for r in plan))
+
+
+if __name__ == "__main__":
+    main()
