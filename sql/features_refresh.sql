@@ -28,7 +28,10 @@ BEGIN
            modeling.going_group(ra.going, ra.surface) AS going_group, ra.race_class,
            ra.distance_m,
            CASE WHEN ru.draw IS NOT NULL THEN least(3, 1 + (3 * (ru.draw - 1))
-                / count(*) OVER (PARTITION BY ru.race_id))::smallint END AS draw_third
+                / count(*) OVER (PARTITION BY ru.race_id))::smallint END AS draw_third,
+           -- a per-row primary-key probe, so a day never hashes the whole history
+           EXISTS (SELECT 1 FROM modeling.run_history h
+                    WHERE h.race_id = ru.race_id AND h.horse_id = ru.horse_id) AS completed
       FROM modeling.src_runners ru
       JOIN modeling.src_races ra ON ra.race_id = ru.race_id
      WHERE ra.race_date BETWEEN from_date AND to_date
@@ -58,16 +61,19 @@ BEGIN
           FROM (SELECT h.race_id, h.horse_id, h.off_time, h.course, h.dist_band,
                        h.going_group, h.race_class, h.distance_m, h.won, h.placed, h.pos_norm,
                        h.beaten, h.rating_after, h.race_date >= from_date AS is_target
-                  FROM modeling.run_history h
-                 WHERE h.horse_id IN (SELECT horse_id FROM hrdpg_target)
-                   AND h.race_date <= to_date
+                  -- One index range scan per horse: a day touches ~600 horses' histories,
+                  -- never the whole table.
+                  FROM (SELECT DISTINCT horse_id FROM hrdpg_target) th
+                 CROSS JOIN LATERAL (SELECT * FROM modeling.run_history r
+                                      WHERE r.horse_id = th.horse_id
+                                        AND r.race_date <= to_date
+                                     OFFSET 0) h  -- fence: keep the per-horse index scan
                 UNION ALL
                 SELECT t.race_id, t.horse_id, t.off_time, t.course, t.dist_band,
                        t.going_group, t.race_class, t.distance_m, NULL, NULL, NULL, NULL, NULL,
                        true
                   FROM hrdpg_target t
-                 WHERE NOT EXISTS (SELECT 1 FROM modeling.run_history h
-                                    WHERE h.race_id = t.race_id AND h.horse_id = t.horse_id)
+                 WHERE NOT t.completed
                ) hist
         WINDOW w_order AS (PARTITION BY horse_id ORDER BY off_time, race_id),
                w_before AS (w_order ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
