@@ -25,6 +25,7 @@ from collections.abc import Callable
 
 import numpy as np
 import psycopg
+from common import train_test_split
 from hrdpg_pl import racenorm
 from hrdpg_pl.model_cache import make_session
 from rich.console import Console
@@ -65,12 +66,7 @@ def ensure_model(conn: psycopg.Connection) -> None:
     if conn.execute("SELECT 1 FROM modeling.model_aliases WHERE alias = 'production'"
                     ).fetchone():
         return
-    row = conn.execute("SELECT min(race_date), max(race_date) FROM modeling.src_races"
-                       ).fetchone()
-    if row is None or row[0] is None:
-        raise SystemExit("no races in the database; pass --generate")
-    lo, hi = row
-    cut = lo + dt.timedelta(days=int((hi - lo).days * 0.8))
+    lo, cut, hi = train_test_split(conn)
     train(conn, TrainSpec(name="bench", train_from=lo, train_to=cut,
                           test_from=cut + dt.timedelta(days=1), test_to=hi, seed=1,
                           max_rounds=300, promote="production"), show=False)

@@ -15,6 +15,7 @@ import datetime as dt
 import time
 
 import psycopg
+from common import train_test_split
 from rich.console import Console
 from rich.table import Table
 
@@ -45,12 +46,7 @@ def main() -> None:
             write_world(conn, world)
             conn.commit()
             stages.append(("load world", time.perf_counter() - t0))
-        row = conn.execute("SELECT min(race_date), max(race_date) FROM modeling.src_races"
-                           ).fetchone()
-        if row is None or row[0] is None:
-            raise SystemExit("no races in the database; pass --generate")
-        lo, hi = row
-        cut = lo + dt.timedelta(days=int((hi - lo).days * 0.8))
+        lo, cut, hi = train_test_split(conn)
         t0 = time.perf_counter()
         result = train(conn, TrainSpec(
             name="bench", train_from=lo, train_to=cut, test_from=cut + dt.timedelta(days=1),

@@ -9,6 +9,7 @@ import socket
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -117,24 +118,28 @@ def drop_database(server: ServerHandle, name: str) -> None:
             sql.Identifier(name)))
 
 
-@pytest.fixture
-def db(server: ServerHandle, template_db: str) -> Iterator[Settings]:
-    """A fresh, migrated database of its own for one test."""
-    name = create_database(server, template_db)
+@contextmanager
+def private_copy(server: ServerHandle, template: str = "template0") -> Iterator[Settings]:
+    """A throwaway database cloned from ``template``, dropped afterwards."""
+    name = create_database(server, template)
     try:
         yield server.settings_for(name)
     finally:
         drop_database(server, name)
+
+
+@pytest.fixture
+def db(server: ServerHandle, template_db: str) -> Iterator[Settings]:
+    """A fresh, migrated database of its own for one test."""
+    with private_copy(server, template_db) as settings:
+        yield settings
 
 
 @pytest.fixture
 def empty_db(server: ServerHandle) -> Iterator[Settings]:
     """A fresh database with nothing installed (for migration tests)."""
-    name = create_database(server)
-    try:
-        yield server.settings_for(name)
-    finally:
-        drop_database(server, name)
+    with private_copy(server) as settings:
+        yield settings
 
 
 @pytest.fixture
@@ -187,11 +192,8 @@ def synth_template(server: ServerHandle, template_db: str) -> str:
 @pytest.fixture
 def synth_db(server: ServerHandle, synth_template: str) -> Iterator[Settings]:
     """A private copy of the small synthetic world, free to modify."""
-    name = create_database(server, synth_template)
-    try:
-        yield server.settings_for(name)
-    finally:
-        drop_database(server, name)
+    with private_copy(server, synth_template) as settings:
+        yield settings
 
 
 @pytest.fixture
