@@ -19,7 +19,7 @@ BEGIN
                          '''2026-05-01'').';
     END IF;
     PERFORM modeling.refresh_history();
-    DROP TABLE IF EXISTS hrdpg_target, hrdpg_horse, hrdpg_people, hrdpg_draws;
+    DROP TABLE IF EXISTS hrdpg_target, hrdpg_hist, hrdpg_horse, hrdpg_people, hrdpg_draws;
 
     -- 1. The runners to compute: declared, not withdrawn.
     CREATE TEMP TABLE hrdpg_target ON COMMIT DROP AS
@@ -39,26 +39,13 @@ BEGIN
     ANALYZE hrdpg_target;
 
     -- 2. Horse form. The rows are the target horses' completed runs plus target runs not yet
-    -- completed (a completed target run appears once, as its history row); every frame ends
-    -- at 1 PRECEDING, so a run never sees its own result or anything later.
-    CREATE TEMP TABLE hrdpg_horse ON COMMIT DROP AS
-    SELECT * FROM (
-        SELECT race_id, horse_id, is_target,
-               count(won) OVER w_before AS runs,
-               sum(won) OVER w_before AS wins,
-               sum(placed) OVER w_before AS places,
-               max(off_time) FILTER (WHERE won IS NOT NULL) OVER w_before AS last_off,
-               count(won) OVER w_last5 AS runs5, sum(won) OVER w_last5 AS wins5,
-               lag(pos_norm, 1) OVER w_order AS pos1, lag(pos_norm, 2) OVER w_order AS pos2,
-               lag(pos_norm, 3) OVER w_order AS pos3,
-               avg(pos_norm) OVER w_last3 AS pos_avg3, avg(beaten) OVER w_last3 AS beaten_avg3,
-               count(won) OVER w_course AS course_runs, sum(won) OVER w_course AS course_wins,
-               count(won) OVER w_dist AS dist_runs, sum(won) OVER w_dist AS dist_wins,
-               count(won) OVER w_going AS going_runs, sum(won) OVER w_going AS going_wins,
-               race_class - lag(race_class) OVER w_order AS class_change,
-               distance_m - lag(distance_m) OVER w_order AS dist_change,
-               lag(rating_after) OVER w_order AS elo
-          FROM (SELECT h.race_id, h.horse_id, h.off_time, h.course, h.dist_band,
+    -- completed (a completed target run appears once, as its history row); a run only ever
+    -- sees rows before it in (off_time, race_id) order, never its own result or anything later.
+    -- A short range aggregates each target's earlier rows directly (one day: ~600 horses'
+    -- histories); a long range uses window frames ending at 1 PRECEDING (one pass over years).
+    -- Both give the same values (tests/db/test_features_paths.py).
+    CREATE TEMP TABLE hrdpg_hist ON COMMIT DROP AS
+    SELECT * FROM (SELECT h.race_id, h.horse_id, h.off_time, h.course, h.dist_band,
                        h.going_group, h.race_class, h.distance_m, h.won, h.placed, h.pos_norm,
                        h.beaten, h.rating_after, h.race_date >= from_date AS is_target
                   -- One index range scan per horse: a day touches ~600 horses' histories,
@@ -74,19 +61,78 @@ BEGIN
                        true
                   FROM hrdpg_target t
                  WHERE NOT t.completed
-               ) hist
-        WINDOW w_order AS (PARTITION BY horse_id ORDER BY off_time, race_id),
-               w_before AS (w_order ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
-               w_last5 AS (w_order ROWS BETWEEN 5 PRECEDING AND 1 PRECEDING),
-               w_last3 AS (w_order ROWS BETWEEN 3 PRECEDING AND 1 PRECEDING),
-               w_course AS (PARTITION BY horse_id, course ORDER BY off_time, race_id
-                            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
-               w_dist AS (PARTITION BY horse_id, dist_band ORDER BY off_time, race_id
-                          ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
-               w_going AS (PARTITION BY horse_id, going_group ORDER BY off_time, race_id
-                           ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
-    ) form
-    WHERE is_target;
+               ) hist;
+    ANALYZE hrdpg_hist;
+    IF to_date - from_date < 7 THEN
+        CREATE TEMP TABLE hrdpg_horse ON COMMIT DROP AS
+        SELECT race_id, horse_id,
+               runs, wins, places, last_off,
+               (SELECT count(x) FROM unnest(won_desc[1:5]) x) AS runs5,
+               (SELECT sum(x) FROM unnest(won_desc[1:5]) x) AS wins5,
+               pos_desc[1] AS pos1, pos_desc[2] AS pos2, pos_desc[3] AS pos3,
+               (SELECT avg(x) FROM unnest(pos_desc[1:3]) x) AS pos_avg3,
+               (SELECT avg(x) FROM unnest(beaten_desc[1:3]) x) AS beaten_avg3,
+               course_runs, course_wins, dist_runs, dist_wins, going_runs, going_wins,
+               race_class - class_desc[1] AS class_change,
+               distance_m - distance_desc[1] AS dist_change,
+               rating_desc[1] AS elo
+          FROM (SELECT t.race_id, t.horse_id, t.race_class, t.distance_m,
+                       count(h.won) AS runs, sum(h.won) AS wins, sum(h.placed) AS places,
+                       max(h.off_time) FILTER (WHERE h.won IS NOT NULL) AS last_off,
+                       count(h.won) FILTER (WHERE h.course = t.course) AS course_runs,
+                       sum(h.won) FILTER (WHERE h.course = t.course) AS course_wins,
+                       count(h.won) FILTER (WHERE h.dist_band = t.dist_band) AS dist_runs,
+                       sum(h.won) FILTER (WHERE h.dist_band = t.dist_band) AS dist_wins,
+                       count(h.won) FILTER (WHERE h.going_group = t.going_group) AS going_runs,
+                       sum(h.won) FILTER (WHERE h.going_group = t.going_group) AS going_wins,
+                       array_agg(h.won ORDER BY h.off_time DESC, h.race_id DESC) AS won_desc,
+                       array_agg(h.pos_norm ORDER BY h.off_time DESC, h.race_id DESC) AS pos_desc,
+                       array_agg(h.beaten ORDER BY h.off_time DESC, h.race_id DESC)
+                           AS beaten_desc,
+                       array_agg(h.race_class ORDER BY h.off_time DESC, h.race_id DESC)
+                           AS class_desc,
+                       array_agg(h.distance_m ORDER BY h.off_time DESC, h.race_id DESC)
+                           AS distance_desc,
+                       array_agg(h.rating_after ORDER BY h.off_time DESC, h.race_id DESC)
+                           AS rating_desc
+                  FROM hrdpg_target t
+                  LEFT JOIN hrdpg_hist h
+                    ON h.horse_id = t.horse_id
+                   AND (h.off_time, h.race_id) < (t.off_time, t.race_id)
+                 GROUP BY t.race_id, t.horse_id, t.race_class, t.distance_m) agg;
+    ELSE
+        CREATE TEMP TABLE hrdpg_horse ON COMMIT DROP AS
+        SELECT * FROM (
+            SELECT race_id, horse_id, is_target,
+                   count(won) OVER w_before AS runs,
+                   sum(won) OVER w_before AS wins,
+                   sum(placed) OVER w_before AS places,
+                   max(off_time) FILTER (WHERE won IS NOT NULL) OVER w_before AS last_off,
+                   count(won) OVER w_last5 AS runs5, sum(won) OVER w_last5 AS wins5,
+                   lag(pos_norm, 1) OVER w_order AS pos1, lag(pos_norm, 2) OVER w_order AS pos2,
+                   lag(pos_norm, 3) OVER w_order AS pos3,
+                   avg(pos_norm) OVER w_last3 AS pos_avg3,
+                   avg(beaten) OVER w_last3 AS beaten_avg3,
+                   count(won) OVER w_course AS course_runs, sum(won) OVER w_course AS course_wins,
+                   count(won) OVER w_dist AS dist_runs, sum(won) OVER w_dist AS dist_wins,
+                   count(won) OVER w_going AS going_runs, sum(won) OVER w_going AS going_wins,
+                   race_class - lag(race_class) OVER w_order AS class_change,
+                   distance_m - lag(distance_m) OVER w_order AS dist_change,
+                   lag(rating_after) OVER w_order AS elo
+              FROM hrdpg_hist
+            WINDOW w_order AS (PARTITION BY horse_id ORDER BY off_time, race_id),
+                   w_before AS (w_order ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
+                   w_last5 AS (w_order ROWS BETWEEN 5 PRECEDING AND 1 PRECEDING),
+                   w_last3 AS (w_order ROWS BETWEEN 3 PRECEDING AND 1 PRECEDING),
+                   w_course AS (PARTITION BY horse_id, course ORDER BY off_time, race_id
+                                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
+                   w_dist AS (PARTITION BY horse_id, dist_band ORDER BY off_time, race_id
+                              ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
+                   w_going AS (PARTITION BY horse_id, going_group ORDER BY off_time, race_id
+                               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+        ) form
+        WHERE is_target;
+    END IF;
     ANALYZE hrdpg_horse;
 
     -- 3. Jockeys and trainers: a trailing window is the running total up to the day before
@@ -183,7 +229,7 @@ BEGIN
         ON (df.course, df.dist_band, df.draw_third, df.race_date)
          = (t.course, t.dist_band, t.draw_third, t.race_date);
     GET DIAGNOSTICS written = ROW_COUNT;
-    DROP TABLE hrdpg_target, hrdpg_horse, hrdpg_people, hrdpg_draws;
+    DROP TABLE hrdpg_target, hrdpg_hist, hrdpg_horse, hrdpg_people, hrdpg_draws;
     RETURN written;
 END;
 $fn$;
