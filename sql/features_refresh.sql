@@ -66,40 +66,37 @@ BEGIN
     IF to_date - from_date < 7 THEN
         CREATE TEMP TABLE hrdpg_horse ON COMMIT DROP AS
         SELECT race_id, horse_id,
-               runs, wins, places, last_off,
-               (SELECT count(x) FROM unnest(won_desc[1:5]) x) AS runs5,
-               (SELECT sum(x) FROM unnest(won_desc[1:5]) x) AS wins5,
-               pos_desc[1] AS pos1, pos_desc[2] AS pos2, pos_desc[3] AS pos3,
-               (SELECT avg(x) FROM unnest(pos_desc[1:3]) x) AS pos_avg3,
-               (SELECT avg(x) FROM unnest(beaten_desc[1:3]) x) AS beaten_avg3,
-               course_runs, course_wins, dist_runs, dist_wins, going_runs, going_wins,
-               race_class - class_desc[1] AS class_change,
-               distance_m - distance_desc[1] AS dist_change,
-               rating_desc[1] AS elo
-          FROM (SELECT t.race_id, t.horse_id, t.race_class, t.distance_m,
-                       count(h.won) AS runs, sum(h.won) AS wins, sum(h.placed) AS places,
-                       max(h.off_time) FILTER (WHERE h.won IS NOT NULL) AS last_off,
-                       count(h.won) FILTER (WHERE h.course = t.course) AS course_runs,
-                       sum(h.won) FILTER (WHERE h.course = t.course) AS course_wins,
-                       count(h.won) FILTER (WHERE h.dist_band = t.dist_band) AS dist_runs,
-                       sum(h.won) FILTER (WHERE h.dist_band = t.dist_band) AS dist_wins,
-                       count(h.won) FILTER (WHERE h.going_group = t.going_group) AS going_runs,
-                       sum(h.won) FILTER (WHERE h.going_group = t.going_group) AS going_wins,
-                       array_agg(h.won ORDER BY h.off_time DESC, h.race_id DESC) AS won_desc,
-                       array_agg(h.pos_norm ORDER BY h.off_time DESC, h.race_id DESC) AS pos_desc,
-                       array_agg(h.beaten ORDER BY h.off_time DESC, h.race_id DESC)
-                           AS beaten_desc,
-                       array_agg(h.race_class ORDER BY h.off_time DESC, h.race_id DESC)
-                           AS class_desc,
-                       array_agg(h.distance_m ORDER BY h.off_time DESC, h.race_id DESC)
-                           AS distance_desc,
-                       array_agg(h.rating_after ORDER BY h.off_time DESC, h.race_id DESC)
-                           AS rating_desc
+               count(won) AS runs, sum(won) AS wins, sum(placed) AS places,
+               max(off_time) FILTER (WHERE won IS NOT NULL) AS last_off,
+               count(won) FILTER (WHERE back <= 5) AS runs5,
+               sum(won) FILTER (WHERE back <= 5) AS wins5,
+               max(pos_norm) FILTER (WHERE back = 1) AS pos1,
+               max(pos_norm) FILTER (WHERE back = 2) AS pos2,
+               max(pos_norm) FILTER (WHERE back = 3) AS pos3,
+               avg(pos_norm) FILTER (WHERE back <= 3) AS pos_avg3,
+               avg(beaten) FILTER (WHERE back <= 3) AS beaten_avg3,
+               count(won) FILTER (WHERE same_course) AS course_runs,
+               sum(won) FILTER (WHERE same_course) AS course_wins,
+               count(won) FILTER (WHERE same_dist) AS dist_runs,
+               sum(won) FILTER (WHERE same_dist) AS dist_wins,
+               count(won) FILTER (WHERE same_going) AS going_runs,
+               sum(won) FILTER (WHERE same_going) AS going_wins,
+               max(target_class - race_class) FILTER (WHERE back = 1) AS class_change,
+               max(target_distance - distance_m) FILTER (WHERE back = 1) AS dist_change,
+               max(rating_after) FILTER (WHERE back = 1) AS elo
+          FROM (SELECT t.race_id, t.horse_id, t.race_class AS target_class,
+                       t.distance_m AS target_distance, h.won, h.placed, h.off_time,
+                       h.pos_norm, h.beaten, h.race_class, h.distance_m, h.rating_after,
+                       h.course = t.course AS same_course, h.dist_band = t.dist_band AS same_dist,
+                       h.going_group = t.going_group AS same_going,
+                       -- 1 = the run just before this one, 2 = the one before that, ...
+                       row_number() OVER (PARTITION BY t.race_id, t.horse_id
+                                          ORDER BY h.off_time DESC, h.race_id DESC) AS back
                   FROM hrdpg_target t
                   LEFT JOIN hrdpg_hist h
                     ON h.horse_id = t.horse_id
-                   AND (h.off_time, h.race_id) < (t.off_time, t.race_id)
-                 GROUP BY t.race_id, t.horse_id, t.race_class, t.distance_m) agg;
+                   AND (h.off_time, h.race_id) < (t.off_time, t.race_id)) earlier
+         GROUP BY race_id, horse_id;
     ELSE
         CREATE TEMP TABLE hrdpg_horse ON COMMIT DROP AS
         SELECT * FROM (
