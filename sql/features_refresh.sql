@@ -37,6 +37,17 @@ BEGIN
      WHERE ra.race_date BETWEEN from_date AND to_date
        AND NOT ru.non_runner AND ru.status IS DISTINCT FROM 'non_runner';
     ANALYZE hrdpg_target;
+    -- A source view that yields a runner twice would otherwise fail later on a primary key
+    -- with a message that names nothing useful.
+    PERFORM 1 FROM hrdpg_target GROUP BY race_id, horse_id HAVING count(*) > 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'refresh_features: duplicate runners in modeling.src_runners: %', (
+            SELECT string_agg(format('race %s horse %s', race_id, horse_id), ', ')
+              FROM (SELECT race_id, horse_id FROM hrdpg_target GROUP BY race_id, horse_id
+                     HAVING count(*) > 1 ORDER BY 1, 2 LIMIT 5) d)
+            USING ERRCODE = 'unique_violation',
+                  HINT = 'Each (race_id, horse_id) must appear once; fix the source view.';
+    END IF;
 
     -- 2. Horse form. The rows are the target horses' completed runs plus target runs not yet
     -- completed (a completed target run appears once, as its history row); a run only ever

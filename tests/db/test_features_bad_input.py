@@ -1,0 +1,35 @@
+"""Bad input to the feature pipeline gives a clear error and changes nothing."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from tests.db.features_util import middle_race
+
+
+def test_duplicate_runner_in_source_view_is_named(synth_conn: psycopg.Connection) -> None:
+    race_id, day = middle_race(synth_conn)
+    before = synth_conn.execute(
+        "SELECT count(*) FROM modeling.feature_store WHERE race_date = %s", (day,)).fetchone()
+    synth_conn.execute(sql.SQL(
+        """CREATE OR REPLACE VIEW modeling.src_runners AS
+           SELECT * FROM racing.runners
+           UNION ALL
+           SELECT * FROM racing.runners WHERE race_id = {} AND draw = 1""").format(
+        sql.Literal(race_id)))
+    synth_conn.commit()
+    with pytest.raises(psycopg.errors.UniqueViolation, match=f"race {race_id} horse"):
+        synth_conn.execute("SELECT modeling.refresh_features(%s, %s)", (day, day))
+    synth_conn.rollback()
+    after = synth_conn.execute(
+        "SELECT count(*) FROM modeling.feature_store WHERE race_date = %s", (day,)).fetchone()
+    assert after == before
+
+
+@pytest.mark.parametrize("bounds", [(None, "2024-01-01"), ("2024-02-01", "2024-01-01")])
+def test_bad_date_range_is_refused(conn: psycopg.Connection,
+                                   bounds: tuple[str | None, str]) -> None:
+    with pytest.raises(psycopg.errors.RaiseException, match="bad date range"):
+        conn.execute("SELECT modeling.refresh_features(%s::date, %s::date)", bounds)
