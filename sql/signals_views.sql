@@ -9,11 +9,13 @@ SELECT s.race_date, s.off_time, s.race_id, s.horse_id, s.model_id, s.as_of,
        s.run_id, s.created_at
   FROM modeling.signals s
  WHERE s.alias = 'production'
-   -- Only the newest as_of of the (race, model): a runner missing from a later run (declared
-   -- a non-runner) is gone. The max is one backward probe of signals_alias_latest_idx.
+   -- Only the newest production publication of the race, whichever model made it: a runner
+   -- missing from a later run (declared a non-runner) is gone, and after a promote the new
+   -- model's first run replaces the old model's rows. The max reads the race's entries of
+   -- signals_alias_latest_idx.
    AND s.as_of = (SELECT max(n.as_of) FROM modeling.signals n
                    WHERE n.alias = 'production' AND n.race_date = s.race_date
-                     AND n.race_id = s.race_id AND n.model_id = s.model_id);
+                     AND n.race_id = s.race_id);
 COMMENT ON VIEW modeling.latest_signals IS
-    'Production signals of the newest as_of per (race, model), with staleness_ms = now() - '
+    'Production signals of the newest as_of per race, with staleness_ms = now() - '
     'as_of; challenger aliases never appear. Filter by race_date (index-backed).';

@@ -14,6 +14,7 @@ from typing import Any
 
 import psycopg
 from rich.console import Console
+from rich.table import Table
 
 from hrdpg import doctor, features, migrate
 from hrdpg.cli.db import start_embedded
@@ -44,7 +45,7 @@ def step(console: Console, title: str) -> float:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    console = Console()
+    console = Console(width=140)
     settings = load_settings(args.dsn)
     if settings.embedded:
         step(console, "embedded PostgreSQL 15 with plpython3u and pg_cron")
@@ -114,6 +115,32 @@ def score_and_show(console: Console, conn: psycopg.Connection, settings: Setting
     conn.commit()
     console.print(f"{published[0] if published else 0} signals published in "
                   f"{(time.perf_counter() - started) * 1000:.0f} ms")
-    from hrdpg.cli.score import show_signals
+    show_top_signals(console, conn, score_day, top)
 
-    show_signals(console, conn, score_day, top)
+
+TOP_SQL = """
+SELECT to_char(l.off_time, 'HH24:MI'), r.course, l.race_id, l.horse_id, l.p_win, l.p_place,
+       l.fair_win_odds, l.best_win_odds, l.best_odds_source, l.edge_win, l.stake_fraction,
+       l.reasons_json -> 0 ->> 'feature'
+  FROM modeling.latest_signals l
+  JOIN modeling.src_races r USING (race_id)
+ WHERE l.race_date = %s AND l.best_win_odds IS NOT NULL
+ ORDER BY l.edge_win DESC NULLS LAST
+ LIMIT %s
+"""
+
+
+def show_top_signals(console: Console, conn: psycopg.Connection, day: dt.date,
+                     top: int) -> None:
+    """The day's best value bets by expected value per unit staked, as the API reads them."""
+    table = Table(title=f"{day}: top {top} signals by edge (modeling.latest_signals)")
+    for name in ("off", "course", "race", "horse", "p_win", "p_place", "fair", "best",
+                 "source", "edge", "stake", "top reason"):
+        table.add_column(name, justify="left" if name in ("off", "course", "source",
+                                                          "top reason") else "right")
+    for off, course, race, horse, p, p_place, fair, best, source, edge, stake, reason in \
+            conn.execute(TOP_SQL, (day, top)).fetchall():
+        table.add_row(off, course, str(race), str(horse), f"{p:.3f}",
+                      "" if p_place is None else f"{p_place:.3f}", f"{fair:.2f}", f"{best:.2f}",
+                      source, f"{edge:+.3f}", f"{stake:.4f}", reason or "")
+    console.print(table)
