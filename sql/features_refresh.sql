@@ -55,24 +55,31 @@ BEGIN
     -- A short range aggregates each target's earlier rows directly (one day: ~600 horses'
     -- histories); a long range uses window frames ending at 1 PRECEDING (one pass over years).
     -- Both give the same values (tests/db/test_features_paths.py).
-    CREATE TEMP TABLE hrdpg_hist ON COMMIT DROP AS
-    SELECT * FROM (SELECT h.race_id, h.horse_id, h.off_time, h.course, h.dist_band,
-                       h.going_group, h.race_class, h.distance_m, h.won, h.placed, h.pos_norm,
-                       h.beaten, h.rating_after, h.race_date >= from_date AS is_target
-                  -- One index range scan per horse: a day touches ~600 horses' histories,
-                  -- never the whole table.
-                  FROM (SELECT DISTINCT horse_id FROM hrdpg_target) th
-                 CROSS JOIN LATERAL (SELECT * FROM modeling.run_history r
-                                      WHERE r.horse_id = th.horse_id
-                                        AND r.race_date <= to_date
-                                     OFFSET 0) h  -- fence: keep the per-horse index scan
-                UNION ALL
-                SELECT t.race_id, t.horse_id, t.off_time, t.course, t.dist_band,
-                       t.going_group, t.race_class, t.distance_m, NULL, NULL, NULL, NULL, NULL,
-                       true
-                  FROM hrdpg_target t
-                 WHERE NOT t.completed
-               ) hist;
+    IF to_date - from_date < 7 THEN
+        -- One index range scan per horse: a day touches ~600 horses' histories, never the
+        -- whole table (OFFSET 0 keeps the planner from flattening it into a hash join).
+        CREATE TEMP TABLE hrdpg_hist ON COMMIT DROP AS
+        SELECT h.race_id, h.horse_id, h.off_time, h.course, h.dist_band, h.going_group,
+               h.race_class, h.distance_m, h.won, h.placed, h.pos_norm, h.beaten,
+               h.rating_after, h.race_date >= from_date AS is_target
+          FROM (SELECT DISTINCT horse_id FROM hrdpg_target) th
+         CROSS JOIN LATERAL (SELECT * FROM modeling.run_history r
+                              WHERE r.horse_id = th.horse_id AND r.race_date <= to_date
+                             OFFSET 0) h;
+    ELSE
+        -- Years of targets read most of the table: one scan and a hash join.
+        CREATE TEMP TABLE hrdpg_hist ON COMMIT DROP AS
+        SELECT h.race_id, h.horse_id, h.off_time, h.course, h.dist_band, h.going_group,
+               h.race_class, h.distance_m, h.won, h.placed, h.pos_norm, h.beaten,
+               h.rating_after, h.race_date >= from_date AS is_target
+          FROM modeling.run_history h
+         WHERE h.horse_id IN (SELECT horse_id FROM hrdpg_target) AND h.race_date <= to_date;
+    END IF;
+    INSERT INTO hrdpg_hist
+    SELECT t.race_id, t.horse_id, t.off_time, t.course, t.dist_band, t.going_group,
+           t.race_class, t.distance_m, NULL, NULL, NULL, NULL, NULL, true
+      FROM hrdpg_target t
+     WHERE NOT t.completed;
     ANALYZE hrdpg_hist;
     IF to_date - from_date < 7 THEN
         CREATE TEMP TABLE hrdpg_horse ON COMMIT DROP AS
