@@ -150,38 +150,67 @@ BEGIN
     END IF;
     ANALYZE hrdpg_horse;
 
-    -- 3. Jockeys and trainers: a trailing window is the running total up to the day before
-    -- the race minus the running total up to the day before the window starts.
-    CREATE TEMP TABLE hrdpg_people ON COMMIT DROP AS
-    SELECT p.kind, p.entity_id, p.race_date,
-           c0.cum_rides - coalesce(c14.cum_rides, 0) AS rides14,
-           c0.cum_wins - coalesce(c14.cum_wins, 0) AS wins14,
-           c0.cum_expected - coalesce(c14.cum_expected, 0) AS exp14,
-           c0.cum_rides - coalesce(c90.cum_rides, 0) AS rides90,
-           c0.cum_wins - coalesce(c90.cum_wins, 0) AS wins90,
-           c0.cum_rides - coalesce(c365.cum_rides, 0) AS rides365,
-           c0.cum_wins - coalesce(c365.cum_wins, 0) AS wins365
-      FROM (SELECT DISTINCT 'j'::"char" AS kind, jockey_id AS entity_id, race_date
-              FROM hrdpg_target WHERE jockey_id IS NOT NULL
-            UNION ALL
-            SELECT DISTINCT 't'::"char", trainer_id, race_date
-              FROM hrdpg_target WHERE trainer_id IS NOT NULL) p
-      LEFT JOIN LATERAL (SELECT * FROM modeling.entity_daily e
-                          WHERE e.kind = p.kind AND e.entity_id = p.entity_id
-                            AND e.race_date < p.race_date
-                          ORDER BY e.race_date DESC LIMIT 1) c0 ON true
-      LEFT JOIN LATERAL (SELECT * FROM modeling.entity_daily e
-                          WHERE e.kind = p.kind AND e.entity_id = p.entity_id
-                            AND e.race_date < p.race_date - 14
-                          ORDER BY e.race_date DESC LIMIT 1) c14 ON true
-      LEFT JOIN LATERAL (SELECT * FROM modeling.entity_daily e
-                          WHERE e.kind = p.kind AND e.entity_id = p.entity_id
-                            AND e.race_date < p.race_date - 90
-                          ORDER BY e.race_date DESC LIMIT 1) c90 ON true
-      LEFT JOIN LATERAL (SELECT * FROM modeling.entity_daily e
-                          WHERE e.kind = p.kind AND e.entity_id = p.entity_id
-                            AND e.race_date < p.race_date - 365
-                          ORDER BY e.race_date DESC LIMIT 1) c365 ON true;
+    -- 3. Jockeys and trainers over the 14 / 90 / 365 days before the race day. A short range
+    -- takes each window as the running total up to the day before the race minus the running
+    -- total up to the day before the window starts (two index probes); a long range sums the
+    -- daily rows with RANGE frames in one pass. Same values either way.
+    IF to_date - from_date < 7 THEN
+        CREATE TEMP TABLE hrdpg_people ON COMMIT DROP AS
+        SELECT p.kind, p.entity_id, p.race_date,
+               c0.cum_rides - coalesce(c14.cum_rides, 0) AS rides14,
+               c0.cum_wins - coalesce(c14.cum_wins, 0) AS wins14,
+               c0.cum_expected - coalesce(c14.cum_expected, 0) AS exp14,
+               c0.cum_rides - coalesce(c90.cum_rides, 0) AS rides90,
+               c0.cum_wins - coalesce(c90.cum_wins, 0) AS wins90,
+               c0.cum_rides - coalesce(c365.cum_rides, 0) AS rides365,
+               c0.cum_wins - coalesce(c365.cum_wins, 0) AS wins365
+          FROM (SELECT DISTINCT 'j'::"char" AS kind, jockey_id AS entity_id, race_date
+                  FROM hrdpg_target WHERE jockey_id IS NOT NULL
+                UNION ALL
+                SELECT DISTINCT 't'::"char", trainer_id, race_date
+                  FROM hrdpg_target WHERE trainer_id IS NOT NULL) p
+          LEFT JOIN LATERAL (SELECT * FROM modeling.entity_daily e
+                              WHERE e.kind = p.kind AND e.entity_id = p.entity_id
+                                AND e.race_date < p.race_date
+                              ORDER BY e.race_date DESC LIMIT 1) c0 ON true
+          LEFT JOIN LATERAL (SELECT * FROM modeling.entity_daily e
+                              WHERE e.kind = p.kind AND e.entity_id = p.entity_id
+                                AND e.race_date < p.race_date - 14
+                              ORDER BY e.race_date DESC LIMIT 1) c14 ON true
+          LEFT JOIN LATERAL (SELECT * FROM modeling.entity_daily e
+                              WHERE e.kind = p.kind AND e.entity_id = p.entity_id
+                                AND e.race_date < p.race_date - 90
+                              ORDER BY e.race_date DESC LIMIT 1) c90 ON true
+          LEFT JOIN LATERAL (SELECT * FROM modeling.entity_daily e
+                              WHERE e.kind = p.kind AND e.entity_id = p.entity_id
+                                AND e.race_date < p.race_date - 365
+                              ORDER BY e.race_date DESC LIMIT 1) c365 ON true;
+    ELSE
+        CREATE TEMP TABLE hrdpg_people ON COMMIT DROP AS
+        SELECT kind, entity_id, race_date, rides14, wins14, exp14, rides90, wins90, rides365,
+               wins365
+          FROM (SELECT kind, entity_id, race_date, is_target,
+                       sum(rides) OVER w14 AS rides14, sum(wins) OVER w14 AS wins14,
+                       sum(expected) OVER w14 AS exp14,
+                       sum(rides) OVER w90 AS rides90, sum(wins) OVER w90 AS wins90,
+                       sum(rides) OVER w365 AS rides365, sum(wins) OVER w365 AS wins365
+                  FROM (SELECT e.kind, e.entity_id, e.race_date, e.rides, e.wins, e.expected,
+                               false AS is_target
+                          FROM modeling.entity_daily e
+                         WHERE e.race_date BETWEEN from_date - 366 AND to_date
+                        UNION ALL
+                        SELECT DISTINCT 'j'::"char", jockey_id, race_date, 0, 0, 0.0, true
+                          FROM hrdpg_target WHERE jockey_id IS NOT NULL
+                        UNION ALL
+                        SELECT DISTINCT 't'::"char", trainer_id, race_date, 0, 0, 0.0, true
+                          FROM hrdpg_target WHERE trainer_id IS NOT NULL) days
+                WINDOW w AS (PARTITION BY kind, entity_id ORDER BY race_date),
+                       w14 AS (w RANGE BETWEEN '14 days' PRECEDING AND '1 day' PRECEDING),
+                       w90 AS (w RANGE BETWEEN '90 days' PRECEDING AND '1 day' PRECEDING),
+                       w365 AS (w RANGE BETWEEN '365 days' PRECEDING AND '1 day' PRECEDING)
+               ) windows
+         WHERE is_target;
+    END IF;
     ANALYZE hrdpg_people;
 
     -- 4. Draw bias by course, distance band and draw third over the previous 730 days.

@@ -11,6 +11,7 @@ from hrdpg.cli import demo as demo_cmd
 from hrdpg.cli import features as features_cmd
 from hrdpg.cli import load as load_cmd
 from hrdpg.cli import models as models_cmd
+from hrdpg.cli import schedule as schedule_cmd
 from hrdpg.cli import score as score_cmd
 from hrdpg.cli import synth as synth_cmd
 from hrdpg.cli import train as train_cmd
@@ -36,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     models_cmd.register(commands)
     train_cmd.register(commands)
     score_cmd.register(commands)
+    schedule_cmd.register(commands)
     return parser
 
 

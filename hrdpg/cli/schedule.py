@@ -1,0 +1,129 @@
+"""`hrdpg schedule install|status|remove|run-now`: the pg_cron job that runs modeling.tick.
+
+install/remove execute the same plain SQL scripts a psql user runs (sql/scripts/)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+from typing import Any
+
+import psycopg
+from rich.console import Console
+from rich.table import Table
+
+from hrdpg.config import SQL_DIR, load_settings
+from hrdpg.db import connect
+from hrdpg.errors import HrdpgError
+
+JOB_NAME = "hrdpg-tick"
+SCRIPTS = SQL_DIR / "scripts"
+
+
+def _ts(text: str) -> dt.datetime:
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a timestamp (ISO 8601): {text!r}") from exc
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def register(commands: Any) -> None:
+    p = commands.add_parser("schedule", help="pg_cron scheduling: install, status, remove, "
+                            "run a tick now")
+    sub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    sub.add_parser("install", help=f"schedule {JOB_NAME} (modeling.tick every minute); "
+                   "idempotent").set_defaults(handler=cmd_install)
+    sub.add_parser("remove", help=f"unschedule {JOB_NAME}").set_defaults(handler=cmd_remove)
+    sub.add_parser("status", help="the job, its last runs, and what is due next"
+                   ).set_defaults(handler=cmd_status)
+    run = sub.add_parser("run-now", help="run one tick now (or as if at --at)")
+    run.add_argument("--at", type=_ts, help="the instant the tick decides for (default: now)")
+    run.set_defaults(handler=cmd_run_now)
+
+
+def has_cron(conn: psycopg.Connection) -> bool:
+    row = conn.execute("SELECT to_regclass('cron.job') IS NOT NULL").fetchone()
+    return bool(row and row[0])
+
+
+def _require_cron(conn: psycopg.Connection) -> None:
+    if not has_cron(conn):
+        raise HrdpgError("pg_cron is not installed in this database: run this in the database "
+                         "named by cron.database_name (shared_preload_libraries = 'pg_cron')")
+
+
+def install(conn: psycopg.Connection) -> int:
+    """Schedule (or update) the tick job; returns its jobid."""
+    _require_cron(conn)
+    row = conn.execute((SCRIPTS / "schedule_install.sql").read_text().encode()).fetchone()
+    conn.commit()
+    assert row is not None
+    return int(row[0])
+
+
+def remove(conn: psycopg.Connection) -> bool:
+    """Unschedule the tick job; False when it was not installed."""
+    _require_cron(conn)
+    rows = conn.execute((SCRIPTS / "schedule_remove.sql").read_text().encode()).fetchall()
+    conn.commit()
+    return bool(rows)
+
+
+def run_now(conn: psycopg.Connection, at: dt.datetime | None = None) -> dict[str, Any]:
+    row = conn.execute("SELECT modeling.tick(coalesce(%s::timestamptz, now()))",
+                       (at,)).fetchone()
+    conn.commit()
+    assert row is not None
+    result: dict[str, Any] = row[0]
+    return result
+
+
+def _table(console: Console, title: str, cur: psycopg.Cursor[Any]) -> None:
+    table = Table(title=title)
+    for col in cur.description or []:
+        table.add_column(col.name)
+    for r in cur.fetchall():
+        table.add_row(*("" if v is None else str(v) for v in r))
+    console.print(table)
+
+
+def cmd_install(args: argparse.Namespace) -> int:
+    with connect(load_settings(args.dsn)) as conn:
+        print(f"{JOB_NAME}: jobid {install(conn)}, '* * * * *' SELECT modeling.tick()")
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    with connect(load_settings(args.dsn)) as conn:
+        print(f"{JOB_NAME}: {'removed' if remove(conn) else 'was not installed'}")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    console = Console(width=160)
+    with connect(load_settings(args.dsn)) as conn:
+        if has_cron(conn):
+            _table(console, "pg_cron job", conn.execute(
+                "SELECT jobid, schedule, command, database, username, active FROM cron.job "
+                "WHERE jobname = %s", (JOB_NAME,)))
+            _table(console, "last pg_cron runs", conn.execute(
+                "SELECT d.runid, d.status, d.start_time, d.end_time, "
+                "left(d.return_message, 60) AS message FROM cron.job_run_details d "
+                "JOIN cron.job j ON j.jobid = d.jobid WHERE j.jobname = %s "
+                "ORDER BY d.runid DESC LIMIT 5", (JOB_NAME,)))
+        else:
+            console.print("pg_cron is not installed in this database")
+        _table(console, "last ticks", conn.execute(
+            "SELECT run_id, status, started_at, params ->> 'now' AS tick_now FROM modeling.runs "
+            "WHERE kind = 'tick' ORDER BY run_id DESC LIMIT 5"))
+        _table(console, "schedule (local time)", conn.execute(
+            "SELECT * FROM modeling.schedule_status()"))
+    return 0
+
+
+def cmd_run_now(args: argparse.Namespace) -> int:
+    with connect(load_settings(args.dsn)) as conn:
+        print(json.dumps(run_now(conn, args.at), indent=2, default=str))
+    return 0

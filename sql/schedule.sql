@@ -1,0 +1,396 @@
+-- Scheduling: modeling.tick, run every minute by one pg_cron job, decides at its `now` what is
+-- due in local time of each modeling.schedule row (IANA zone, AT TIME ZONE, never a fixed UTC
+-- offset: pg_cron 1.4 runs in GMT). See docs/scheduling.md.
+
+-- modeling.schedule.tz must name a zone PostgreSQL knows. A CHECK cannot read a catalogue
+-- view, so a trigger does it (reloadable: it is dropped and recreated with this file).
+CREATE OR REPLACE FUNCTION modeling.schedule_check_tz()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_timezone_names z WHERE z.name = NEW.tz) THEN
+        RAISE EXCEPTION 'schedule: unknown time zone %', quote_literal(NEW.tz)
+            USING ERRCODE = '22023', HINT = 'Use an IANA name such as Europe/Madrid.';
+    END IF;
+    NEW.updated_at := pg_catalog.now();
+    NEW.updated_by := current_user;
+    RETURN NEW;
+END
+$fn$;
+COMMENT ON FUNCTION modeling.schedule_check_tz() IS
+    'Trigger of modeling.schedule: tz must be in pg_timezone_names; stamps updated_at/by.';
+REVOKE ALL ON FUNCTION modeling.schedule_check_tz() FROM PUBLIC;
+
+CREATE OR REPLACE TRIGGER schedule_check_tz
+    BEFORE INSERT OR UPDATE ON modeling.schedule
+    FOR EACH ROW EXECUTE FUNCTION modeling.schedule_check_tz();
+COMMENT ON TRIGGER schedule_check_tz ON modeling.schedule IS
+    'Rejects a tz that is not in pg_timezone_names.';
+
+CREATE OR REPLACE FUNCTION modeling.schedule_alert(
+    severity text, category text, dedup_key text, message text, details jsonb DEFAULT '{}')
+RETURNS bigint
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    id bigint;
+BEGIN
+    -- An unacknowledged alert with the same key is bumped instead of repeated.
+    UPDATE modeling.alerts a
+       SET last_seen_at = pg_catalog.now(), suppressed_count = a.suppressed_count + 1,
+           message = schedule_alert.message, details = coalesce(schedule_alert.details, '{}')
+     WHERE a.alert_id = (SELECT max(b.alert_id) FROM modeling.alerts b
+                          WHERE b.category = schedule_alert.category
+                            AND b.dedup_key = schedule_alert.dedup_key
+                            AND b.acknowledged_at IS NULL)
+    RETURNING a.alert_id INTO id;
+    IF id IS NULL THEN
+        INSERT INTO modeling.alerts (severity, category, dedup_key, message, details)
+        VALUES (severity, category, dedup_key, message, coalesce(details, '{}'))
+        RETURNING alert_id INTO id;
+    END IF;
+    RETURN id;
+END
+$fn$;
+COMMENT ON FUNCTION modeling.schedule_alert(text, text, text, text, jsonb) IS
+    'Write an alert, or bump suppressed_count/last_seen_at of the open one with the same '
+    'category and dedup_key. Returns alert_id.';
+REVOKE ALL ON FUNCTION modeling.schedule_alert(text, text, text, text, jsonb) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION modeling.acceptance(
+    race_date date, tz text DEFAULT 'Europe/Madrid', goal double precision DEFAULT 0.8,
+    deadline_local time DEFAULT '08:05')
+RETURNS TABLE (day date, deadline timestamptz, races integer, covered integer,
+               share double precision, target double precision, passed boolean)
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+#variable_conflict use_column
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_timezone_names z WHERE z.name = $2) THEN
+        RAISE EXCEPTION 'acceptance: unknown time zone %', quote_literal($2)
+            USING ERRCODE = '22023';
+    END IF;
+    day := $1;
+    target := $3;
+    deadline := ($1 + $4) AT TIME ZONE $2;
+    SELECT count(*)::int,
+           count(*) FILTER (WHERE EXISTS (
+               SELECT 1 FROM modeling.signals s
+                WHERE s.alias = 'production' AND s.race_date = r.race_date
+                  AND s.race_id = r.race_id AND s.as_of <= deadline))::int
+      INTO races, covered
+      FROM modeling.src_races r WHERE r.race_date = $1;
+    share := CASE WHEN races > 0 THEN covered::double precision / races END;
+    passed := races = 0 OR share >= $3;
+    IF NOT passed THEN
+        PERFORM modeling.schedule_alert(
+            'warning', 'coverage', 'acceptance:' || $1::text,
+            format('%s: %s of %s races (%s%%) had production signals by %s %s; goal %s%%',
+                   $1, covered, races, round((share * 100)::numeric, 1), $4, $2,
+                   round(($3 * 100)::numeric, 1)),
+            jsonb_build_object('race_date', $1, 'races', races, 'covered', covered,
+                               'share', share, 'goal', $3, 'deadline', deadline));
+    END IF;
+    RETURN NEXT;
+END
+$fn$;
+COMMENT ON FUNCTION modeling.acceptance(date, text, double precision, time) IS
+    'Morning acceptance: share of race_date''s races with published production signals whose '
+    'as_of <= deadline_local (08:05) in tz; below goal (0.8) writes a coverage alert.';
+REVOKE ALL ON FUNCTION modeling.acceptance(date, text, double precision, time) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION modeling.housekeeping(
+    "now" timestamptz, cron_retention_days integer DEFAULT 14,
+    runs_retention_days integer DEFAULT 7)
+RETURNS jsonb
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    -- A tick replayed at a future instant must not delete more than the real clock allows.
+    base timestamptz := least($1, pg_catalog.now());
+    n_stale bigint;
+    n_runs bigint;
+    n_slots bigint;
+    n_cron bigint;
+BEGIN
+    UPDATE modeling.runs r
+       SET status = 'failed', finished_at = clock_timestamp(),
+           error = format('abandoned: backend %s is gone', r.backend_pid)
+     WHERE r.status = 'running'
+       AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a WHERE a.pid = r.backend_pid);
+    GET DIAGNOSTICS n_stale = ROW_COUNT;
+    DELETE FROM modeling.runs r
+     WHERE (r.kind = 'tick' OR r.status = 'skipped')
+       AND r.started_at < base - make_interval(days => $3);
+    GET DIAGNOSTICS n_runs = ROW_COUNT;
+    DELETE FROM modeling.schedule_runs s
+     WHERE s.attempted_at < base - make_interval(days => $3);
+    GET DIAGNOSTICS n_slots = ROW_COUNT;
+    IF to_regclass('cron.job_run_details') IS NOT NULL THEN
+        EXECUTE 'DELETE FROM cron.job_run_details WHERE end_time < $1'
+          USING base - make_interval(days => $2);
+        GET DIAGNOSTICS n_cron = ROW_COUNT;
+    END IF;
+    RETURN jsonb_build_object('stale_runs_failed', n_stale, 'runs_deleted', n_runs,
+                              'schedule_runs_deleted', n_slots, 'cron_details_deleted', n_cron);
+END
+$fn$;
+COMMENT ON FUNCTION modeling.housekeeping(timestamptz, integer, integer) IS
+    'Daily: fail running runs whose backend is gone; delete tick/skipped runs and schedule_runs '
+    'older than runs_retention_days and cron.job_run_details older than cron_retention_days '
+    '(when pg_cron is in this database). Ages count from least(now, real now()).';
+REVOKE ALL ON FUNCTION modeling.housekeeping(timestamptz, integer, integer) FROM PUBLIC;
+
+-- The scoring action of morning and refresh jobs: modeling.score_day unless the job's
+-- params.score_function names another function with the same named arguments (tests use a
+-- cheap stub). The name goes through regproc, so it must resolve to exactly one function.
+CREATE OR REPLACE FUNCTION modeling.schedule_score(
+    job modeling.schedule, race_date date, as_of timestamptz)
+RETURNS jsonb
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    j modeling.schedule := $1;
+    fn regproc := coalesce(j.params ->> 'score_function', 'modeling.score_day')::regproc;
+    n_races bigint;
+    published bigint;
+    t0 timestamptz := clock_timestamp();
+BEGIN
+    SELECT count(*) INTO n_races FROM modeling.src_races r WHERE r.race_date = $2;
+    IF n_races = 0 THEN
+        RETURN jsonb_build_object('races', 0, 'published', 0, 'note', 'no races');
+    END IF;
+    EXECUTE format('SELECT %s(race_date => $1, as_of => $2, alias => $3, wait => false, '
+                   'triggered_by => $4)', fn)
+       INTO published
+      USING $2, $3, coalesce(j.params ->> 'alias', 'production'), 'schedule:' || j.job;
+    RETURN jsonb_build_object('races', n_races, 'published', published, 'function', fn::text,
+                              'ms', round(extract(epoch FROM clock_timestamp() - t0) * 1000));
+END
+$fn$;
+COMMENT ON FUNCTION modeling.schedule_score(modeling.schedule, date, timestamptz) IS
+    'Internal to tick: score race_date as of as_of for a job (params.score_function hook, '
+    'default modeling.score_day, wait => false, triggered_by schedule:<job>).';
+REVOKE ALL ON FUNCTION modeling.schedule_score(modeling.schedule, date, timestamptz) FROM PUBLIC;
+
+-- One job at instant t: what is due (dry => only say so), else run it, record the slot, and on
+-- failure a failed run row and a critical alert. Never raises for a failing action.
+CREATE OR REPLACE FUNCTION modeling.tick_job(
+    job modeling.schedule, t timestamptz, tick_run_id bigint, dry boolean DEFAULT false)
+RETURNS jsonb
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    j modeling.schedule := $1;
+    p jsonb := j.params;
+    lday date := ($2 AT TIME ZONE j.tz)::date;
+    minute timestamptz := date_trunc('minute', $2);
+    lslot timestamptz;
+    prev modeling.schedule_runs;
+    last_at timestamptz;
+    next_off timestamptz;
+    every integer;
+    res jsonb;
+    err text;
+BEGIN
+    IF NOT j.enabled THEN
+        RETURN jsonb_build_object('job', j.job, 'decision', 'disabled');
+    END IF;
+    IF j.kind = 'refresh' THEN
+        IF p ? 'after' AND NOT EXISTS (
+                SELECT 1 FROM modeling.schedule_runs r
+                 WHERE r.job = p ->> 'after' AND r.local_day = lday
+                   AND r.status = 'ok') THEN
+            RETURN jsonb_build_object('job', j.job, 'decision', 'waiting',
+                                      'after', p ->> 'after');
+        END IF;
+        SELECT min(r.off_time) INTO next_off FROM modeling.src_races r
+         WHERE r.race_date = lday AND r.off_time > $2;
+        IF next_off IS NULL THEN
+            RETURN jsonb_build_object('job', j.job, 'decision', 'idle',
+                                      'reason', 'no race of the day before its off');
+        END IF;
+        every := CASE WHEN next_off - $2 > make_interval(mins => coalesce(
+                                (p ->> 'far_minutes')::int, 30))
+                      THEN coalesce((p ->> 'far_every')::int, 10)
+                      ELSE coalesce((p ->> 'near_every')::int, 1) END;
+        -- Minutes since the day's last scoring (this job or the one it runs after), compared
+        -- on whole minutes: pg_cron starts a few hundred ms late, never early.
+        SELECT max(x) INTO last_at FROM (
+            SELECT max(r.slot) AS x FROM modeling.schedule_runs r
+             WHERE r.job = j.job AND r.local_day = lday
+            UNION ALL
+            SELECT max(date_trunc('minute', r.attempted_at)) FROM modeling.schedule_runs r
+             WHERE r.job = p ->> 'after' AND r.local_day = lday
+               AND r.status = 'ok') s;
+        IF last_at IS NOT NULL AND minute < last_at + make_interval(mins => every) THEN
+            RETURN jsonb_build_object('job', j.job, 'decision', 'not_due',
+                                      'next_due', last_at + make_interval(mins => every),
+                                      'next_off', next_off, 'every', every);
+        END IF;
+        lslot := minute;
+    ELSE
+        lslot := (lday + j.local_time) AT TIME ZONE j.tz;
+        IF $2 < lslot THEN
+            RETURN jsonb_build_object('job', j.job, 'decision', 'not_yet', 'next_due', lslot);
+        END IF;
+        SELECT * INTO prev FROM modeling.schedule_runs r
+         WHERE r.job = j.job AND r.local_day = lday AND r.slot = lslot;
+        IF FOUND AND prev.status = 'ok' THEN
+            RETURN jsonb_build_object(
+                'job', j.job, 'decision', 'done',
+                'next_due', ((lday + 1) + j.local_time) AT TIME ZONE j.tz);
+        END IF;
+        IF FOUND AND prev.attempts >= coalesce((p ->> 'max_attempts')::int, 3) THEN
+            RETURN jsonb_build_object('job', j.job, 'decision', 'gave_up',
+                                      'attempts', prev.attempts);
+        END IF;
+        IF FOUND AND minute < date_trunc('minute', prev.attempted_at)
+                              + make_interval(mins => coalesce((p ->> 'retry_minutes')::int, 10))
+        THEN
+            RETURN jsonb_build_object('job', j.job, 'decision', 'retry_later',
+                                      'attempts', prev.attempts);
+        END IF;
+    END IF;
+    IF $4 THEN
+        RETURN jsonb_build_object('job', j.job, 'decision', 'due', 'next_due', $2);
+    END IF;
+
+    BEGIN
+        res := CASE j.kind
+            WHEN 'housekeeping' THEN modeling.housekeeping(
+                $2, coalesce((p ->> 'cron_retention_days')::int, 14),
+                coalesce((p ->> 'runs_retention_days')::int, 7))
+            WHEN 'monitoring' THEN (
+                SELECT to_jsonb(a) FROM modeling.acceptance(
+                    lday, j.tz, coalesce((p ->> 'goal')::float8, 0.8), j.local_time) a)
+            ELSE modeling.schedule_score(j, lday, $2) END;
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS err = MESSAGE_TEXT;
+    END;
+    INSERT INTO modeling.schedule_runs AS s
+           (job, local_day, slot, attempted_at, status, error, result, tick_run_id)
+    VALUES (j.job, lday, lslot, $2, CASE WHEN err IS NULL THEN 'ok' ELSE 'failed' END,
+            err, coalesce(res, '{}'), $3)
+    ON CONFLICT ON CONSTRAINT schedule_runs_pkey DO UPDATE
+       SET attempts = s.attempts + 1, attempted_at = EXCLUDED.attempted_at,
+           status = EXCLUDED.status, error = EXCLUDED.error, result = EXCLUDED.result,
+           tick_run_id = EXCLUDED.tick_run_id;
+    IF err IS NOT NULL THEN
+        PERFORM modeling.record_failed_run(
+            j.kind, lday,
+            jsonb_build_object('job', j.job, 'now', $2, 'slot', lslot, 'tick_run_id', $3),
+            err, 'schedule:' || j.job);
+        PERFORM modeling.schedule_alert(
+            'critical', 'schedule', j.job || ':' || lday::text,
+            format('scheduled %s (%s) for %s failed: %s', j.job, j.kind, lday, err),
+            jsonb_build_object('job', j.job, 'local_day', lday, 'now', $2, 'error', err));
+        RETURN jsonb_build_object('job', j.job, 'decision', 'failed', 'error', err);
+    END IF;
+    RETURN jsonb_build_object('job', j.job, 'decision', 'ran', 'local_day', lday,
+                              'result', res);
+END
+$fn$;
+COMMENT ON FUNCTION modeling.tick_job(modeling.schedule, timestamptz, bigint, boolean) IS
+    'Internal to tick/schedule_status: decide (and unless dry, run and record) one job at t.';
+REVOKE ALL ON FUNCTION modeling.tick_job(modeling.schedule, timestamptz, bigint, boolean)
+    FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION modeling.tick("now" timestamptz DEFAULT now())
+RETURNS jsonb
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    t timestamptz := coalesce($1, pg_catalog.now());
+    started timestamptz := clock_timestamp();
+    tick_id bigint;
+    decisions jsonb := '[]';
+    j modeling.schedule;
+BEGIN
+    IF NOT pg_try_advisory_xact_lock(hashtext('hrdpg.tick'), 0) THEN
+        INSERT INTO modeling.runs (kind, status, params, triggered_by, started_at, finished_at)
+        VALUES ('tick', 'skipped',
+                jsonb_build_object('now', t, 'reason', 'the previous tick is still running'),
+                'schedule', started, clock_timestamp())
+        RETURNING run_id INTO tick_id;
+        RETURN jsonb_build_object('run_id', tick_id, 'now', t, 'skipped', true);
+    END IF;
+    INSERT INTO modeling.runs (kind, params, triggered_by, started_at)
+    VALUES ('tick', jsonb_build_object('now', t), 'schedule', started)
+    RETURNING run_id INTO tick_id;
+    FOR j IN SELECT * FROM modeling.schedule s
+              ORDER BY array_position(ARRAY['morning_score', 'refresh', 'monitoring',
+                                            'housekeeping'], s.kind), s.job LOOP
+        decisions := decisions || modeling.tick_job(j, t, tick_id);
+    END LOOP;
+    UPDATE modeling.runs r
+       SET status = 'ok', finished_at = clock_timestamp(),
+           params = r.params || jsonb_build_object('decisions', decisions),
+           timings_ms = jsonb_build_object(
+               'total', round(extract(epoch FROM clock_timestamp() - started) * 1000))
+     WHERE r.run_id = tick_id;
+    RETURN jsonb_build_object('run_id', tick_id, 'now', t, 'skipped', false,
+                              'decisions', decisions);
+END
+$fn$;
+COMMENT ON FUNCTION modeling.tick(timestamptz) IS
+    'The dispatcher (pg_cron, every minute): at "now", run what modeling.schedule says is due '
+    '(morning score once per local day, refresh cadence by off times, acceptance, '
+    'housekeeping); one tick run row listing the decisions; a tick that finds another running '
+    'records a skipped run. Failing actions are recorded and alerted, never raised.';
+REVOKE ALL ON FUNCTION modeling.tick(timestamptz) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION modeling.schedule_status("now" timestamptz DEFAULT now())
+RETURNS TABLE (job text, kind text, enabled boolean, tz text, local_time time,
+               local_now timestamp, last_slot timestamptz, last_status text,
+               last_attempted_at timestamptz, decision text, next_due timestamptz)
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+#variable_conflict use_column
+DECLARE
+    j modeling.schedule;
+    d jsonb;
+BEGIN
+    FOR j IN SELECT * FROM modeling.schedule s ORDER BY s.job LOOP
+        d := modeling.tick_job(j, $1, NULL, true);
+        job := j.job; kind := j.kind; enabled := j.enabled; tz := j.tz;
+        local_time := j.local_time; local_now := $1 AT TIME ZONE j.tz;
+        SELECT r.slot, r.status, r.attempted_at INTO last_slot, last_status, last_attempted_at
+          FROM modeling.schedule_runs r WHERE r.job = j.job
+         ORDER BY r.attempted_at DESC LIMIT 1;
+        IF NOT FOUND THEN
+            last_slot := NULL; last_status := NULL; last_attempted_at := NULL;
+        END IF;
+        decision := d ->> 'decision';
+        next_due := (d ->> 'next_due')::timestamptz;
+        RETURN NEXT;
+    END LOOP;
+END
+$fn$;
+COMMENT ON FUNCTION modeling.schedule_status(timestamptz) IS
+    'Per schedule job at "now": local time, last slot run and its status, what a tick would '
+    'decide (dry run) and when it is next due.';
+REVOKE ALL ON FUNCTION modeling.schedule_status(timestamptz) FROM PUBLIC;
