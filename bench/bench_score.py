@@ -13,6 +13,9 @@ of --reps runs (score_day calls are rolled back so every rep does the same work)
         COPY into a temp table, one INSERT ... ON CONFLICT (probabilities and fair odds only)
   (iv)  external naive: the same rows, one INSERT ... ON CONFLICT per row
   (v)   score_day on a cold backend (new connection: imports, session load)
+  (vi)  refresh_day warm: the scheduler's refresh, re-pricing a scored day with later odds
+        (no features refresh, no inference, no explanations)
+  (vii) refresh_day on a cold backend (what pg_cron pays: every job is a new connection)
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from hrdpg.trainer.data import read_window
 from hrdpg.trainer.pipeline import TrainSpec, train
 
 AS_OF = "2100-01-01 00:00+00"
+MORNING = "2099-12-31 08:00+00"  # the committed base run a refresh re-prices
 EXTERNAL_UPSERT = """
 INSERT INTO modeling.signals (as_of, race_id, horse_id, model_id, race_date, off_time, p_win,
                               fair_win_odds, feature_version, alias)
@@ -62,14 +66,29 @@ def median_ms(fn: Callable[[], object], reps: int) -> float:
     return statistics.median(times)
 
 
-def ensure_model(conn: psycopg.Connection) -> None:
+def cold_ms(dsn: str, function: str, day: dt.date) -> float:
+    """Median of 3 calls, each on a new connection (connect included), rolled back."""
+    call = {"score_day": "SELECT modeling.score_day(%s, %s)",
+            "refresh_day": "SELECT modeling.refresh_day(%s, %s)"}[function]
+    times = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        with psycopg.connect(dsn) as cold:
+            cold.execute(call, (day, AS_OF))
+            cold.rollback()
+        times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times)
+
+
+def ensure_model(conn: psycopg.Connection, market_inputs: bool) -> None:
     if conn.execute("SELECT 1 FROM modeling.model_aliases WHERE alias = 'production'"
                     ).fetchone():
         return
     lo, cut, hi = train_test_split(conn)
     train(conn, TrainSpec(name="bench", train_from=lo, train_to=cut,
                           test_from=cut + dt.timedelta(days=1), test_to=hi, seed=1,
-                          max_rounds=300, promote="production"), show=False)
+                          max_rounds=300, with_market=market_inputs, promote="production"),
+          show=False)
 
 
 def main() -> None:
@@ -80,6 +99,9 @@ def main() -> None:
     ap.add_argument("--races-per-day", type=int, default=72)
     ap.add_argument("--day", type=dt.date.fromisoformat)
     ap.add_argument("--reps", type=int, default=7)
+    ap.add_argument("--market-inputs", action="store_true",
+                    help="train the model on the market features too (a refresh then re-runs "
+                         "inference); default: market only through the blend")
     args = ap.parse_args()
     with psycopg.connect(args.dsn) as conn:
         if args.generate:
@@ -90,7 +112,7 @@ def main() -> None:
             write_world(conn, generate(SynthConfig(seed=5, n_days=args.days,
                                                    races_per_day=args.races_per_day)))
             conn.commit()
-        ensure_model(conn)
+        ensure_model(conn, args.market_inputs)
         model = conn.execute(
             "SELECT m.model_id, m.artifact, m.feature_names, m.feature_version, m.params "
             "FROM modeling.model_aliases a JOIN modeling.models m USING (model_id) "
@@ -145,26 +167,31 @@ def main() -> None:
                 conn.execute(ROW_UPSERT, (AS_OF, r, h, model_id, day, off[r], v, 1 / v, fv))
             conn.rollback()
 
+        def refresh() -> None:
+            conn.execute("SELECT modeling.refresh_day(%s, %s)", (day, AS_OF))
+            conn.rollback()
+
+        conn.execute("SELECT modeling.score_day(%s, %s)", (day, MORNING))
+        conn.commit()
         in_db()  # warm: imports, session, plans
+        refresh()
         results = {"(i) raw onnxruntime + softmax": median_ms(raw, args.reps * 5),
                    "(ii) score_day warm": median_ms(in_db, args.reps),
                    "(iii) external COPY out/in + 1 upsert": median_ms(external, args.reps),
-                   "(iv) external INSERT per row": median_ms(per_row, max(2, args.reps // 2))}
+                   "(iv) external INSERT per row": median_ms(per_row, max(2, args.reps // 2)),
+                   "(vi) refresh_day warm (re-price)": median_ms(refresh, args.reps)}
         conn.execute("SELECT modeling.score_day(%s, %s)", (day, AS_OF))
         timings = conn.execute("SELECT timings_ms FROM modeling.runs WHERE kind = 'score_day' "
                                "ORDER BY run_id DESC LIMIT 1").fetchone()
+        conn.execute("SELECT modeling.refresh_day(%s, %s)", (day, AS_OF))
+        refresh_t = conn.execute("SELECT timings_ms FROM modeling.runs WHERE kind = "
+                                 "'refresh_day' ORDER BY run_id DESC LIMIT 1").fetchone()
         conn.rollback()
         plan = conn.execute("EXPLAIN SELECT * FROM modeling.latest_signals WHERE race_date = %s",
                             (day,)).fetchall()
         conn.rollback()
-    colds = []
-    for _ in range(3):
-        t0 = time.perf_counter()
-        with psycopg.connect(args.dsn) as cold:
-            cold.execute("SELECT modeling.score_day(%s, %s)", (day, AS_OF))
-            cold.rollback()
-        colds.append((time.perf_counter() - t0) * 1000)
-    results["(v) score_day cold backend (connect incl.)"] = statistics.median(colds)
+    results["(v) score_day cold backend (connect incl.)"] = cold_ms(args.dsn, "score_day", day)
+    results["(vii) refresh_day cold backend"] = cold_ms(args.dsn, "refresh_day", day)
 
     base = results["(i) raw onnxruntime + softmax"]
     table = Table(title=f"bench_score: {w.n_rows} runners, median ms")
@@ -175,6 +202,7 @@ def main() -> None:
         table.add_row(name, f"{ms:.1f}", f"{ms / base:.1f}", f"{ms / warm:.2f}")
     console.print(table)
     console.print(f"score_day stage timings (ms): {timings[0] if timings else '?'}")
+    console.print(f"refresh_day stage timings (ms): {refresh_t[0] if refresh_t else '?'}")
     console.print("latest_signals plan:\n" + "\n".join(r[0] for r in plan))
 
 

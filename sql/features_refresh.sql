@@ -233,6 +233,10 @@ BEGIN
     ANALYZE hrdpg_draws;
 
     DELETE FROM modeling.feature_store WHERE race_date BETWEEN from_date AND to_date;
+    -- A race moved to another day (postponed) keeps its id: drop its rows under the old date.
+    DELETE FROM modeling.feature_store f
+     USING (SELECT DISTINCT race_id FROM hrdpg_target) t
+     WHERE f.race_id = t.race_id AND f.race_date NOT BETWEEN from_date AND to_date;
     INSERT INTO modeling.feature_store (
         race_id, horse_id, race_date, off_time, h_runs, h_days_since_run, h_win_rate,
         h_place_rate, h_recent_win_rate, h_pos_last1, h_pos_last2, h_pos_last3, h_pos_avg3,

@@ -152,9 +152,10 @@ COMMENT ON FUNCTION modeling.housekeeping(timestamptz, integer, integer) IS
     '(when pg_cron is in this database). Ages count from least(now, real now()).';
 REVOKE ALL ON FUNCTION modeling.housekeeping(timestamptz, integer, integer) FROM PUBLIC;
 
--- The scoring action of morning and refresh jobs: modeling.score_day unless the job's
--- params.score_function names another function with the same named arguments (tests use a
--- cheap stub). The name goes through regproc, so it must resolve to exactly one function.
+-- The scoring action of morning and refresh jobs: modeling.score_day (morning) or
+-- modeling.refresh_day (refresh: re-price without inference when nothing else changed) unless
+-- the job's params.score_function names another function with the same named arguments (tests
+-- use a cheap stub). The name goes through regproc, so it must resolve to exactly one function.
 CREATE OR REPLACE FUNCTION modeling.schedule_score(
     job modeling.schedule, race_date date, as_of timestamptz)
 RETURNS jsonb
@@ -165,7 +166,9 @@ SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
     j modeling.schedule := $1;
-    fn regproc := coalesce(j.params ->> 'score_function', 'modeling.score_day')::regproc;
+    fn regproc := coalesce(j.params ->> 'score_function',
+                           CASE j.kind WHEN 'refresh' THEN 'modeling.refresh_day'
+                                       ELSE 'modeling.score_day' END)::regproc;
     n_races bigint;
     published bigint;
     t0 timestamptz := clock_timestamp();
@@ -184,7 +187,8 @@ END
 $fn$;
 COMMENT ON FUNCTION modeling.schedule_score(modeling.schedule, date, timestamptz) IS
     'Internal to tick: score race_date as of as_of for a job (params.score_function hook, '
-    'default modeling.score_day, wait => false, triggered_by schedule:<job>).';
+    'default modeling.score_day, refresh_day for refresh jobs; wait => false, '
+    'triggered_by schedule:<job>).';
 REVOKE ALL ON FUNCTION modeling.schedule_score(modeling.schedule, date, timestamptz) FROM PUBLIC;
 
 -- One job at instant t: what is due (dry => only say so), else run it, record the slot, and on

@@ -67,6 +67,30 @@ COMMENT ON FUNCTION modeling.score_day(date, timestamptz, text, boolean, boolean
 REVOKE ALL ON FUNCTION modeling.score_day(date, timestamptz, text, boolean, boolean,
                                           double precision, text) FROM PUBLIC;
 
+CREATE OR REPLACE FUNCTION modeling.refresh_day(
+    race_date date,
+    as_of timestamptz DEFAULT now(),
+    alias text DEFAULT 'production',
+    wait boolean DEFAULT true,
+    triggered_by text DEFAULT 'manual')
+RETURNS bigint
+LANGUAGE plpython3u
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+from hrdpg_pl.reprice import refresh_day
+if race_date is None or as_of is None or alias is None:
+    plpy.error("refresh_day: race_date, as_of and alias must not be NULL")
+return refresh_day(plpy, race_date, as_of, alias, bool(wait), triggered_by or 'manual')
+$$;
+COMMENT ON FUNCTION modeling.refresh_day(date, timestamptz, text, boolean, text) IS
+    'Re-price race_date at as_of with the latest odds, keeping the win probabilities and reasons '
+    'of the day''s last score_day run when the model, feature version and the day''s '
+    'declarations are unchanged and the model reads no market prices; otherwise a full '
+    'score_day (the run row says why). One transaction; returns the alias''s signals published.';
+REVOKE ALL ON FUNCTION modeling.refresh_day(date, timestamptz, text, boolean, text) FROM PUBLIC;
+
 CREATE OR REPLACE FUNCTION modeling.score_chunk(
     run_id bigint, from_date date, to_date date, as_of timestamptz, alias text,
     challengers boolean, max_null_share double precision)

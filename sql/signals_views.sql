@@ -3,10 +3,10 @@
 CREATE OR REPLACE VIEW modeling.latest_signals AS
 SELECT s.race_date, s.off_time, s.race_id, s.horse_id, s.model_id, s.as_of,
        (extract(epoch FROM (now() - s.as_of)) * 1000)::bigint AS staleness_ms,
-       s.p_win, s.p_place, s.ew_places, s.ew_fraction, s.fair_win_odds, s.fair_place_odds,
-       s.best_win_odds, s.best_odds_source, s.best_odds_at, s.edge_win, s.edge_each_way,
-       s.kelly_fraction, s.stake_fraction, s.liquidity_ok, s.reasons_json, s.feature_version,
-       s.run_id, s.created_at
+       s.p_win, s.p_model, s.p_place, s.ew_places, s.ew_fraction, s.fair_win_odds,
+       s.fair_place_odds, s.best_win_odds, s.best_odds_source, s.best_odds_at, s.edge_win,
+       s.edge_each_way, s.kelly_fraction, s.stake_fraction, s.liquidity_ok, s.reasons_json,
+       s.feature_version, s.run_id, s.created_at
   FROM modeling.signals s
  WHERE s.alias = 'production'
    -- Only the newest production publication of the race, whichever model made it: a runner

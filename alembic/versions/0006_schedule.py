@@ -1,4 +1,6 @@
-"""schedule: what runs when in local time (IANA zone), and a once-per-slot record of each run
+"""schedule: what runs when in local time (IANA zone), a once-per-slot record of each run, and
+signals.p_model (the model's own probability before the market blend, so a refresh can re-blend
+with new prices without inference)
 
 Revision ID: 0006_schedule
 Revises: 0005_signals_alias
@@ -59,12 +61,19 @@ CREATE TABLE modeling.schedule_runs (
     PRIMARY KEY (job, local_day, slot),
     CHECK (status <> 'failed' OR error IS NOT NULL)
 );
+ALTER TABLE modeling.signals
+    ADD COLUMN p_model double precision CHECK (p_model > 0 AND p_model < 1);
+COMMENT ON COLUMN modeling.signals.p_model IS
+    'The model''s own win probability (race softmax) before the market blend; equals p_win '
+    'for a model without a blend. NULL in signals published before it existed.';
+
 COMMENT ON TABLE modeling.schedule_runs IS
     'One row per job and slot: daily jobs use the day''s scheduled instant as the slot, so '
     'the primary key makes them once per local day; refresh uses the tick''s minute.';
 """
 
 DOWNGRADE = """
+ALTER TABLE modeling.signals DROP COLUMN p_model;
 DROP TABLE modeling.schedule_runs;
 DROP TABLE modeling.schedule;
 """

@@ -33,9 +33,14 @@ def register(commands: Any) -> None:
     p = commands.add_parser("schedule", help="pg_cron scheduling: install, status, remove, "
                             "run a tick now")
     sub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
-    sub.add_parser("install", help=f"schedule {JOB_NAME} (modeling.tick every minute); "
-                   "idempotent").set_defaults(handler=cmd_install)
-    sub.add_parser("remove", help=f"unschedule {JOB_NAME}").set_defaults(handler=cmd_remove)
+    inst = sub.add_parser("install", help=f"schedule {JOB_NAME} (modeling.tick every minute); "
+                          "idempotent")
+    inst.add_argument("--database", help="the engine database when pg_cron lives in another "
+                      "one: connect (--dsn) to cron.database_name and name the engine's here")
+    inst.set_defaults(handler=cmd_install)
+    rm = sub.add_parser("remove", help=f"unschedule {JOB_NAME}")
+    rm.add_argument("--database", help="as for install")
+    rm.set_defaults(handler=cmd_remove)
     sub.add_parser("status", help="the job, its last runs, and what is due next"
                    ).set_defaults(handler=cmd_status)
     run = sub.add_parser("run-now", help="run one tick now (or as if at --at)")
@@ -54,19 +59,33 @@ def _require_cron(conn: psycopg.Connection) -> None:
                          "named by cron.database_name (shared_preload_libraries = 'pg_cron')")
 
 
-def install(conn: psycopg.Connection) -> int:
-    """Schedule (or update) the tick job; returns its jobid."""
+def job_name(database: str | None = None) -> str:
+    return JOB_NAME if database is None else f"{JOB_NAME}:{database}"
+
+
+def install(conn: psycopg.Connection, database: str | None = None) -> int:
+    """Schedule (or update) the tick job; returns its jobid. database: run the tick there
+    instead of in this (the cron) database."""
     _require_cron(conn)
-    row = conn.execute((SCRIPTS / "schedule_install.sql").read_text().encode()).fetchone()
+    if database is None:
+        row = conn.execute((SCRIPTS / "schedule_install.sql").read_text().encode()).fetchone()
+    else:
+        row = conn.execute("SELECT cron.schedule_in_database(%s, '* * * * *', "
+                           "'SELECT modeling.tick()', %s)",
+                           (job_name(database), database)).fetchone()
     conn.commit()
     assert row is not None
     return int(row[0])
 
 
-def remove(conn: psycopg.Connection) -> bool:
+def remove(conn: psycopg.Connection, database: str | None = None) -> bool:
     """Unschedule the tick job; False when it was not installed."""
     _require_cron(conn)
-    rows = conn.execute((SCRIPTS / "schedule_remove.sql").read_text().encode()).fetchall()
+    if database is None:
+        rows = conn.execute((SCRIPTS / "schedule_remove.sql").read_text().encode()).fetchall()
+    else:
+        rows = conn.execute("SELECT cron.unschedule(j.jobid) FROM cron.job j "
+                            "WHERE j.jobname = %s", (job_name(database),)).fetchall()
     conn.commit()
     return bool(rows)
 
@@ -91,13 +110,15 @@ def _table(console: Console, title: str, cur: psycopg.Cursor[Any]) -> None:
 
 def cmd_install(args: argparse.Namespace) -> int:
     with connect(load_settings(args.dsn)) as conn:
-        print(f"{JOB_NAME}: jobid {install(conn)}, '* * * * *' SELECT modeling.tick()")
+        jobid = install(conn, args.database)
+        print(f"{job_name(args.database)}: jobid {jobid}, '* * * * *' SELECT modeling.tick()")
     return 0
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
     with connect(load_settings(args.dsn)) as conn:
-        print(f"{JOB_NAME}: {'removed' if remove(conn) else 'was not installed'}")
+        removed = remove(conn, args.database)
+        print(f"{job_name(args.database)}: {'removed' if removed else 'was not installed'}")
     return 0
 
 

@@ -97,7 +97,7 @@ def limits(plpy: Any) -> Limits:
                   float(r["ml"]))
 
 
-def _signals(batch: SignalBatch, model: LoadedModel, s: Scored, run_id: int,
+def add_signals(batch: SignalBatch, info: ModelInfo, s: Scored, run_id: int,
              races: scoring_fetch.Races, rows: scoring_fetch.FeatureRows,
              best: scoring_fetch.BestOdds, lim: Limits, feature_version: str) -> None:
     pub = s.rows
@@ -118,9 +118,10 @@ def _signals(batch: SignalBatch, model: LoadedModel, s: Scored, run_id: int,
                                                               strict=True)]
     batch.extend(
         as_of=[races.as_of[r] for r in race_pos], race_id=rows.race_id[pub].tolist(),
-        horse_id=rows.horse_id[pub].tolist(), model_id=[model.info.model_id] * n,
+        horse_id=rows.horse_id[pub].tolist(), model_id=[info.model_id] * n,
         run_id=[run_id] * n, race_date=[races.race_date[r] for r in race_pos],
         off_time=[races.off_time[r] for r in race_pos], p_win=s.p_win[pub].tolist(),
+        p_model=nullable(s.p_model[pub]),
         p_place=nullable(np.where(win_only, np.nan, pr.p_place)),
         ew_places=[None if w else int(p) for w, p in zip(win_only.tolist(), s.places.tolist(),
                                                          strict=True)],
@@ -131,7 +132,7 @@ def _signals(batch: SignalBatch, model: LoadedModel, s: Scored, run_id: int,
         edge_win=nullable(pr.ev_win), edge_each_way=nullable(pr.ev_each_way),
         kelly_fraction=nullable(pr.kelly_win), stake_fraction=nullable(pr.stake_win),
         liquidity_ok=liquid, reasons_json=s.reasons,
-        feature_version=[feature_version] * n, alias=[model.info.alias] * n)
+        feature_version=[feature_version] * n, alias=[info.alias] * n)
 
 
 def score_dates(plpy: Any, run_id: int, date_from: str, date_to: str, as_of: str | None,
@@ -166,7 +167,7 @@ def score_dates(plpy: Any, run_id: int, date_from: str, date_to: str, as_of: str
         scoring_publish.write_dq(plpy, run_id, s.gate)
         stats.tick("dq", time.perf_counter() - t0)
         before = len(batch)
-        _signals(batch, model, s, run_id, races, rows, best, lim, feature_version)
+        add_signals(batch, model.info, s, run_id, races, rows, best, lim, feature_version)
         info = stats.models.setdefault(model.info.alias, {"model_id": model.info.model_id})
         info["rows"] = info.get("rows", 0) + len(batch) - before
         if s.explain_error:
@@ -183,11 +184,13 @@ def score_dates(plpy: Any, run_id: int, date_from: str, date_to: str, as_of: str
 
 
 def score_day(plpy: Any, race_date: str, as_of: str, alias: str, challengers: bool,
-              wait: bool, max_null_share: float, triggered_by: str) -> int:
-    """Returns the number of runner signals published for the alias (0 when skipped)."""
+              wait: bool, max_null_share: float, triggered_by: str,
+              extra: dict[str, Any] | None = None) -> int:
+    """Returns the number of runner signals published for the alias (0 when skipped).
+    extra: more run parameters to record (refresh_day's reason for a full score)."""
     t_start = time.perf_counter()
-    params = {"as_of": as_of, "alias": alias, "challengers": challengers, "wait": wait,
-              "max_null_share": max_null_share}
+    params: dict[str, Any] = {"as_of": as_of, "alias": alias, "challengers": challengers,
+                              "wait": wait, "max_null_share": max_null_share, **(extra or {})}
     if not (0.0 <= max_null_share <= 1.0):
         _fail(plpy, f"score_day: max_null_share {max_null_share} is not in [0, 1]",
               "Pass a share, e.g. 0.5.", "22023")
@@ -198,6 +201,8 @@ def score_day(plpy: Any, race_date: str, as_of: str, alias: str, challengers: bo
         return 0
     stats = Stats()
     models = load_models(plpy, alias, challengers, stats)
+    # What refresh_day compares to know the features are unchanged (locked: stable until commit).
+    params["declarations"] = scoring_fetch.declarations(plpy, race_date)
     run_id = scoring_publish.start_run(plpy, "score_day", race_date, models[0].info.model_id,
                                        params, triggered_by)
     score_dates(plpy, run_id, race_date, race_date, as_of, models, max_null_share, stats)

@@ -192,3 +192,24 @@ def uk_each_way_terms(field_size: I64, handicap: npt.NDArray[np.bool_]
     quarter = ((n >= 5) & (n < 8)) | (h & (n >= 12))
     fraction = np.where(places == 0, 0.0, np.where(quarter, 0.25, 0.2))
     return places, fraction
+
+
+# Everything of the day that runner_features reads besides earlier days. Results of the day's
+# own races are left out: features only use days before the race day.
+DECLARATIONS_SQL = """
+SELECT md5(coalesce(string_agg(ROW(
+           ra.race_id, ra.off_time, ra.course, ra.country, ra.surface, ra.going, ra.distance_m,
+           ra.race_class, ra.race_type, ra.handicap, ru.horse_id, ru.jockey_id, ru.trainer_id,
+           ru.draw, ru.age, ru.sex, ru.weight_kg, ru.official_rating, ru.speed_figure,
+           ru.non_runner OR ru.status IS NOT DISTINCT FROM 'non_runner')::text,
+       ',' ORDER BY ru.race_id, ru.horse_id), '')) AS fp
+  FROM modeling.src_runners ru
+  JOIN modeling.src_races ra ON ra.race_id = ru.race_id
+ WHERE ra.race_date = $1
+"""
+
+
+def declarations(plpy: Any, race_date: str) -> str:
+    """Fingerprint of the day's declarations (stored with each score_day run)."""
+    plan = prepared(plpy, "declarations", DECLARATIONS_SQL, ["date"])
+    return str(plpy.execute(plan, [race_date])[0]["fp"])

@@ -10,13 +10,14 @@ import importlib
 import json
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
 from hrdpg_pl import pricing, racenorm
-from hrdpg_pl.model_cache import LoadedModel
+from hrdpg_pl.model_cache import LoadedModel, ModelInfo
 from hrdpg_pl.scoring_dq import GateResult, gate
 from hrdpg_pl.scoring_fetch import BestOdds, FeatureRows, uk_each_way_terms
 
@@ -38,6 +39,7 @@ class Limits:
 @dataclass
 class Scored:
     p_win: F64
+    p_model: F64
     gate: GateResult
     rows: I64  # feature-row indices that are published
     priced: pricing.PricedRunners | None
@@ -49,8 +51,9 @@ class Scored:
     explain_error: str | None = None
 
 
-def market_feature(model: LoadedModel) -> str | None:
-    blend = model.info.params.get("blend")
+def market_feature(info: ModelInfo) -> str | None:
+    """The market column a Benter-blend model reads, or None."""
+    blend = info.params.get("blend")
     if isinstance(blend, dict):
         return str(blend.get("market_feature", MARKET_FEATURE))
     return None
@@ -64,21 +67,24 @@ def infer(model: LoadedModel, x: F64) -> F64:
     return np.asarray(out, dtype=np.float64).reshape(-1)
 
 
-def win_probabilities(model: LoadedModel, log_strength: F64, race_id: I64,
-                      market: F64 | None) -> F64:
-    """Race softmax (or the model's Benter blend); NaN for races with a non-finite score."""
+def win_probabilities(info: ModelInfo, log_strength: F64, race_id: I64,
+                      market: F64 | None) -> tuple[F64, F64]:
+    """(win probability, the model's own race softmax) per runner: the two differ when the
+    model has a Benter blend. NaN for races with a non-finite score."""
     p = np.full(log_strength.size, np.nan)
     if not log_strength.size:
-        return p
+        return p, p.copy()
     idx, n = racenorm.race_index(race_id)
     race_ok = np.bincount(idx, weights=~np.isfinite(log_strength), minlength=n) == 0
     ok = race_ok[idx]
-    params = racenorm.blend_params(model.info.params)
+    own = p.copy()
+    own[ok] = racenorm.group_softmax(log_strength[ok], race_id[ok])
+    params = racenorm.blend_params(info.params)
     if params is not None and market is not None:
         p[ok] = racenorm.blend(log_strength[ok], market[ok], race_id[ok], *params)
     else:
-        p[ok] = racenorm.group_softmax(log_strength[ok], race_id[ok])
-    return p
+        p[ok] = own[ok]
+    return p, own
 
 
 def _reasons(model: LoadedModel, x: F64) -> list[str]:
@@ -95,21 +101,38 @@ def score(model: LoadedModel, rows: FeatureRows, race_ids: I64, handicap: npt.ND
           terms: dict[int, tuple[int, float]], best: BestOdds, limits: Limits,
           max_null_share: float) -> Scored:
     """race_ids: the date range's races (sorted); rows: their runners (any order)."""
-    t: dict[str, float] = {}
     t0 = time.perf_counter()
     x = rows.columns(model.info.feature_names)
     ls = infer(model, x)
-    mkt = market_feature(model)
+    mkt = market_feature(model.info)
     market = rows.columns([mkt]).reshape(-1) if mkt else None
-    p = win_probabilities(model, ls, rows.race_id, market)
-    t["infer"] = time.perf_counter() - t0
+    p, own = win_probabilities(model.info, ls, rows.race_id, market)
+    infer_s = time.perf_counter() - t0
 
+    def explain(pub: I64) -> tuple[list[str], str | None]:
+        try:
+            return _reasons(model, x[pub]), None
+        except Exception as exc:  # explanations must never stop publishing; the run records it
+            return ["[]"] * pub.size, f"{type(exc).__name__}: {str(exc)[:200]}"
+
+    s = gate_and_price(p, own, x, rows, race_ids, handicap, terms, best, limits, max_null_share,
+                       model.info.model_id, explain)
+    s.timings["infer"] = infer_s
+    return s
+
+
+def gate_and_price(p: F64, p_model: F64, x: F64, rows: FeatureRows, race_ids: I64,
+                   handicap: npt.NDArray[np.bool_], terms: dict[int, tuple[int, float]],
+                   best: BestOdds, limits: Limits, max_null_share: float, model_id: int,
+                   explain: Callable[[I64], tuple[list[str], str | None]]) -> Scored:
+    """From win probabilities per row: DQ gate, each-way terms, pricing and reasons of the
+    published rows (explain gets their indices). Shared by scoring and re-pricing."""
+    t: dict[str, float] = {}
     t0 = time.perf_counter()
     idx = np.searchsorted(race_ids, rows.race_id)
     odds_raw = best.odds
     invalid = ~np.isnan(odds_raw) & ~(np.isfinite(odds_raw) & (odds_raw > 1.0))
-    g = gate(race_ids, idx, rows.horse_id, x, p, invalid, odds_raw, max_null_share,
-             model.info.model_id)
+    g = gate(race_ids, idx, rows.horse_id, x, p, invalid, odds_raw, max_null_share, model_id)
     t["dq"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -130,12 +153,8 @@ def score(model: LoadedModel, rows: FeatureRows, race_ids: I64, handicap: npt.ND
                                max_race_fraction=limits.max_race_fraction)
     t["price"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    error = None
-    try:
-        reasons = _reasons(model, x[pub])
-    except Exception as exc:  # explanations must never stop publishing; the run records it
-        reasons, error = ["[]"] * pub.size, f"{type(exc).__name__}: {str(exc)[:200]}"
+    reasons, error = explain(pub)
     t["explain"] = time.perf_counter() - t0
-    return Scored(p_win=p, gate=g, rows=pub, priced=priced, places=places[ri],
+    return Scored(p_win=p, p_model=p_model, gate=g, rows=pub, priced=priced, places=places[ri],
                   fraction=fraction[ri], odds=odds, reasons=reasons, timings=t,
                   explain_error=error)

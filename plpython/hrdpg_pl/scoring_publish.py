@@ -18,7 +18,7 @@ from hrdpg_pl.scoring_dq import GateResult
 SIGNAL_COLUMNS: list[tuple[str, str]] = [
     ("as_of", "timestamptz"), ("race_id", "int8"), ("horse_id", "int8"), ("model_id", "int8"),
     ("run_id", "int8"), ("race_date", "date"), ("off_time", "timestamptz"),
-    ("p_win", "float8"), ("p_place", "float8"), ("ew_places", "int2"),
+    ("p_win", "float8"), ("p_model", "float8"), ("p_place", "float8"), ("ew_places", "int2"),
     ("ew_fraction", "float8"), ("fair_win_odds", "float8"), ("fair_place_odds", "float8"),
     ("best_win_odds", "float8"), ("best_odds_source", "text"), ("best_odds_at", "timestamptz"),
     ("edge_win", "float8"), ("edge_each_way", "float8"), ("kelly_fraction", "float8"),

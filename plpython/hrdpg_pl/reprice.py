@@ -1,0 +1,147 @@
+"""modeling.refresh_day: re-price a scored day with the latest odds, without inference.
+
+The model's own probabilities (signals.p_model) depend on the model, the feature version and
+the features; for a model without market inputs a race day's features depend only on earlier
+days and on the day's declarations (runners, jockeys, weights, draws, going ...). When all of
+these match the day's last full score_day run, the refresh keeps that run's p_model and
+reasons, re-applies the Benter blend with the current market prices, re-reads the odds and
+re-prices (place probabilities, fair odds, edges, Kelly stakes, DQ odds check). Anything else
+falls back to a full score_day, and the run row says why.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from hrdpg_pl import model_cache, scoring, scoring_fetch, scoring_publish
+from hrdpg_pl.model_cache import ModelInfo, prepared
+from hrdpg_pl.scoring_model import gate_and_price, market_feature, win_probabilities
+
+BASE_RUN_SQL = """
+SELECT r.run_id, r.params ->> 'declarations' AS declarations,
+       (SELECT count(*) FROM modeling.src_races ra WHERE ra.race_date = $1) AS races,
+       (SELECT count(DISTINCT s.race_id) FROM modeling.signals s
+         WHERE s.run_id = r.run_id AND s.alias = $3) AS scored,
+       EXISTS (SELECT 1 FROM modeling.signals s
+                WHERE s.run_id = r.run_id AND s.alias = $3 AND s.p_model IS NULL) AS no_p_model
+  FROM modeling.runs r
+ WHERE r.kind = 'score_day' AND r.status = 'ok' AND r.race_date = $1 AND r.model_id = $2
+ ORDER BY r.run_id DESC LIMIT 1
+"""
+
+BASE_SIGNALS_SQL = """
+SELECT count(*)::int8 AS n,
+       string_agg(int8send(s.race_id) || int8send(s.horse_id)
+                  || float8send(s.p_model), ''::bytea
+                  ORDER BY s.race_id, s.horse_id) AS blob,
+       array_agg(s.reasons_json::text ORDER BY s.race_id, s.horse_id) AS reasons
+  FROM modeling.signals s
+ WHERE s.run_id = $1 AND s.alias = $2
+"""
+BASE_DTYPE = np.dtype([("race", ">i8"), ("horse", ">i8"), ("p", ">f8")])
+
+MARKET_FEATURES_SQL = ("SELECT array_agg(c.name) AS names FROM modeling.feature_catalog c "
+                       "WHERE c.feature_group = 'market'")
+
+
+def _market_inputs(plpy: Any, info: ModelInfo) -> bool:
+    names = plpy.execute(prepared(plpy, "market_names", MARKET_FEATURES_SQL, []))[0]["names"]
+    return bool(set(names or []) & set(info.feature_names))
+
+
+def why_full(plpy: Any, info: ModelInfo, race_date: str, alias: str
+             ) -> tuple[str | None, int | None]:
+    """(reason a full score is needed or None, the base score_day run to re-price)."""
+    current = str(plpy.execute("SELECT modeling.feature_version() AS v")[0]["v"])
+    if info.feature_version != current:
+        return "feature version changed", None
+    if _market_inputs(plpy, info):
+        return "the model's inputs include market prices", None
+    rows = plpy.execute(prepared(plpy, "base_run", BASE_RUN_SQL, ["date", "int8", "text"]),
+                        [race_date, info.model_id, alias])
+    if not rows:
+        return "no earlier score_day of this model for the day", None
+    base = rows[0]
+    if base["declarations"] != scoring_fetch.declarations(plpy, race_date):
+        return "declarations changed since the last score_day", None
+    if base["no_p_model"]:
+        return "the last score_day has no p_model", None
+    if int(base["scored"]) != int(base["races"]):
+        return "some races were not published by the last score_day", None
+    return None, int(base["run_id"])
+
+
+def _market(plpy: Any, info: ModelInfo, race_date: str,
+            rows: scoring_fetch.FeatureRows) -> npt.NDArray[np.float64] | None:
+    """The blend's market column for the base rows (NaN where the view has none)."""
+    name = market_feature(info)
+    if name is None:
+        return None
+    feats = scoring_fetch.features(plpy, [name], race_date, race_date)
+    have = scoring_fetch.row_keys(feats.race_id, feats.horse_id)
+    want = scoring_fetch.row_keys(rows.race_id, rows.horse_id)
+    out = np.full(want.size, np.nan)
+    if have.size:
+        pos = np.clip(np.searchsorted(have, want), 0, have.size - 1)
+        found = have[pos] == want
+        out[found] = feats.x[pos[found], 0]
+    return out
+
+
+def refresh_day(plpy: Any, race_date: str, as_of: str, alias: str, wait: bool,
+                triggered_by: str) -> int:
+    """Returns the runner signals published for the alias (0 when skipped)."""
+    t_start = time.perf_counter()
+    params: dict[str, Any] = {"as_of": as_of, "alias": alias, "wait": wait}
+    if not scoring.lock_dates(plpy, [race_date], wait):
+        scoring_publish.skip_run(plpy, "refresh_day", race_date,
+                                 {**params, "reason": "another scoring call holds this date"},
+                                 triggered_by)
+        return 0
+    info, _ = model_cache.resolve(plpy, alias, False)
+    reason, base_run = why_full(plpy, info, race_date, alias)
+    if base_run is None:
+        return scoring.score_day(plpy, race_date, as_of, alias, True, True, 0.5, triggered_by,
+                                 extra={"refresh_fallback": reason})
+    stats = scoring.Stats()
+    run_id = scoring_publish.start_run(plpy, "refresh_day", race_date, info.model_id,
+                                       {**params, "base_run_id": base_run}, triggered_by)
+    t0 = time.perf_counter()
+    res = plpy.execute(prepared(plpy, "base_signals", BASE_SIGNALS_SQL, ["int8", "text"]),
+                       [base_run, alias])[0]
+    rec = np.frombuffer(bytes(res["blob"] or b""), dtype=BASE_DTYPE)
+    base_reasons = list(res["reasons"] or [])
+    rows = scoring_fetch.FeatureRows(race_id=rec["race"].astype(np.int64),
+                                     horse_id=rec["horse"].astype(np.int64),
+                                     x=np.empty((rec.size, 0)), names=[])
+    races = scoring_fetch.races(plpy, race_date, race_date, as_of)
+    best, terms = scoring_fetch.odds(plpy, races, rows)
+    lim = scoring.limits(plpy)
+    market = _market(plpy, info, race_date, rows)
+    stats.tick("fetch", time.perf_counter() - t0)
+    stats.rows_in = int(rec.size)
+
+    t0 = time.perf_counter()
+    own = rec["p"].astype(np.float64)
+    p, _ = win_probabilities(info, np.log(own), rows.race_id, market)
+    stats.tick("blend", time.perf_counter() - t0)
+    s = gate_and_price(p, own, rows.x, rows, races.race_id, races.handicap, terms, best, lim,
+                       1.0, info.model_id,
+                       lambda pub: ([base_reasons[i] for i in pub.tolist()], None))
+    for k, v in s.timings.items():
+        stats.tick(k, v)
+    scoring_publish.write_dq(plpy, run_id, s.gate)
+    batch = scoring_publish.SignalBatch()
+    scoring.add_signals(batch, info, s, run_id, races, rows, best, lim, info.feature_version)
+    t0 = time.perf_counter()
+    stats.rows_out = batch.write(plpy)
+    stats.tick("upsert", time.perf_counter() - t0)
+    blocked = int(s.gate.blocked.sum())
+    stats.tick("total", time.perf_counter() - t_start)
+    scoring_publish.finish_run(plpy, run_id, stats.rows_in, stats.rows_out, races.n - blocked,
+                               blocked, stats.timings, {"base_run_id": base_run})
+    return len(batch)
