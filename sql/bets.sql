@@ -70,7 +70,8 @@ AS $$
 from hrdpg_pl.bets import propose
 if race_date is None or profile is None or dry_run is None:
     plpy.error("propose_bets: race_date, profile and dry_run must not be NULL",
-               hint="as_of may be NULL (replay: the newest signals, whatever their off time)")
+               hint="as_of may be NULL (replay: the newest signals, whatever their off time)",
+               sqlstate="22004")
 # One caller per profile at a time, until commit: limits are checked against a ledger no
 # other call can change meanwhile.
 plpy.execute(plpy.prepare("SELECT pg_catalog.pg_advisory_xact_lock("

@@ -100,7 +100,8 @@ def _limits(plpy: Any, profile: str, race_date: str) -> Limits:
                         [profile, race_date])
     if not rows:
         plpy.error(f"propose_bets: unknown risk profile {profile!r}",
-                   hint="Add a row to modeling.risk_limits or pass an existing profile.")
+                   hint="Add a row to modeling.risk_limits or pass an existing profile.",
+                   sqlstate="22023")
     r = rows[0]
     lim = Limits(
         bankroll=Decimal(r["bankroll"]), kelly_multiplier=r["kelly_multiplier"],
