@@ -22,7 +22,7 @@ ALTER TABLE modeling.bets
         CHECK (reject_details IS NULL OR status = 'rejected');
 COMMENT ON COLUMN modeling.bets.reject_reason IS
     'Risk-manager rule that rejected the bet (halted, daily_loss_limit, liquidity, '
-    'max_stake_per_bet, max_bets_per_race, max_stake_per_race, max_bets_per_day, '
+    'max_bets_per_race, max_stake_per_race, max_bets_per_day, '
     'max_stake_per_day, max_pending_exposure); the figures are in reject_details.';
 COMMENT ON COLUMN modeling.bets.reject_details IS
     'The figures behind a rejection: the limit, the usage before this bet, the stake.';

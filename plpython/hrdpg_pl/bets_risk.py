@@ -2,7 +2,9 @@
 
 Sizing: per runner, each way when the signal's each-way edge beats its win edge (and terms
 exist), else win; the runner is a candidate when that edge reaches min_edge. Stake =
-min(kelly_multiplier * full Kelly, max_stake_fraction) * bankroll, rounded down to pence.
+min(min(kelly_multiplier * full Kelly, max_stake_fraction) * bankroll, max_stake_per_bet),
+rounded down to pence: the per-bet cap is a sizing cap (rejecting the strongest bets because
+the bankroll grew would be perverse), the aggregate limits below reject.
 
 Risk manager: candidates are checked one at a time in the order given (off time, then edge),
 against the usage left by bets already in the ledger plus the ones accepted before them. A
@@ -115,7 +117,8 @@ def size(s: Signal, lim: Limits) -> Sized | None:
     fraction = min(lim.kelly_multiplier * kelly, lim.max_stake_fraction)
     if lim.bankroll <= 0:
         return None
-    stake = (Decimal(repr(fraction)) * lim.bankroll).quantize(PENNY, rounding=ROUND_DOWN)
+    stake = min((Decimal(repr(fraction)) * lim.bankroll).quantize(PENNY, rounding=ROUND_DOWN),
+                lim.max_stake_per_bet)
     if stake <= 0:
         return None
     return Sized(bet_type, edge, kelly, stake)
@@ -132,7 +135,6 @@ def check(race_id: int, stake: Decimal, volume: float | None, lim: Limits, use: 
          lim.daily_loss_limit, lim.realised_today),
         ("liquidity", volume is not None and volume < lim.min_liquidity,
          lim.min_liquidity, volume),
-        ("max_stake_per_bet", stake > lim.max_stake_per_bet, lim.max_stake_per_bet, 0),
         ("max_bets_per_race", race_bets + 1 > lim.max_bets_per_race,
          lim.max_bets_per_race, race_bets),
         ("max_stake_per_race", race_stake + stake > lim.max_stake_per_race,

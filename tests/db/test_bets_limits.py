@@ -13,7 +13,6 @@ from tests.db import bets_world as w
 
 # limit settings -> (rule, horses rejected as (race, index in that race's value runners))
 CASES: dict[str, tuple[dict[str, Any], set[tuple[int, int]]]] = {
-    "max_stake_per_bet": ({"max_stake_per_bet": 99}, {(1, 0), (1, 1), (1, 2), (2, 0), (2, 1)}),
     "max_bets_per_race": ({"max_bets_per_race": 2}, {(1, 2)}),
     "max_stake_per_race": ({"max_stake_per_bet": 250, "max_stake_per_race": 250}, {(1, 2)}),
     "max_bets_per_day": ({"max_bets_per_day": 4}, {(2, 1)}),
@@ -38,6 +37,16 @@ def test_limit_rejects_with_its_reason(conn: psycopg.Connection, rule: str) -> N
         else:
             assert (r["status"], r["reject_reason"]) == ("proposed", None)
     assert all(r["stake"] == 100 for r in rows)
+
+
+def test_max_stake_per_bet_caps_the_stake(conn: psycopg.Connection) -> None:
+    """The per-bet cap is a sizing cap: every bet is placed at the cap, none rejected."""
+    w.card(conn)
+    w.limits(conn, max_stake_per_bet=60)
+    conn.commit()
+    rows = w.propose(conn)
+    assert len(rows) == 5
+    assert {(r["status"], r["stake"]) for r in rows} == {("proposed", 60)}
 
 
 def test_pending_exposure_counts_other_days(conn: psycopg.Connection) -> None:

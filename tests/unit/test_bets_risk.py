@@ -32,6 +32,9 @@ def test_win_stake_by_hand() -> None:
     # A big edge is capped at max_stake_fraction: 0.02 * 10000.
     big = size(win(0.5, 5.0), LIM)
     assert big is not None and big.stake == Decimal("200.00")
+    # max_stake_per_bet caps the stake instead of rejecting the bet.
+    capped = size(win(0.5, 5.0), replace(LIM, max_stake_per_bet=Decimal("150.00")))
+    assert capped is not None and capped.stake == Decimal("150.00")
 
 
 def test_below_min_edge_is_no_candidate() -> None:
@@ -65,7 +68,6 @@ def test_each_way_when_its_edge_is_better_and_kelly_maximises_growth() -> None:
 RULES = [
     ("halted", dict(halted=True)),
     ("daily_loss_limit", dict(realised_today=Decimal(-500))),
-    ("max_stake_per_bet", dict(max_stake_per_bet=Decimal(199))),
     ("max_bets_per_race", dict(max_bets_per_race=1)),
     ("max_stake_per_race", dict(max_stake_per_race=Decimal(399))),
     ("max_bets_per_day", dict(max_bets_per_day=2)),
@@ -81,7 +83,7 @@ def test_each_rule(rule: str, change: dict[str, object]) -> None:
     sigs = [win(0.5, 5.0), win(0.5, 5.0), win(0.5, 5.0, race=2)]
     out = decide(sigs, replace(LIM, **change), Usage())
     reasons = [d.reject[0] if d.reject else None for d in out]
-    first = {"halted": 0, "daily_loss_limit": 0, "max_stake_per_bet": 0,
+    first = {"halted": 0, "daily_loss_limit": 0,
              "max_bets_per_race": 1, "max_stake_per_race": 1, "max_bets_per_day": 2,
              "max_stake_per_day": 2, "max_pending_exposure": 2}[rule]
     assert reasons[first] == rule
