@@ -51,3 +51,17 @@ def test_rule4_after_the_bet_only(conn: psycopg.Connection) -> None:
     assert w.settled(conn, ew)["return_amount"] == Decimal(10) + Decimal("16") * (1 - d)
     assert w.settled(conn, early)["return_amount"] == Decimal("50.00")
     assert w.settled(conn, early)["rule4_deduction"] == 0
+
+
+def test_rule4_total_is_capped_at_75p(conn: psycopg.Connection) -> None:
+    m = w.model(conn)
+    h = w.race(conn, 1, 8)
+    won = w.bet(conn, m, 1, h[0], "10.00", 3.0)
+    for horse in h[5:8]:  # 0.30 + 0.30 + 0.30 = 0.90, more than Rule 4 ever takes
+        w.withdraw(conn, 1, horse, w.OFF - dt.timedelta(minutes=15), "0.30")
+    w.result(conn, 1, {h[0]: 1})
+    conn.commit()
+    w.settle(conn)
+    row = w.settled(conn, won)
+    assert row["rule4_deduction"] == Decimal("0.75")
+    assert row["return_amount"] == Decimal(10) + Decimal(20) * Decimal("0.25")
