@@ -171,6 +171,12 @@ BEGIN
     -- Concurrent settles of one day would only redo the same work; let them queue.
     PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('hrdpg.settle'),
                                              $1 - date '2000-01-01');
+    -- Realised P&L feeds the loss limit and the bankroll: no propose_bets of these profiles
+    -- may read them half-way (same lock as propose_bets, taken in a fixed order).
+    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('hrdpg.bets'),
+                                             pg_catalog.hashtext(x.profile))
+       FROM (SELECT DISTINCT b.profile FROM modeling.bets b WHERE b.race_date = $1
+              ORDER BY b.profile) x;
     WITH day AS (
         SELECT b.* FROM modeling.bets b WHERE b.race_date = $1 AND b.status <> 'rejected'
     ), runners AS (
