@@ -1,0 +1,165 @@
+"""modeling.propose_bets: read the day's signals and the ledger, size, run the risk manager,
+write every decision in one INSERT ... SELECT FROM unnest (see bets_risk for the rules).
+
+The caller holds the profile's advisory lock for the whole transaction, so two calls for one
+profile run one after the other and each sees the other's bets.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from hrdpg_pl.bets_risk import Limits, Signal, Usage, decide
+from hrdpg_pl.model_cache import prepared
+
+LIMITS_SQL = """
+SELECT l.bankroll + coalesce((SELECT sum(b.pnl) FROM modeling.bets b
+                               WHERE b.profile = l.profile
+                                 AND b.status IN ('settled', 'void')), 0) AS bankroll,
+       coalesce((SELECT sum(b.pnl) FROM modeling.bets b
+                  WHERE b.profile = l.profile AND b.race_date = $2
+                    AND b.status IN ('settled', 'void')), 0) AS realised_today,
+       l.kelly_multiplier::float8 AS kelly_multiplier, l.min_edge::float8 AS min_edge,
+       l.max_stake_fraction::float8 AS max_stake_fraction, l.max_stake_per_bet,
+       l.max_stake_per_race, l.max_stake_per_day, l.max_bets_per_race, l.max_bets_per_day,
+       l.max_pending_exposure, l.daily_loss_limit,
+       l.min_liquidity::float8 AS min_liquidity, l.halted
+  FROM modeling.risk_limits l WHERE l.profile = $1 FOR UPDATE
+"""
+
+USAGE_SQL = """
+SELECT coalesce(sum(b.stake) FILTER (WHERE b.race_date = $2), 0) AS day_stake,
+       count(*) FILTER (WHERE b.race_date = $2) AS day_bets,
+       coalesce(sum(b.stake) FILTER (WHERE b.status IN ('proposed', 'placed')), 0) AS pending
+  FROM modeling.bets b WHERE b.profile = $1 AND b.status <> 'rejected'
+"""
+
+RACE_USAGE_SQL = """
+SELECT b.race_id, sum(b.stake) AS stake, count(*) AS n
+  FROM modeling.bets b
+ WHERE b.profile = $1 AND b.race_date = $2 AND b.status <> 'rejected'
+ GROUP BY b.race_id
+"""
+
+# The newest production publication per race as of $3 (NULL: the newest there is, for replays)
+# of races not yet off at $3; runners already bet by this profile or withdrawn by then are out.
+CANDIDATES_SQL = """
+SELECT s.race_id, s.horse_id, s.model_id, s.as_of::text AS as_of, s.p_win, s.p_place,
+       s.ew_places, s.ew_fraction::float8 AS ew_fraction, s.best_win_odds AS odds,
+       s.best_odds_source AS source, s.edge_win, s.edge_each_way, o.volume::float8 AS volume
+  FROM modeling.signals s
+  LEFT JOIN modeling.src_odds o
+         ON o.race_id = s.race_id AND o.horse_id = s.horse_id
+        AND o.source = s.best_odds_source AND o.observed_at = s.best_odds_at
+ WHERE s.alias = 'production' AND s.race_date = $2 AND s.best_win_odds IS NOT NULL
+   AND ($3::timestamptz IS NULL OR (s.as_of <= $3 AND s.off_time > $3))
+   AND s.as_of = (SELECT max(n.as_of) FROM modeling.signals n
+                   WHERE n.alias = 'production' AND n.race_date = s.race_date
+                     AND n.race_id = s.race_id AND ($3::timestamptz IS NULL OR n.as_of <= $3))
+   AND NOT EXISTS (SELECT 1 FROM modeling.bets b
+                    WHERE b.profile = $1 AND b.race_id = s.race_id
+                      AND b.horse_id = s.horse_id AND b.status <> 'rejected')
+   AND NOT EXISTS (SELECT 1 FROM modeling.src_runners r
+                    WHERE r.race_id = s.race_id AND r.horse_id = s.horse_id
+                      AND (r.non_runner OR r.status = 'non_runner')
+                      AND (r.withdrawn_at IS NULL OR r.withdrawn_at <= s.as_of))
+ ORDER BY s.off_time, s.race_id,
+          greatest(coalesce(s.edge_win, '-Infinity'), coalesce(s.edge_each_way, '-Infinity'))
+              DESC, s.horse_id
+"""
+
+INSERT_SQL = """
+INSERT INTO modeling.bets
+    (profile, race_date, dry_run, race_id, horse_id, model_id, signal_as_of, bet_type, stake,
+     odds, odds_source, ew_places, ew_fraction, p_win, edge, status, reject_reason,
+     reject_details)
+SELECT $1, $2, $3, u.race_id, u.horse_id, u.model_id, u.signal_as_of, u.bet_type, u.stake,
+       u.odds, u.odds_source, u.ew_places, u.ew_fraction::numeric(4, 3), u.p_win, u.edge,
+       u.status, u.reject_reason, u.reject_details
+  FROM unnest($4::int8[], $5::int8[], $6::int8[], $7::timestamptz[], $8::text[],
+              $9::numeric[], $10::float8[], $11::text[], $12::int2[], $13::float8[],
+              $14::float8[], $15::float8[], $16::text[], $17::text[], $18::jsonb[])
+       AS u(race_id, horse_id, model_id, signal_as_of, bet_type, stake, odds, odds_source,
+            ew_places, ew_fraction, p_win, edge, status, reject_reason, reject_details)
+ON CONFLICT DO NOTHING
+RETURNING bet_id, race_id, horse_id, bet_type, stake, odds, edge, status, reject_reason
+"""
+INSERT_TYPES = ["text", "date", "boolean", "int8[]", "int8[]", "int8[]", "timestamptz[]",
+                "text[]", "numeric[]", "float8[]", "text[]", "int2[]", "float8[]", "float8[]",
+                "float8[]", "text[]", "text[]", "jsonb[]"]
+
+
+def _opt(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _limits(plpy: Any, profile: str, race_date: str) -> Limits:
+    rows = plpy.execute(prepared(plpy, "bets_limits", LIMITS_SQL, ["text", "date"]),
+                        [profile, race_date])
+    if not rows:
+        plpy.error(f"propose_bets: unknown risk profile {profile!r}",
+                   hint="Add a row to modeling.risk_limits or pass an existing profile.",
+                   sqlstate="22023")
+    r = rows[0]
+    lim = Limits(
+        bankroll=Decimal(r["bankroll"]), kelly_multiplier=r["kelly_multiplier"],
+        min_edge=r["min_edge"], max_stake_fraction=r["max_stake_fraction"],
+        max_stake_per_bet=Decimal(r["max_stake_per_bet"]),
+        max_stake_per_race=Decimal(r["max_stake_per_race"]),
+        max_stake_per_day=Decimal(r["max_stake_per_day"]),
+        max_bets_per_race=int(r["max_bets_per_race"]),
+        max_bets_per_day=int(r["max_bets_per_day"]),
+        max_pending_exposure=Decimal(r["max_pending_exposure"]),
+        daily_loss_limit=Decimal(r["daily_loss_limit"]), min_liquidity=r["min_liquidity"],
+        realised_today=Decimal(r["realised_today"]), halted=bool(r["halted"]))
+    return lim
+
+
+def _usage(plpy: Any, profile: str, race_date: str) -> Usage:
+    r = plpy.execute(prepared(plpy, "bets_usage", USAGE_SQL, ["text", "date"]),
+                     [profile, race_date])[0]
+    use = Usage(day_stake=Decimal(r["day_stake"]), day_bets=int(r["day_bets"]),
+                pending=Decimal(r["pending"]))
+    for row in plpy.execute(prepared(plpy, "bets_race_usage", RACE_USAGE_SQL,
+                                     ["text", "date"]), [profile, race_date]):
+        use.race_stake[int(row["race_id"])] = Decimal(row["stake"])
+        use.race_bets[int(row["race_id"])] = int(row["n"])
+    return use
+
+
+def propose(plpy: Any, profile: str, race_date: str, as_of: str | None,
+            dry_run: bool) -> list[dict[str, Any]]:
+    """Record the day's bet decisions for a profile; returns the rows this call inserted."""
+    lim = _limits(plpy, profile, race_date)
+    rows = plpy.execute(prepared(plpy, "bets_candidates", CANDIDATES_SQL,
+                                 ["text", "date", "timestamptz"]), [profile, race_date, as_of])
+    signals = [Signal(race_id=int(r["race_id"]), p_win=float(r["p_win"]),
+                      p_place=_opt(r["p_place"]), odds=float(r["odds"]),
+                      ew_places=r["ew_places"], ew_fraction=_opt(r["ew_fraction"]),
+                      edge_win=_opt(r["edge_win"]), edge_each_way=_opt(r["edge_each_way"]),
+                      volume=_opt(r["volume"])) for r in rows]
+    decisions = decide(signals, lim, _usage(plpy, profile, race_date))
+    if not decisions:
+        return []
+    cols: dict[str, list[Any]] = {k: [] for k in (
+        "race_id", "horse_id", "model_id", "as_of", "bet_type", "stake", "odds", "source",
+        "ew_places", "ew_fraction", "p_win", "edge", "status", "reason", "details")}
+    for d in decisions:
+        r = rows[d.index]
+        ew = d.sized.bet_type == "each_way"
+        for key, value in (
+                ("race_id", r["race_id"]), ("horse_id", r["horse_id"]),
+                ("model_id", r["model_id"]), ("as_of", r["as_of"]),
+                ("bet_type", d.sized.bet_type), ("stake", d.sized.stake), ("odds", r["odds"]),
+                ("source", r["source"]), ("ew_places", r["ew_places"] if ew else None),
+                ("ew_fraction", r["ew_fraction"] if ew else None), ("p_win", r["p_win"]),
+                ("edge", d.sized.edge),
+                ("status", "rejected" if d.reject else "proposed"),
+                ("reason", d.reject[0] if d.reject else None),
+                ("details", json.dumps(d.reject[1]) if d.reject else None)):
+            cols[key].append(value)
+    plan = prepared(plpy, "bets_insert", INSERT_SQL, INSERT_TYPES)
+    out = plpy.execute(plan, [profile, race_date, dry_run] + list(cols.values()))
+    return [dict(row) for row in out]
