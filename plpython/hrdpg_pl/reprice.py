@@ -5,8 +5,8 @@ the features; for a model without market inputs a race day's features depend onl
 days and on the day's declarations (runners, jockeys, weights, draws, going ...). When all of
 these match the day's last full score_day run, the refresh keeps that run's p_model and
 reasons, re-applies the Benter blend with the current market prices, re-reads the odds and
-re-prices (place probabilities, fair odds, edges, Kelly stakes, DQ odds check). Anything else
-falls back to a full score_day, and the run row says why.
+re-prices (place probabilities, fair odds, edges, Kelly stakes, DQ odds check) the races not yet
+off. Anything else falls back to a full score_day, and the run row says why.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ SELECT count(*)::int8 AS n,
                   ORDER BY s.race_id, s.horse_id) AS blob,
        array_agg(s.reasons_json::text ORDER BY s.race_id, s.horse_id) AS reasons
   FROM modeling.signals s
- WHERE s.run_id = $1 AND s.alias = $2
+ WHERE s.run_id = $1 AND s.alias = $2 AND s.off_time > $3
 """
 BASE_DTYPE = np.dtype([("race", ">i8"), ("horse", ">i8"), ("p", ">f8")])
 
@@ -111,14 +111,16 @@ def refresh_day(plpy: Any, race_date: str, as_of: str, alias: str, wait: bool,
     run_id = scoring_publish.start_run(plpy, "refresh_day", race_date, info.model_id,
                                        {**params, "base_run_id": base_run}, triggered_by)
     t0 = time.perf_counter()
-    res = plpy.execute(prepared(plpy, "base_signals", BASE_SIGNALS_SQL, ["int8", "text"]),
-                       [base_run, alias])[0]
+    res = plpy.execute(prepared(plpy, "base_signals", BASE_SIGNALS_SQL,
+                                ["int8", "text", "timestamptz"]), [base_run, alias, as_of])[0]
     rec = np.frombuffer(bytes(res["blob"] or b""), dtype=BASE_DTYPE)
     base_reasons = list(res["reasons"] or [])
     rows = scoring_fetch.FeatureRows(race_id=rec["race"].astype(np.int64),
                                      horse_id=rec["horse"].astype(np.int64),
                                      x=np.empty((rec.size, 0)), names=[])
-    races = scoring_fetch.races(plpy, race_date, race_date, as_of)
+    # Only races not yet off: a started race keeps its last pre-off publication.
+    races = scoring_fetch.subset(scoring_fetch.races(plpy, race_date, race_date, as_of),
+                                 np.unique(rows.race_id))
     best, terms = scoring_fetch.odds(plpy, races, rows)
     lim = scoring.limits(plpy)
     market = _market(plpy, info, race_date, rows)

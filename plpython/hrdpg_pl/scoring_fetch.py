@@ -77,6 +77,15 @@ def races(plpy: Any, date_from: str, date_to: str, as_of: str | None) -> Races:
         handicap=np.array([bool(r["handicap"]) for r in rows], dtype=bool))
 
 
+def subset(races: Races, race_ids: I64) -> Races:
+    """The races whose ids are in race_ids, still sorted."""
+    keep = np.isin(races.race_id, race_ids)
+    pos = np.flatnonzero(keep).tolist()
+    return Races(race_id=races.race_id[keep], race_date=[races.race_date[i] for i in pos],
+                 off_time=[races.off_time[i] for i in pos], as_of=[races.as_of[i] for i in pos],
+                 handicap=races.handicap[keep])
+
+
 def row_dtype(n_features: int) -> np.dtype[np.void]:
     return np.dtype([("race", ">i8"), ("horse", ">i8"), ("x", ">f8", (n_features,))])
 

@@ -49,20 +49,35 @@ def test_refresh_reprices_like_a_full_score(
     early = _early(synth_conn)
     score(synth_conn, as_of=early.isoformat())
     morning = signals(synth_conn, as_of=early.isoformat())
-    n, kind, params = _refresh(synth_conn, LATE)
+    later = early + dt.timedelta(hours=2, minutes=59)  # a minute before the first off
+    n, kind, params = _refresh(synth_conn, later)
     assert kind == "refresh_day" and "base_run_id" in params, params.get("refresh_fallback")
-    refreshed = signals(synth_conn)
+    refreshed = signals(synth_conn, as_of=later.isoformat())
     assert n == len(refreshed) == len(morning)
     assert all(refreshed[k]["p_model"] == morning[k]["p_model"] for k in morning)
     moved = sum(refreshed[k]["best_win_odds"] != morning[k]["best_win_odds"] for k in morning)
     assert moved > 0  # the later odds really differ, so the comparison below means something
 
-    score(synth_conn)  # the full pipeline at the same instant overwrites the same keys
-    full = signals(synth_conn)
+    score(synth_conn, as_of=later.isoformat())  # the full pipeline overwrites the same keys
+    full = signals(synth_conn, as_of=later.isoformat())
     assert full.keys() == refreshed.keys()
     for k, row in full.items():
         assert all(_close(row[c], refreshed[k][c]) for c in NUMERIC), k
         assert all(row[c] == refreshed[k][c] for c in SAME), k
+
+
+def test_refresh_skips_races_already_off(
+        synth_conn: psycopg.Connection, server: ServerHandle, synth_template: str) -> None:
+    install(synth_conn, trained(server, synth_template, with_market=False))
+    early = _early(synth_conn)
+    score(synth_conn, as_of=early.isoformat())
+    offs = sorted({v["off_time"] for v in signals(synth_conn, as_of=early.isoformat()).values()})
+    between = offs[len(offs) // 2] - dt.timedelta(minutes=1)
+    n, kind, _ = _refresh(synth_conn, between)
+    assert kind == "refresh_day"
+    rows = signals(synth_conn, as_of=between.isoformat())
+    assert n == len(rows) > 0
+    assert {v["off_time"] for v in rows.values()} == {o for o in offs if o > between}
 
 
 def test_declared_non_runner_forces_a_full_score(
