@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from hrdpg.cli import alerts as alerts_cmd
 from hrdpg.cli import db as db_cmd
 from hrdpg.cli import demo as demo_cmd
 from hrdpg.cli import features as features_cmd
@@ -38,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     train_cmd.register(commands)
     score_cmd.register(commands)
     schedule_cmd.register(commands)
+    alerts_cmd.register(commands)
     return parser
 
 
