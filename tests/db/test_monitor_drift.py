@@ -33,7 +33,8 @@ def _psi_ks(ref: dict[str, Any], values: list[float | None]) -> tuple[float, flo
     for v in present:
         bins[sum(1 for e in edges if e <= v)] += 1
     n = len(values)
-    pairs = [(b / n, c / total * (1 - ref["null_share"])) for b, c in zip(bins, counts, strict=True)]
+    share = 1 - ref["null_share"]
+    pairs = [(b / n, c / total * share) for b, c in zip(bins, counts, strict=True)]
     pairs.append(((n - len(present)) / n, ref["null_share"]))
     psi = 0.0
     for a, e in pairs:
