@@ -110,11 +110,12 @@ def relay_pending(conn: psycopg.Connection, url: str, retry: Retry,
 
 
 def watch(conn: psycopg.Connection, url: str, retry: Retry, poll_s: float,
-          log: Callable[[str], None] = print) -> None:
-    """LISTEN and relay forever: on every notification, and every poll_s seconds so alerts
-    that failed earlier are retried. conn must be in autocommit mode."""
+          log: Callable[[str], None] = print,
+          stop: Callable[[], bool] = lambda: False) -> None:
+    """LISTEN and relay until stop(): on every notification, and every poll_s seconds so
+    alerts that failed earlier are retried. conn must be in autocommit mode."""
     conn.execute(f"LISTEN {CHANNEL}")
-    while True:
+    while not stop():
         relay_pending(conn, url, retry, log=log)
         for _ in conn.notifies(timeout=poll_s, stop_after=1):
             pass

@@ -3,62 +3,16 @@ failing endpoint, leaves alerts pending while it is down and delivers them later
 
 from __future__ import annotations
 
-import json
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
-
 import psycopg
 import pytest
 
 from hrdpg.cli import main
 from hrdpg.config import Settings
+from tests.db.alerts_common import Hook, hook  # noqa: F401 (fixture)
 
 
-class Hook(ThreadingHTTPServer):
-    """Answers POSTs with the next status of `script` (then 200) and records the bodies."""
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), Handler)
-        self.script: list[int] = []
-        self.received: list[tuple[int, dict[str, Any]]] = []
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/hook"
-
-
-class Handler(BaseHTTPRequestHandler):
-    server: Hook
-
-    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        status = self.server.script.pop(0) if self.server.script else 200
-        self.server.received.append((status, body))
-        self.send_response(status)
-        self.end_headers()
-        self.wfile.write(b"ok" if status == 200 else b"down")
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def hook() -> Iterator[Hook]:
-    server = Hook()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-
-
-def _watch(db: Settings, hook: Hook, attempts: int = 3) -> int:
-    return main(["--dsn", db.conninfo(), "alerts", "watch", "--webhook", hook.url, "--once",
+def _watch(db: Settings, endpoint: Hook, attempts: int = 3) -> int:
+    return main(["--dsn", db.conninfo(), "alerts", "watch", "--webhook", endpoint.url, "--once",
                  "--attempts", str(attempts), "--backoff", "0"])
 
 
@@ -69,7 +23,8 @@ def _undelivered(conn: psycopg.Connection) -> list[int]:
     return [r[0] for r in rows]
 
 
-def test_retries_then_delivers(db: Settings, conn: psycopg.Connection, hook: Hook) -> None:
+def test_retries_then_delivers(db: Settings, conn: psycopg.Connection,
+                               hook: Hook) -> None:  # noqa: F811
     row = conn.execute("SELECT modeling.raise_alert('critical', 'drift', 'model:1:drift', "
                        "'major drift in age')").fetchone()
     conn.commit()
@@ -84,7 +39,7 @@ def test_retries_then_delivers(db: Settings, conn: psycopg.Connection, hook: Hoo
 
 
 def test_down_endpoint_keeps_alerts_until_it_is_back(db: Settings, conn: psycopg.Connection,
-                                                     hook: Hook) -> None:
+                                                     hook: Hook) -> None:  # noqa: F811
     ids = [conn.execute("SELECT modeling.raise_alert('warning', 'coverage', %s, 'low')",
                         (f"acceptance:{d}",)).fetchone() for d in (1, 2)]
     conn.commit()
