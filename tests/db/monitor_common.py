@@ -9,12 +9,15 @@ import hashlib
 import math
 from typing import Any
 
+import numpy as np
 import psycopg
+from psycopg import sql
 from psycopg.types.json import Jsonb
+
+from hrdpg.trainer.metrics import feature_reference
 
 START = dt.date(2019, 1, 1)  # the fixture world's first day; it runs 150 days
 DAY = START + dt.timedelta(days=120)
-AS_OF = "2019-01-01 00:00+00"  # replaced per race by off - 5 minutes
 DRIFT_FEATURES = ["age", "weight_rel", "rating_rel", "draw_rel", "h_runs"]
 
 
@@ -117,3 +120,20 @@ def python_metrics(rows: list[tuple[int, float, int]]) -> dict[str, float]:
             "uniform_log_loss": ull / len(races),
             "brier": sum((p - w) ** 2 for p, w in flat) / n,
             "ece": sum(abs(a - b) for a, b in sums.values()) / n}
+
+
+def feature_values(conn: psycopg.Connection, first: dt.date,
+                   last: dt.date) -> list[tuple[Any, ...]]:
+    """DRIFT_FEATURES of every runner from first to last, from modeling.runner_features."""
+    rows = conn.execute(sql.SQL("SELECT {} FROM modeling.runner_features "
+                                "WHERE race_date BETWEEN %s AND %s").format(
+        sql.SQL(", ").join(sql.Identifier(n) for n in DRIFT_FEATURES)), (first, last)).fetchall()
+    conn.commit()
+    return rows
+
+
+def recent_reference(conn: psycopg.Connection, day: dt.date = DAY) -> dict[str, Any]:
+    """The trainer's feature reference of the 20 days before day."""
+    rows = feature_values(conn, day - dt.timedelta(days=20), day - dt.timedelta(days=1))
+    x = np.array([[np.nan if v is None else v for v in r] for r in rows], dtype=np.float64)
+    return feature_reference(DRIFT_FEATURES, x)

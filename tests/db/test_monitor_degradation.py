@@ -29,18 +29,20 @@ def test_degradation_bands_raise_calibration_alerts(synth_conn: psycopg.Connecti
     add_signals(synth_conn, probe)
     brier = _brier(synth_conn, probe)
     cases = {"ok": brier / 1.05, "warning": brier / 1.15, "critical": brier / 1.25}
+    mids = {}
     for want, baseline in cases.items():
-        mid = add_model(synth_conn, baseline_brier=baseline)
-        add_signals(synth_conn, mid)
-        assert _status(synth_conn, mid) == want
+        mids[want] = add_model(synth_conn, baseline_brier=baseline)
+        add_signals(synth_conn, mids[want])
+        assert _status(synth_conn, mids[want]) == want
     alerts = synth_conn.execute(
         "SELECT severity, dedup_key, suppressed_count, details ->> 'ratio' "
         "FROM modeling.alerts WHERE category = 'calibration' ORDER BY alert_id").fetchall()
     assert [(a[0], a[1]) for a in alerts] == [
-        ("warning", f"model:{probe + 2}:brier"), ("critical", f"model:{probe + 3}:brier")]
+        ("warning", f"model:{mids['warning']}:brier"),
+        ("critical", f"model:{mids['critical']}:brier")]
     assert float(alerts[1][3]) >= 1.2
     # Re-running the day bumps the same alert instead of adding one.
-    assert _status(synth_conn, probe + 3) == "critical"
+    assert _status(synth_conn, mids["critical"]) == "critical"
     again = synth_conn.execute("SELECT count(*), max(suppressed_count) FROM modeling.alerts "
                                "WHERE category = 'calibration'").fetchone()
     assert again == (2, 1)

@@ -3,25 +3,20 @@ reference; a shifted day raises a major drift alert, an unshifted one does not."
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from typing import Any
 
-import numpy as np
 import psycopg
 import pytest
-from psycopg import sql
 
-from hrdpg.trainer.metrics import feature_reference
-from tests.db.monitor_common import DAY, DRIFT_FEATURES, add_model, add_signals
-
-
-def _values(conn: psycopg.Connection, first: dt.date, last: dt.date) -> list[tuple[Any, ...]]:
-    rows = conn.execute(sql.SQL("SELECT {} FROM modeling.runner_features "
-                                "WHERE race_date BETWEEN %s AND %s").format(
-        sql.SQL(", ").join(sql.Identifier(n) for n in DRIFT_FEATURES)), (first, last)).fetchall()
-    conn.commit()
-    return rows
+from tests.db.monitor_common import (
+    DAY,
+    DRIFT_FEATURES,
+    add_model,
+    add_signals,
+    feature_values,
+    recent_reference,
+)
 
 
 def _psi_ks(ref: dict[str, Any], values: list[float | None]) -> tuple[float, float]:
@@ -55,14 +50,12 @@ def _drift(conn: psycopg.Connection, mid: int) -> dict[str, tuple[Any, ...]]:
 
 def test_drift_matches_python_and_alerts_only_when_shifted(
         synth_conn: psycopg.Connection) -> None:
-    ref_rows = _values(synth_conn, DAY - dt.timedelta(days=20), DAY - dt.timedelta(days=1))
-    x = np.array([[np.nan if v is None else v for v in r] for r in ref_rows], dtype=np.float64)
-    reference = feature_reference(DRIFT_FEATURES, x)
+    reference = recent_reference(synth_conn)
     mid = add_model(synth_conn, reference=reference)
     add_signals(synth_conn, mid)
 
     got = _drift(synth_conn, mid)
-    day_rows = _values(synth_conn, DAY, DAY)
+    day_rows = feature_values(synth_conn, DAY, DAY)
     for j, name in enumerate(DRIFT_FEATURES):
         psi, ks = _psi_ks(reference[name], [r[j] for r in day_rows])
         assert got[name][0] == len(day_rows) >= 100
@@ -85,9 +78,7 @@ def test_drift_matches_python_and_alerts_only_when_shifted(
 
 
 def test_too_few_rows_cannot_alert(synth_conn: psycopg.Connection) -> None:
-    ref_rows = _values(synth_conn, DAY - dt.timedelta(days=20), DAY - dt.timedelta(days=1))
-    x = np.array([[np.nan if v is None else v for v in r] for r in ref_rows], dtype=np.float64)
-    mid = add_model(synth_conn, reference=feature_reference(DRIFT_FEATURES, x))
+    mid = add_model(synth_conn, reference=recent_reference(synth_conn))
     add_signals(synth_conn, mid)
     synth_conn.execute("UPDATE racing.runners SET age = age + 3")
     synth_conn.commit()

@@ -3,30 +3,23 @@ monitoring numbers, calibration, drift, open alerts and bets."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-import numpy as np
 import psycopg
 import pytest
 
 from hrdpg.cli import main
 from hrdpg.config import Settings
 from hrdpg.report.html import fmt
-from hrdpg.trainer.metrics import feature_reference
-from tests.db.monitor_common import DAY, DRIFT_FEATURES, add_model, add_signals
-from tests.db.test_monitor_drift import _values
+from tests.db.monitor_common import DAY, add_model, add_signals, recent_reference
 
 
 def test_report_shows_the_days_numbers(synth_db: Settings, synth_conn: psycopg.Connection,
                                        tmp_path: Path,
                                        capsys: pytest.CaptureFixture[str]) -> None:
-    ref = _values(synth_conn, DAY - dt.timedelta(days=20), DAY - dt.timedelta(days=1))
-    x = np.array([[np.nan if v is None else v for v in r] for r in ref], dtype=np.float64)
-    mid = add_model(synth_conn, baseline_brier=0.01,
-                    reference=feature_reference(DRIFT_FEATURES, x))
+    mid = add_model(synth_conn, baseline_brier=0.01, reference=recent_reference(synth_conn))
     add_signals(synth_conn, mid)
     synth_conn.execute("SELECT modeling.monitor_day(%s)", (DAY,))
     race, horse = synth_conn.execute("SELECT race_id, horse_id FROM modeling.signals "
