@@ -57,7 +57,8 @@ REVOKE ALL ON FUNCTION modeling.drift_stats(jsonb, double precision[]) FROM PUBL
 
 CREATE OR REPLACE FUNCTION modeling.monitor_drift(
     day date, model_id bigint, min_n integer DEFAULT 100,
-    moderate_psi double precision DEFAULT 0.1, major_psi double precision DEFAULT 0.25)
+    moderate_psi double precision DEFAULT 0.1, major_psi double precision DEFAULT 0.25,
+    window_days integer DEFAULT 1)
 RETURNS jsonb
 LANGUAGE plpgsql
 VOLATILE
@@ -70,6 +71,10 @@ DECLARE
     moderate text[];
     major text[];
 BEGIN
+    IF $6 IS NULL OR $6 < 1 THEN
+        RAISE EXCEPTION 'monitor_drift: window_days must be >= 1, not %', $6
+            USING ERRCODE = '22023';
+    END IF;
     SELECT * INTO m FROM modeling.models x WHERE x.model_id = $2;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'monitor_drift: model % does not exist', $2
@@ -89,12 +94,14 @@ BEGIN
     TRUNCATE hrdpg_drift_vals;
     EXECUTE format(
         'INSERT INTO hrdpg_drift_vals SELECT u.feature, u.v FROM modeling.runner_features f '
-        'CROSS JOIN LATERAL (VALUES %s) AS u(feature, v) WHERE f.race_date = $1 '
+        'CROSS JOIN LATERAL (VALUES %s) AS u(feature, v) '
+        'WHERE f.race_date BETWEEN $1 - $3 + 1 AND $1 '
         'AND f.race_id IN (SELECT s.race_id FROM modeling.signals s '
-        'WHERE s.race_date = $1 AND s.model_id = $2)', vals) USING $1, $2;
+        'WHERE s.race_date BETWEEN $1 - $3 + 1 AND $1 AND s.model_id = $2)', vals)
+        USING $1, $2, $6;
     INSERT INTO modeling.monitoring_drift AS d
-           (model_id, day, feature, n, null_share, ref_n, psi, ks, level)
-    SELECT $2, $1, f.name, coalesce(st.n, 0), st.null_share, (ref.j ->> 'n')::int,
+           (model_id, day, feature, window_days, n, null_share, ref_n, psi, ks, level)
+    SELECT $2, $1, f.name, $6, coalesce(st.n, 0), st.null_share, (ref.j ->> 'n')::int,
            st.psi, st.ks,
            CASE WHEN st.psi IS NULL THEN 'no_reference'
                 WHEN coalesce(st.n, 0) < $3 THEN 'insufficient'
@@ -116,10 +123,11 @@ BEGIN
         PERFORM modeling.raise_alert(
             CASE WHEN major IS NOT NULL THEN 'critical' ELSE 'warning' END, 'drift',
             format('model:%s:drift', $2),
-            format('model %s on %s: %s drift in %s', $2, $1,
+            format('model %s on the %s day(s) to %s: %s drift in %s', $2, $6, $1,
                    CASE WHEN major IS NOT NULL THEN 'major' ELSE 'moderate' END,
                    array_to_string(coalesce(major, moderate), ', ')),
-            jsonb_build_object('model_id', $2, 'day', $1, 'major', to_jsonb(major),
+            jsonb_build_object('model_id', $2, 'day', $1, 'window_days', $6,
+                               'major', to_jsonb(major),
                                'moderate', to_jsonb(moderate)));
     END IF;
     RETURN jsonb_build_object('features', cardinality(m.feature_names),
@@ -128,17 +136,17 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION modeling.monitor_drift(date, bigint, integer, double precision,
-                                           double precision) IS
-    'Drift of each of a model''s features on a day''s scored races vs its stored reference '
-    'into monitoring_drift (replacing that day). Levels by PSI: moderate >= 0.1, major >= 0.25, '
+                                           double precision, integer) IS
+    'Drift of each of a model''s features on the races it scored in the window_days days '
+    'ending on day vs its stored reference into monitoring_drift (replacing that day). Levels by PSI: moderate >= 0.1, major >= 0.25, '
     'only with at least min_n rows (else insufficient); moderate raises a warning, major a '
     'critical drift alert.';
 REVOKE ALL ON FUNCTION modeling.monitor_drift(date, bigint, integer, double precision,
-                                              double precision) FROM PUBLIC;
+                                              double precision, integer) FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION modeling.monitor_day(
     day date, model_id bigint DEFAULT NULL, min_n integer DEFAULT 100,
-    min_races integer DEFAULT 10)
+    min_races integer DEFAULT 10, drift_days integer DEFAULT 1)
 RETURNS jsonb
 LANGUAGE plpgsql
 VOLATILE
@@ -159,12 +167,14 @@ BEGIN
         d := modeling.monitor_metrics($1, mid, $4);
         out := out || jsonb_build_object(
             'model_id', mid, 'status', d.status, 'races', d.races, 'brier', d.brier,
-            'brier_ratio', d.brier_ratio, 'drift', modeling.monitor_drift($1, mid, $3));
+            'brier_ratio', d.brier_ratio,
+            'drift', modeling.monitor_drift($1, mid, $3, window_days => $5));
     END LOOP;
     RETURN jsonb_build_object('day', $1, 'models', out);
 END
 $fn$;
-COMMENT ON FUNCTION modeling.monitor_day(date, bigint, integer, integer) IS
+COMMENT ON FUNCTION modeling.monitor_day(date, bigint, integer, integer, integer) IS
     'Daily monitoring (the scheduler''s monitoring job, params check=daily): metrics, '
-    'calibration and drift for every model with signals on day (or one model), alerts included.';
-REVOKE ALL ON FUNCTION modeling.monitor_day(date, bigint, integer, integer) FROM PUBLIC;
+    'calibration and drift (over drift_days days ending on day) for every model with signals '
+    'on day (or one model), alerts included.';
+REVOKE ALL ON FUNCTION modeling.monitor_day(date, bigint, integer, integer, integer) FROM PUBLIC;

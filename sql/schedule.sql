@@ -272,7 +272,8 @@ BEGIN
                 coalesce((p ->> 'runs_retention_days')::int, 7))
             WHEN j.kind = 'monitoring' AND p ->> 'check' = 'daily' THEN modeling.monitor_day(
                 lday - coalesce((p ->> 'days_back')::int, 1), NULL,
-                coalesce((p ->> 'min_n')::int, 100), coalesce((p ->> 'min_races')::int, 10))
+                coalesce((p ->> 'min_n')::int, 100), coalesce((p ->> 'min_races')::int, 10),
+                coalesce((p ->> 'drift_days')::int, 1))
             WHEN j.kind = 'monitoring' THEN (
                 SELECT to_jsonb(a) FROM modeling.acceptance(
                     lday, j.tz, coalesce((p ->> 'goal')::float8, 0.8), j.local_time) a)

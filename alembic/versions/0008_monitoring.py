@@ -78,6 +78,7 @@ CREATE TABLE modeling.monitoring_drift (
     model_id     bigint      NOT NULL REFERENCES modeling.models (model_id),
     day          date        NOT NULL,
     feature      text        NOT NULL,
+    window_days  integer     NOT NULL DEFAULT 1 CHECK (window_days >= 1),
     n            integer     NOT NULL CHECK (n >= 0),
     null_share   double precision,
     ref_n        integer,
@@ -88,12 +89,13 @@ CREATE TABLE modeling.monitoring_drift (
     PRIMARY KEY (model_id, day, feature)
 );
 COMMENT ON TABLE modeling.monitoring_drift IS
-    'Feature drift per model and day vs the reference stored with the model: PSI over the '
-    'reference decile bins plus a null bin, KS at the reference edges, level by PSI bands.';
+    'Feature drift per model and day (rows of the window_days days ending on day) vs the '
+    'reference stored with the model: PSI over the reference decile bins plus a null bin, KS '
+    'at the reference edges, level by PSI bands.';
 
 INSERT INTO modeling.schedule (job, kind, local_time, tz, params) VALUES
     ('monitoring', 'monitoring', '06:30', 'Europe/Madrid',
-     '{"check": "daily", "days_back": 1, "min_n": 100, "min_races": 10,
+     '{"check": "daily", "days_back": 1, "min_n": 300, "min_races": 10, "drift_days": 7,
        "max_attempts": 3, "retry_minutes": 10}');
 """
 

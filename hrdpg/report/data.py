@@ -67,7 +67,7 @@ QUERIES: dict[str, str] = {
           FROM modeling.monitoring_calibration WHERE day = %(day)s
          ORDER BY model_id, band_kind DESC, band""",
     "drift": """
-        SELECT model_id, feature, n, null_share, psi, ks, level
+        SELECT model_id, feature, window_days, n, null_share, psi, ks, level
           FROM modeling.monitoring_drift WHERE day = %(day)s
          ORDER BY model_id, psi DESC NULLS LAST, feature""",
     "alerts": """

@@ -16,7 +16,8 @@ body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222;max-width:1200px}
 h1{font-size:22px}h2{font-size:17px;border-bottom:1px solid #ccc;margin-top:28px}
 table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ddd;padding:3px 7px;
 text-align:right}th{background:#f2f2f2}td.t{text-align:left}.critical{color:#b00;font-weight:600}
-.warning,.major{color:#c60}.moderate{color:#a80}.muted{color:#777}.charts svg{margin:4px 12px 4px 0}
+.warning,.major{color:#c60}.moderate{color:#a80}.muted{color:#777}.wide{overflow-x:auto}
+.charts svg{margin:4px 12px 4px 0}
 """
 
 
@@ -50,7 +51,7 @@ def table(rows: Sequence[Row], empty: str, text_cols: Sequence[str] = ()) -> str
             attr = f' class="{" ".join(classes)}"' if classes else ""
             cells.append(f"<td{attr}>{escape(fmt(r[c]))}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><tr>{head}</tr>{''.join(body)}</table>"
+    return f'<div class="wide"><table><tr>{head}</tr>{"".join(body)}</table></div>'
 
 
 def section(title: str, *parts: str) -> str:

@@ -57,9 +57,13 @@ def lines(title: str, series: dict[str, Sequence[tuple[float, float]]], x_label:
     body = []
     for i, (name, s) in enumerate(series.items()):
         colour = COLOURS[i % len(COLOURS)]
-        body.append(f'<polyline points="{" ".join(_xy(x, y, xr, yr) for x, y in s)}" '
-                    f'stroke="{colour}" stroke-width="2" fill="none"/>'
-                    f'<text x="{PAD + 6}" y="{PAD // 2 + 14 + 13 * i}" font-size="11" '
+        xy = [_xy(x, y, xr, yr) for x, y in s]
+        body.append(f'<polyline points="{" ".join(xy)}" stroke="{colour}" stroke-width="2" '
+                    'fill="none"/>')
+        for point in xy:
+            cx, cy = point.split(",")
+            body.append(f'<circle cx="{cx}" cy="{cy}" r="3" fill="{colour}"/>')
+        body.append(f'<text x="{PAD + 6}" y="{PAD // 2 + 14 + 13 * i}" font-size="11" '
                     f'fill="{colour}">{escape(name)}</text>')
     return _frame(title, body, x_label, f"{y_label} ({yr[0]:.3f} to {yr[1]:.3f})")
 
@@ -76,8 +80,10 @@ def bars(title: str, values: Sequence[tuple[str, float]], marks: Sequence[float]
         width = _scale(v, 0, top, 0, W - PAD * 1.5)
         colour = COLOURS[1] if v >= marks[-1] else COLOURS[4] if v >= marks[0] else COLOURS[0]
         body.append(f'<rect x="{PAD}" y="{y + 1:.1f}" width="{width:.1f}" '
-                    f'height="{max(step - 2, 1):.1f}" fill="{colour}">'
-                    f'<title>{escape(name)}: {v:.4f}</title></rect>')
+                    f'height="{max(step - 2, 1):.1f}" fill="{colour}" fill-opacity="0.6">'
+                    f'<title>{escape(name)}: {v:.4f}</title></rect>'
+                    f'<text x="{PAD + 3}" y="{y + step / 2 + 4:.1f}" font-size="10">'
+                    f'{escape(name)} {v:.3f}</text>')
     for m in marks:
         x = _scale(m, 0, top, PAD, W - PAD / 2)
         body.append(f'<line x1="{x:.1f}" y1="{PAD // 2}" x2="{x:.1f}" y2="{H - PAD}" '

@@ -41,7 +41,8 @@ class Handler(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def hook() -> Iterator[Hook]:
+def hook(monkeypatch: pytest.MonkeyPatch) -> Iterator[Hook]:
+    monkeypatch.setenv("no_proxy", "127.0.0.1")  # urllib honours http_proxy otherwise
     server = Hook()
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -3,6 +3,7 @@ reference; a shifted day raises a major drift alert, an unshifted one does not."
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from typing import Any
 
@@ -86,3 +87,20 @@ def test_too_few_rows_cannot_alert(synth_conn: psycopg.Connection) -> None:
     levels = synth_conn.execute("SELECT DISTINCT level FROM modeling.monitoring_drift").fetchall()
     assert levels == [("insufficient",)]
     assert synth_conn.execute("SELECT count(*) FROM modeling.alerts").fetchone() == (0,)
+
+
+def test_a_window_pools_the_days(synth_conn: psycopg.Connection) -> None:
+    reference = recent_reference(synth_conn, DAY - dt.timedelta(days=1))
+    mid = add_model(synth_conn, reference=reference)
+    for day in (DAY - dt.timedelta(days=1), DAY):
+        add_signals(synth_conn, mid, day)
+    synth_conn.execute("SELECT modeling.monitor_drift(%s, %s, window_days => 2)", (DAY, mid))
+    got = {r[0]: r[1:] for r in synth_conn.execute(
+        "SELECT feature, window_days, n, psi FROM modeling.monitoring_drift").fetchall()}
+    rows = feature_values(synth_conn, DAY - dt.timedelta(days=1), DAY)
+    for j, name in enumerate(DRIFT_FEATURES):
+        psi, _ = _psi_ks(reference[name], [r[j] for r in rows])
+        assert got[name][:2] == (2, len(rows))
+        assert got[name][2] == pytest.approx(psi, rel=1e-9, abs=1e-12), name
+    with pytest.raises(psycopg.errors.InvalidParameterValue, match="window_days"):
+        synth_conn.execute("SELECT modeling.monitor_drift(%s, %s, window_days => 0)", (DAY, mid))
