@@ -37,29 +37,13 @@ VOLATILE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
-DECLARE
-    id bigint;
 BEGIN
-    -- An unacknowledged alert with the same key is bumped instead of repeated.
-    UPDATE modeling.alerts a
-       SET last_seen_at = pg_catalog.now(), suppressed_count = a.suppressed_count + 1,
-           message = schedule_alert.message, details = coalesce(schedule_alert.details, '{}')
-     WHERE a.alert_id = (SELECT max(b.alert_id) FROM modeling.alerts b
-                          WHERE b.category = schedule_alert.category
-                            AND b.dedup_key = schedule_alert.dedup_key
-                            AND b.acknowledged_at IS NULL)
-    RETURNING a.alert_id INTO id;
-    IF id IS NULL THEN
-        INSERT INTO modeling.alerts (severity, category, dedup_key, message, details)
-        VALUES (severity, category, dedup_key, message, coalesce(details, '{}'))
-        RETURNING alert_id INTO id;
-    END IF;
-    RETURN id;
+    RETURN modeling.raise_alert($1, $2, $3, $4, $5);
 END
 $fn$;
 COMMENT ON FUNCTION modeling.schedule_alert(text, text, text, text, jsonb) IS
-    'Write an alert, or bump suppressed_count/last_seen_at of the open one with the same '
-    'category and dedup_key. Returns alert_id.';
+    'The scheduler''s alert call: modeling.raise_alert with the category''s suppression '
+    'window (de-duplicated, NOTIFY hrdpg_alerts). Returns alert_id.';
 REVOKE ALL ON FUNCTION modeling.schedule_alert(text, text, text, text, jsonb) FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION modeling.acceptance(
@@ -278,11 +262,23 @@ BEGIN
     END IF;
 
     BEGIN
-        res := CASE j.kind
-            WHEN 'housekeeping' THEN modeling.housekeeping(
+        -- monitoring jobs: params.check picks the morning acceptance (default) or the daily
+        -- model monitoring of the day days_back before (results are in by then).
+        IF j.kind = 'monitoring'
+           AND coalesce(p ->> 'check', 'acceptance') NOT IN ('acceptance', 'daily') THEN
+            RAISE EXCEPTION 'schedule: monitoring job % has unknown params.check %',
+                j.job, quote_literal(p ->> 'check')
+                USING HINT = 'Use "acceptance" or "daily".';
+        END IF;
+        res := CASE
+            WHEN j.kind = 'housekeeping' THEN modeling.housekeeping(
                 $2, coalesce((p ->> 'cron_retention_days')::int, 14),
                 coalesce((p ->> 'runs_retention_days')::int, 7))
-            WHEN 'monitoring' THEN (
+            WHEN j.kind = 'monitoring' AND p ->> 'check' = 'daily' THEN modeling.monitor_day(
+                lday - coalesce((p ->> 'days_back')::int, 1), NULL,
+                coalesce((p ->> 'min_n')::int, 100), coalesce((p ->> 'min_races')::int, 10),
+                coalesce((p ->> 'drift_days')::int, 1))
+            WHEN j.kind = 'monitoring' THEN (
                 SELECT to_jsonb(a) FROM modeling.acceptance(
                     lday, j.tz, coalesce((p ->> 'goal')::float8, 0.8), j.local_time) a)
             ELSE modeling.schedule_score(j, lday, $2) END;
@@ -359,8 +355,8 @@ END
 $fn$;
 COMMENT ON FUNCTION modeling.tick(timestamptz) IS
     'The dispatcher (pg_cron, every minute): at "now", run what modeling.schedule says is due '
-    '(morning score once per local day, refresh cadence by off times, acceptance, '
-    'housekeeping); one tick run row listing the decisions; a tick that finds another running '
+    '(morning score once per local day, refresh cadence by off times, acceptance, daily '
+    'monitoring, housekeeping); one tick run row listing the decisions; a tick that finds another running '
     'records a skipped run. Failing actions are recorded and alerted, never raised.';
 REVOKE ALL ON FUNCTION modeling.tick(timestamptz) FROM PUBLIC;
 

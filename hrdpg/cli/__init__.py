@@ -6,12 +6,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from hrdpg.cli import alerts as alerts_cmd
 from hrdpg.cli import bets as bets_cmd
 from hrdpg.cli import db as db_cmd
 from hrdpg.cli import demo as demo_cmd
 from hrdpg.cli import features as features_cmd
 from hrdpg.cli import load as load_cmd
 from hrdpg.cli import models as models_cmd
+from hrdpg.cli import report as report_cmd
 from hrdpg.cli import schedule as schedule_cmd
 from hrdpg.cli import score as score_cmd
 from hrdpg.cli import synth as synth_cmd
@@ -40,6 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     score_cmd.register(commands)
     schedule_cmd.register(commands)
     bets_cmd.register(commands)
+    alerts_cmd.register(commands)
+    report_cmd.register(commands)
     return parser
 
 

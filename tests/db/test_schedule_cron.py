@@ -39,7 +39,7 @@ def test_installed_job_ticks(server: ServerHandle) -> None:
             assert cron_status == "succeeded"
             assert tick_row is not None and tick_row[0] == "ok"
             assert {d["job"] for d in tick_row[1]} == {
-                "morning", "refresh", "acceptance", "housekeeping"}
+                "morning", "refresh", "acceptance", "monitoring", "housekeeping"}
         finally:
             assert schedule.remove(conn) is True
         assert conn.execute("SELECT count(*) FROM cron.job WHERE jobname = %s",
