@@ -18,6 +18,7 @@ from hrdpg.serverenv import engine_source_hash
 class Report:
     facts: list[tuple[str, str]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -26,6 +27,7 @@ class Report:
     def render(self) -> str:
         width = max((len(k) for k, _ in self.facts), default=0)
         lines = [f"{key.ljust(width)}  {value}" for key, value in self.facts]
+        lines += [f"warning: {w}" for w in self.warnings]
         lines += [f"PROBLEM: {p}" for p in self.problems]
         lines.append("doctor: all checks passed" if self.ok else
                      f"doctor: {len(self.problems)} problem(s)")
@@ -53,6 +55,10 @@ def run(settings: Settings) -> Report:
         for ext in ("plpython3u", "pg_cron"):
             if ext in extensions:
                 report.facts.append((ext, extensions[ext]))
+            elif ext == "pg_cron":  # scoring works without it; it may live in another database
+                report.warnings.append(
+                    "pg_cron is not in this database: schedule from the cron database with "
+                    "`hrdpg --dsn <cron db> schedule install --database <this db>`")
             else:
                 report.problems.append(f"extension {ext} is not installed; run `hrdpg db migrate`")
         _engine_info(conn, report)

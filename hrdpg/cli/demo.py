@@ -106,10 +106,6 @@ def train_model(console: Console, conn: psycopg.Connection, score_day: dt.date) 
 def score_and_show(console: Console, conn: psycopg.Connection, settings: Settings,
                    score_day: dt.date, top: int) -> None:
     step(console, f"SELECT modeling.score_day('{score_day}')")
-    if conn.execute("SELECT to_regproc('modeling.score_day')").fetchone() == (None,):
-        console.print("[yellow]modeling.score_day is not installed in this build yet "
-                      "(scoring issue #6); the demo stops after training.")
-        return
     started = time.perf_counter()
     published = conn.execute("SELECT modeling.score_day(%s)", (score_day,)).fetchone()
     conn.commit()
