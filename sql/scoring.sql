@@ -168,21 +168,35 @@ REVOKE ALL ON FUNCTION modeling.finish_run(bigint, text) FROM PUBLIC;
 CREATE OR REPLACE FUNCTION modeling.record_failed_run(
     kind text, race_date date, params jsonb, error text, triggered_by text DEFAULT 'manual')
 RETURNS bigint
-LANGUAGE sql
+LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-BEGIN ATOMIC
+AS $fn$
+DECLARE
+    id bigint;
+BEGIN
     INSERT INTO modeling.runs (kind, status, race_date, params, error, triggered_by,
                                finished_at)
-    VALUES (kind, 'failed', race_date, coalesce(params, '{}'),
-            coalesce(error, 'unknown error'), coalesce(triggered_by, 'manual'),
-            clock_timestamp())
-    RETURNING run_id;
-END;
+    VALUES ($1, 'failed', $2, coalesce($3, '{}'), coalesce($4, 'unknown error'),
+            coalesce($5, 'manual'), clock_timestamp())
+    RETURNING run_id INTO id;
+    -- The scheduler raises its own 'schedule' alert for the jobs it runs.
+    IF coalesce($5, 'manual') NOT LIKE 'schedule:%' THEN
+        PERFORM modeling.raise_alert(
+            'critical', 'scoring', $1 || ':' || coalesce($2::text, '-'),
+            format('%s for %s failed: %s', $1, coalesce($2::text, '-'),
+                   coalesce($4, 'unknown error')),
+            jsonb_build_object('run_id', id, 'kind', $1, 'race_date', $2,
+                               'triggered_by', coalesce($5, 'manual')));
+    END IF;
+    RETURN id;
+END
+$fn$;
 COMMENT ON FUNCTION modeling.record_failed_run(text, date, jsonb, text, text) IS
     'For callers of score_day (CLI, scheduler): after the failed call rolled back, record the '
-    'failure in its own transaction.';
+    'failure in its own transaction, and (unless the scheduler called, which alerts itself) a '
+    'critical scoring alert.';
 REVOKE ALL ON FUNCTION modeling.record_failed_run(text, date, jsonb, text, text) FROM PUBLIC;
 
 -- A procedure so it can COMMIT per chunk. Procedures that COMMIT may not carry SET options
