@@ -66,7 +66,7 @@ def lines(title: str, series: dict[str, Sequence[tuple[float, float]]], x_label:
         for point, (x, y) in zip(xy, s, strict=True):
             cx, cy = point.split(",")
             body.append(f'<circle cx="{cx}" cy="{cy}" r="3" fill="{colour}" class="mark">'
-                        f'<title>{escape(name)} at {x:g}: {y:.4f}</title></circle>')
+                        f'<title>{escape(name)} at {x:g}: {y:.6f}</title></circle>')
         body.append(f'<text x="{PAD + 6}" y="{PAD // 2 + 14 + 13 * i}" font-size="11" '
                     f'fill="{colour}">{escape(name)}</text>')
     return _frame(title, body, x_label, f"{y_label} ({yr[0]:.3f} to {yr[1]:.3f})")
