@@ -82,9 +82,9 @@ def bars(title: str, values: Sequence[tuple[str, float]], marks: Sequence[float]
     body = []
     for i, (name, v) in enumerate(values):
         y = PAD // 2 + i * step
-        width = _scale(v, 0, top, 0, W - PAD * 1.5)
+        width = _scale(v, 0, top, 0, W - PAD * 1.5)  # drawn at least 1px: a zero shows
         colour = COLOURS[1] if v >= marks[-1] else COLOURS[4] if v >= marks[0] else COLOURS[0]
-        body.append(f'<rect x="{PAD}" y="{y + 1:.1f}" width="{width:.1f}" '
+        body.append(f'<rect x="{PAD}" y="{y + 1:.1f}" width="{max(width, 1):.1f}" '
                     f'height="{max(step - 2, 1):.1f}" fill="{colour}" fill-opacity="0.6" '
                     'class="mark">'
                     f'<title>{escape(name)}: {v:.4f}</title></rect>'
