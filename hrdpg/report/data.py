@@ -89,7 +89,8 @@ QUERIES: dict[str, str] = {
         SELECT race_date AS day,
                sum(pnl) FILTER (WHERE status IN ('settled', 'void')) AS pnl,
                sum(stake) FILTER (WHERE status = 'settled') AS staked,
-               count(clv_prob) FILTER (WHERE status = 'settled') AS clv_bets,
+               count(clv_prob) FILTER (WHERE status = 'settled') AS clv_prob_bets,
+               count(clv_odds) FILTER (WHERE status = 'settled') AS clv_odds_bets,
                sum(clv_prob) FILTER (WHERE status = 'settled') AS clv_prob_sum,
                sum(clv_odds) FILTER (WHERE status = 'settled') AS clv_odds_sum
           FROM modeling.bets

@@ -23,9 +23,9 @@ def coverage(d: ReportData) -> str:
         t = d.coverage_trend
         values = [(str(r["day"]), r["covered"] / r["races"] if r["races"] else None)
                   for r in t]
-        chart = svg.columns(f"coverage by the acceptance deadline, {t[0]['day']} to "
-                            f"{t[-1]['day']}", values, 1.0, float(t[-1]["goal"]),
-                            f"{len(t)} days to {t[-1]['day']}", "share of races")
+        chart = svg.columns("coverage by the acceptance deadline", values, 1.0,
+                            float(t[-1]["goal"]), f"{t[0]['day']} to {t[-1]['day']}",
+                            "share of races")
     return section("Coverage and acceptance", line, f'<div class="charts">{chart}</div>',
                    table(d.acceptance, "No acceptance check recorded for this day.",
                          ("job", "status", "error")))
@@ -34,16 +34,17 @@ def coverage(d: ReportData) -> str:
 def pnl_rows(trend: list[Row]) -> list[Row]:
     """Window rows with cumulative P&L and the running mean CLV of all settled bets so far."""
     out: list[Row] = []
-    total, n, prob, odds = Decimal(0), 0, 0.0, 0.0
+    total = Decimal(0)
+    sums = {"prob": [0, 0.0], "odds": [0, 0.0]}  # bets with a CLV, sum of CLV
     for r in trend:
         total += r["pnl"] or 0
-        n += r["clv_bets"]
-        prob += r["clv_prob_sum"] or 0.0
-        odds += r["clv_odds_sum"] or 0.0
-        out.append({"day": r["day"], "pnl": r["pnl"], "cumulative_pnl": total,
-                    "staked": r["staked"], "clv_bets": r["clv_bets"],
-                    "running_clv_prob": prob / n if n else None,
-                    "running_clv_odds": odds / n if n else None})
+        row: Row = {"day": r["day"], "pnl": r["pnl"], "cumulative_pnl": total,
+                    "staked": r["staked"], "clv_bets": r["clv_prob_bets"]}
+        for kind, acc in sums.items():
+            acc[0] += r[f"clv_{kind}_bets"]
+            acc[1] += r[f"clv_{kind}_sum"] or 0.0
+            row[f"running_clv_{kind}"] = acc[1] / acc[0] if acc[0] else None
+        out.append(row)
     return out
 
 
@@ -58,10 +59,11 @@ def bets(d: ReportData) -> str:
             f"days from {x0}", "P&L"))
         clv = {k: [(float((r["day"] - x0).days), float(r[f"running_clv_{k}"])) for r in rows
                    if r[f"running_clv_{k}"] is not None] for k in ("odds", "prob")}
-        if clv["prob"]:
-            charts.append(svg.lines("running mean CLV of settled bets",
-                                    {"odds terms": clv["odds"], "probability terms":
-                                     clv["prob"]}, f"days from {x0}", "CLV"))
+        # Separate charts: odds-terms CLV is an order of magnitude above probability terms.
+        for kind, name in (("prob", "probability"), ("odds", "odds")):
+            if clv[kind]:
+                charts.append(svg.lines(f"running mean CLV, {name} terms", {name: clv[kind]},
+                                        f"days from {x0}", "CLV"))
     return section("Bets, P&L and CLV",
                    table(d.bets, "No bets recorded for this day.", ("status",)),
                    f'<div class="charts">{"".join(charts)}</div>',

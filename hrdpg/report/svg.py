@@ -19,6 +19,7 @@ def _frame(title: str, body: list[str], x_label: str, y_label: str) -> str:
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" '
             f'viewBox="0 0 {W} {H}" role="img" aria-label="{escape(title)}">'
             f'<title>{escape(title)}</title>'
+            f'<text x="4" y="12" font-size="11" font-weight="600">{escape(title)}</text>'
             f'<rect x="{PAD}" y="{PAD // 2}" width="{W - PAD * 1.5}" height="{H - PAD * 1.5}" '
             'fill="#fafafa" stroke="#999"/>'
             + "".join(body)

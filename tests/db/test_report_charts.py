@@ -44,15 +44,18 @@ def test_report_charts_hold_the_numbers(server: ServerHandle, synth_template: st
         LAST] == 0  # published at 05:00 UTC vs only at 10:00
 
     pnl = synth_conn.execute(
-        "SELECT sum(sum(pnl)) OVER w, sum(sum(clv_prob)) OVER w / sum(count(clv_prob)) OVER w "
+        "SELECT sum(sum(pnl)) OVER w, sum(sum(clv_prob)) OVER w / sum(count(clv_prob)) OVER w, "
+        "sum(sum(clv_odds)) OVER w / sum(count(clv_odds)) OVER w "
         "FROM modeling.bets WHERE status IN ('settled', 'void') AND race_date BETWEEN %s AND %s "
         "GROUP BY race_date WINDOW w AS (ORDER BY race_date) ORDER BY race_date",
         (first, LAST)).fetchall()
     assert len(pnl) == len(DAYS) - 1  # the last day's bets are pending
     assert values(one(found, "cumulative P&L")) == pytest.approx(
-        [float(p) for p, _ in pnl], abs=1e-6)
-    clv = [m for m in one(found, "running mean CLV") if m.startswith("probability")]
-    assert values(clv) == pytest.approx([c for _, c in pnl], abs=1e-6)
+        [float(p) for p, _, _ in pnl], abs=1e-6)
+    assert values(one(found, "running mean CLV, probability")) == pytest.approx(
+        [c for _, c, _ in pnl], abs=1e-6)
+    assert values(one(found, "running mean CLV, odds")) == pytest.approx(
+        [c for _, _, c in pnl], abs=1e-6)
 
     daily = synth_conn.execute(
         "SELECT model_log_loss_priced, market_log_loss FROM modeling.monitoring_daily "
