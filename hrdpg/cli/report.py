@@ -42,6 +42,8 @@ def target(day: dt.date, out: Path | None) -> Path:
     """--out DIR (existing, or new without an .html suffix) gets DIR/index.html."""
     if out is None:
         return Path(f"report-{day}.html")
+    if out.is_file():
+        return out
     if out.is_dir() or out.suffix.lower() not in (".html", ".htm"):
         if not out.parent.is_dir():
             raise HrdpgError(f"directory {out.parent} does not exist; create it or pick --out")
