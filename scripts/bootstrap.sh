@@ -3,13 +3,23 @@
 #   1. Debian packages (PostgreSQL 15 + plpython3u + pg_cron, python3-venv) -- needs root or sudo
 #   2. the project venv (.venv, on the OS python3, pinned by constraints.txt)
 #   3. the server-side Python environment is built by `hrdpg db up` (it needs the project venv)
+# --test also installs scripts/debian-packages-test.txt (what only the tests need: chromium for
+# the report test); scripts/test.sh passes it. Runtime images use debian-packages.txt alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+LISTS=(scripts/debian-packages.txt)
+for arg in "$@"; do
+    case $arg in
+        --test) LISTS+=(scripts/debian-packages-test.txt) ;;
+        *) printf '[bootstrap] ERROR: unknown argument %s (only --test)\n' "$arg" >&2; exit 2 ;;
+    esac
+done
 
 say() { printf '[bootstrap] %s\n' "$*"; }
 die() { printf '[bootstrap] ERROR: %s\n' "$*" >&2; exit 1; }
 
-mapfile -t PACKAGES < <(grep -v '^\s*#' scripts/debian-packages.txt | sed '/^\s*$/d')
+mapfile -t PACKAGES < <(cat "${LISTS[@]}" | grep -v '^\s*#' | sed '/^\s*$/d')
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

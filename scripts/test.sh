@@ -3,7 +3,7 @@
 # runs pytest against a throwaway PostgreSQL 15 cluster (or HRDPG_TEST_DSN).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/bootstrap.sh
+bash scripts/bootstrap.sh --test
 echo "[test] ruff"
 .venv/bin/ruff check hrdpg plpython tests alembic bench
 echo "[test] mypy"

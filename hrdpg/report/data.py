@@ -9,7 +9,7 @@ from typing import Any
 import psycopg
 
 Row = dict[str, Any]
-TREND_DAYS = 30
+WINDOW_DAYS = 30
 TOP_SIGNALS = 40
 
 
@@ -33,6 +33,9 @@ class ReportData:
     alerts: list[Row] = field(default_factory=list)
     bets: list[Row] = field(default_factory=list)
     pnl_trend: list[Row] = field(default_factory=list)
+    coverage_trend: list[Row] = field(default_factory=list)
+    risk: list[Row] = field(default_factory=list)
+    window_days: int = WINDOW_DAYS
 
 
 QUERIES: dict[str, str] = {
@@ -61,7 +64,7 @@ QUERIES: dict[str, str] = {
     "trend": """
         SELECT model_id, day, log_loss, model_log_loss_priced, market_log_loss, brier
           FROM modeling.monitoring_daily
-         WHERE day BETWEEN %(day)s - %(trend)s AND %(day)s ORDER BY model_id, day""",
+         WHERE day BETWEEN %(first)s AND %(day)s ORDER BY model_id, day""",
     "calibration": """
         SELECT model_id, band_kind, lo, hi, n, mean_p, win_rate, market_mean_p
           FROM modeling.monitoring_calibration WHERE day = %(day)s
@@ -80,20 +83,78 @@ QUERIES: dict[str, str] = {
         SELECT status, count(*) AS bets, sum(stake) AS staked, sum(pnl) AS pnl,
                avg(clv_prob) AS avg_clv_prob, avg(clv_odds) AS avg_clv_odds
           FROM modeling.bets WHERE race_date = %(day)s GROUP BY status ORDER BY status""",
+    # Per race day of the window, every profile: realised P&L and the sums behind a running
+    # mean CLV (the chart accumulates them).
     "pnl_trend": """
-        SELECT race_date AS day, sum(pnl) AS pnl, avg(clv_prob) AS avg_clv_prob
+        SELECT race_date AS day,
+               sum(pnl) FILTER (WHERE status IN ('settled', 'void')) AS pnl,
+               sum(stake) FILTER (WHERE status = 'settled') AS staked,
+               count(clv_prob) FILTER (WHERE status = 'settled') AS clv_prob_bets,
+               count(clv_odds) FILTER (WHERE status = 'settled') AS clv_odds_bets,
+               sum(clv_prob) FILTER (WHERE status = 'settled') AS clv_prob_sum,
+               sum(clv_odds) FILTER (WHERE status = 'settled') AS clv_odds_sum
           FROM modeling.bets
-         WHERE race_date BETWEEN %(day)s - %(trend)s AND %(day)s AND pnl IS NOT NULL
+         WHERE race_date BETWEEN %(first)s AND %(day)s AND status IN ('settled', 'void')
          GROUP BY race_date ORDER BY race_date""",
+    # The morning acceptance of each day of the window, computed the way modeling.acceptance
+    # does (that function writes alerts, so it cannot run in this read-only snapshot).
+    "coverage_trend": """
+        WITH job AS (
+            SELECT local_time, tz, goal FROM (
+                SELECT s.local_time, s.tz, coalesce((s.params ->> 'goal')::float8, 0.8) AS goal,
+                       0 AS pick, s.job
+                  FROM modeling.schedule s WHERE s.kind = 'monitoring'
+                   AND coalesce(s.params ->> 'check', 'acceptance') = 'acceptance'
+                UNION ALL SELECT time '08:05', 'Europe/Madrid', 0.8, 1, '') j
+             ORDER BY pick, job LIMIT 1),
+        days AS (
+            SELECT d::date AS day, (d::date + j.local_time) AT TIME ZONE j.tz AS deadline,
+                   j.goal
+              FROM job j, generate_series(%(first)s::date, %(day)s::date, interval '1 day') d)
+        SELECT d.day, d.deadline, d.goal, count(r.race_id) AS races,
+               count(r.race_id) FILTER (WHERE EXISTS (
+                   SELECT 1 FROM modeling.signals s WHERE s.alias = 'production'
+                      AND s.race_date = r.race_date AND s.race_id = r.race_id
+                      AND s.as_of <= d.deadline)) AS covered
+          FROM days d LEFT JOIN modeling.src_races r ON r.race_date = d.day
+         GROUP BY d.day, d.deadline, d.goal ORDER BY d.day""",
+    # Open risk per profile: the figures modeling.propose_bets checks, next to their limits.
+    "risk": """
+        SELECT l.profile, l.halted, l.halted_at, l.halted_reason, l.bankroll,
+               l.bankroll + coalesce(sum(b.pnl) FILTER (
+                   WHERE b.status IN ('settled', 'void')), 0) AS bankroll_now,
+               l.bankroll_floor,
+               coalesce(sum(b.stake) FILTER (WHERE b.status IN ('proposed', 'placed')), 0)
+                   AS pending_exposure, l.max_pending_exposure,
+               coalesce(sum(b.stake) FILTER (WHERE b.race_date = %(day)s
+                   AND b.status <> 'rejected'), 0) AS day_stake, l.max_stake_per_day,
+               count(b.bet_id) FILTER (WHERE b.race_date = %(day)s
+                   AND b.status <> 'rejected') AS day_bets, l.max_bets_per_day,
+               coalesce(sum(b.pnl) FILTER (WHERE b.race_date = %(day)s
+                   AND b.status IN ('settled', 'void')), 0) AS day_pnl, l.daily_loss_limit
+          FROM modeling.risk_limits l LEFT JOIN modeling.bets b ON b.profile = l.profile
+         GROUP BY l.profile ORDER BY l.profile""",
 }
 
 
-def load(conn: psycopg.Connection, day: dt.date) -> ReportData:
-    params = {"day": day, "trend": TREND_DAYS, "top": TOP_SIGNALS}
+def latest_day(conn: psycopg.Connection) -> dt.date:
+    """The newest race day with production signals (today, server time, when there is none)."""
+    row = conn.execute("SELECT coalesce(max(race_date), current_date) FROM modeling.signals "
+                       "WHERE alias = 'production'").fetchone()
+    conn.commit()
+    assert row is not None
+    day: dt.date = row[0]
+    return day
+
+
+def load(conn: psycopg.Connection, day: dt.date, days: int = WINDOW_DAYS) -> ReportData:
+    """Everything the report shows for day, trends over the days-long window ending on it."""
+    params = {"day": day, "first": day - dt.timedelta(days=days - 1), "top": TOP_SIGNALS}
     with conn.transaction():
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         now = conn.execute("SELECT now()").fetchone()
-        data = ReportData(day=day, generated_at=now[0] if now else dt.datetime.now(dt.UTC))
+        data = ReportData(day=day, generated_at=now[0] if now else dt.datetime.now(dt.UTC),
+                          window_days=days)
         for name, query in QUERIES.items():
             setattr(data, name, rows(conn, query, params))
     return data

@@ -12,7 +12,7 @@ import pytest
 
 from hrdpg.cli import main
 from hrdpg.config import Settings
-from hrdpg.report.html import fmt
+from hrdpg.report.markup import fmt
 from tests.db.monitor_common import DAY, add_model, add_signals, recent_reference
 
 
@@ -33,7 +33,7 @@ def test_report_shows_the_days_numbers(synth_db: Settings, synth_conn: psycopg.C
 
     assert main(["--dsn", synth_db.conninfo(), "report", "--date", str(DAY),
                  "--out", str(tmp_path)]) == 0
-    path = tmp_path / f"report-{DAY}.html"
+    path = tmp_path / "index.html"
     assert str(path) in capsys.readouterr().out
     page = path.read_text()
     ET.fromstring(page.split("\n", 1)[1])  # well-formed markup
