@@ -108,6 +108,14 @@ class Background:
         return self
 
 
+def scratch_migrated(cluster: Cluster) -> Settings:
+    """Start the scratch cluster and migrate its engine database (no pg_cron job: ticks in
+    the tests are explicit)."""
+    start_embedded(cluster.settings, quiet=True)
+    migrate.migrate(cluster.settings)
+    return cluster.settings
+
+
 def scratch_engine(cluster: Cluster, model: TrainResult | None, n_days: int = 20,
                    races_per_day: int = 8) -> Settings:
     """Start the scratch cluster, migrate it, write a small synthetic world (first day
@@ -116,9 +124,7 @@ def scratch_engine(cluster: Cluster, model: TrainResult | None, n_days: int = 20
     from hrdpg.synth.world import generate
     from hrdpg.synth.write import write_world
 
-    settings = cluster.settings
-    start_embedded(settings, quiet=True)
-    migrate.migrate(settings)
+    settings = scratch_migrated(cluster)
     with psycopg.connect(settings.conninfo()) as conn:
         write_world(conn, generate(SynthConfig(seed=11, n_days=n_days,
                                                races_per_day=races_per_day)))
