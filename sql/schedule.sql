@@ -282,7 +282,9 @@ BEGIN
                 SELECT to_jsonb(a) FROM modeling.acceptance(
                     lday, j.tz, coalesce((p ->> 'goal')::float8, 0.8), j.local_time) a)
             ELSE modeling.schedule_score(j, lday, $2) END;
-    EXCEPTION WHEN OTHERS THEN
+    -- OTHERS does not cover query_canceled: without it a statement_timeout or cancel in the
+    -- action would abort the whole tick and leave no slot, run row or alert behind.
+    EXCEPTION WHEN OTHERS OR query_canceled THEN
         GET STACKED DIAGNOSTICS err = MESSAGE_TEXT;
     END;
     INSERT INTO modeling.schedule_runs AS s
