@@ -48,7 +48,8 @@ def test_sigkill_mid_chunk_publishes_nothing_of_it(
             "SELECT DISTINCT race_date FROM modeling.src_races ORDER BY 1 LIMIT 8")]
         first, last = days[0], days[-1]
         # Chunk 1 (days 0-1) runs and commits; chunk 2 waits for its first day's lock.
-        with psycopg.connect(conninfo) as day_holder, psycopg.connect(conninfo) as table_holder:
+        day_holder, table_holder = psycopg.connect(conninfo), psycopg.connect(conninfo)
+        try:
             hold_date_lock(day_holder, days[2])
             job = Background(conninfo, CALL, (first, last)).start()
             wait_until("chunk 2 waiting for its date lock",
@@ -67,6 +68,9 @@ def test_sigkill_mid_chunk_publishes_nothing_of_it(
             os.kill(job.pid, signal.SIGKILL)
             job.join()
             assert isinstance(job.error, psycopg.OperationalError)
+        finally:  # close, not commit: the crash restart ends these sessions too
+            day_holder.close()
+            table_holder.close()
 
     after = wait_until("the server to accept connections after the crash restart",
                        lambda: _connect(conninfo))
