@@ -128,7 +128,9 @@ BEGIN
        SET status = 'failed', finished_at = clock_timestamp(),
            error = format('abandoned: backend %s is gone', r.backend_pid)
      WHERE r.status = 'running'
-       AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a WHERE a.pid = r.backend_pid);
+       -- A backend that started after the run only reuses the pid (after a crash restart).
+       AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a
+                        WHERE a.pid = r.backend_pid AND a.backend_start <= r.started_at);
     GET DIAGNOSTICS n_stale = ROW_COUNT;
     DELETE FROM modeling.runs r
      WHERE (r.kind = 'tick' OR r.status = 'skipped')

@@ -107,7 +107,9 @@ BEGIN
        SET status = 'failed', finished_at = clock_timestamp(),
            error = format('abandoned: backend %s is gone', r.backend_pid)
      WHERE r.status = 'running'
-       AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a WHERE a.pid = r.backend_pid);
+       -- A backend that started after the run only reuses the pid (after a crash restart).
+       AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a
+                        WHERE a.pid = r.backend_pid AND a.backend_start <= r.started_at);
     -- The run is pinned to the alias's model now: score_chunk refuses to mix in another.
     INSERT INTO modeling.runs (kind, race_date, model_id, params, triggered_by)
     VALUES ('score_range', from_date,
