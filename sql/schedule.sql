@@ -112,7 +112,9 @@ BEGIN
        SET status = 'failed', finished_at = clock_timestamp(),
            error = format('abandoned: backend %s is gone', r.backend_pid)
      WHERE r.status = 'running'
-       AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a WHERE a.pid = r.backend_pid);
+       -- A backend that started after the run only reuses the pid (after a crash restart).
+       AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a
+                        WHERE a.pid = r.backend_pid AND a.backend_start <= r.started_at);
     GET DIAGNOSTICS n_stale = ROW_COUNT;
     DELETE FROM modeling.runs r
      WHERE (r.kind = 'tick' OR r.status = 'skipped')
@@ -282,7 +284,9 @@ BEGIN
                 SELECT to_jsonb(a) FROM modeling.acceptance(
                     lday, j.tz, coalesce((p ->> 'goal')::float8, 0.8), j.local_time) a)
             ELSE modeling.schedule_score(j, lday, $2) END;
-    EXCEPTION WHEN OTHERS THEN
+    -- OTHERS does not cover query_canceled: without it a statement_timeout or cancel in the
+    -- action would abort the whole tick and leave no slot, run row or alert behind.
+    EXCEPTION WHEN OTHERS OR query_canceled THEN
         GET STACKED DIAGNOSTICS err = MESSAGE_TEXT;
     END;
     INSERT INTO modeling.schedule_runs AS s

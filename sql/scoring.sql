@@ -109,7 +109,8 @@ $$;
 COMMENT ON FUNCTION modeling.score_chunk(bigint, date, date, timestamptz, text, boolean,
                                          double precision) IS
     'Internal to score_range: score from_date..to_date under an existing running run row and '
-    'add the counts and progress to it. as_of NULL = each race''s off_time - 1 minute.';
+    'add the counts and progress to it; fails if the alias no longer points at the run''s '
+    'model. as_of NULL = each race''s off_time - 1 minute.';
 REVOKE ALL ON FUNCTION modeling.score_chunk(bigint, date, date, timestamptz, text, boolean,
                                             double precision) FROM PUBLIC;
 
@@ -130,9 +131,14 @@ BEGIN
        SET status = 'failed', finished_at = clock_timestamp(),
            error = format('abandoned: backend %s is gone', r.backend_pid)
      WHERE r.status = 'running'
-       AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a WHERE a.pid = r.backend_pid);
-    INSERT INTO modeling.runs (kind, race_date, params, triggered_by)
+       -- A backend that started after the run only reuses the pid (after a crash restart).
+       AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a
+                        WHERE a.pid = r.backend_pid AND a.backend_start <= r.started_at);
+    -- The run is pinned to the alias's model now: score_chunk refuses to mix in another.
+    INSERT INTO modeling.runs (kind, race_date, model_id, params, triggered_by)
     VALUES ('score_range', from_date,
+            (SELECT a.model_id FROM modeling.model_aliases a
+              WHERE a.alias = score_range_start.alias),
             jsonb_build_object('from', from_date, 'to', to_date, 'chunk_days', chunk_days,
                                'as_of', as_of, 'alias', alias, 'challengers', challengers,
                                'progress', jsonb_build_object(
@@ -145,7 +151,8 @@ END
 $fn$;
 COMMENT ON FUNCTION modeling.score_range_start(date, date, integer, timestamptz, text, boolean,
                                                text) IS
-    'Internal to score_range: fail abandoned running runs, insert the range''s running run row.';
+    'Internal to score_range: fail abandoned running runs, insert the range''s running run row '
+    '(model_id = the alias''s model now, which every chunk must still find).';
 REVOKE ALL ON FUNCTION modeling.score_range_start(date, date, integer, timestamptz, text,
                                                   boolean, text) FROM PUBLIC;
 

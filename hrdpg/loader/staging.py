@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -51,8 +52,8 @@ def create_stage(conn: psycopg.Connection, header: list[str]) -> None:
     ).format(sql.Identifier(STAGE), cols))
 
 
-def _chunks(stream: BinaryIO, path: Path, chunk_rows: int,
-            skipped: list[int]) -> Iterator[tuple[bytes, int]]:
+def _chunks(stream: BinaryIO, path: Path, chunk_rows: int, skipped: list[int],
+            sent: list[int]) -> Iterator[tuple[bytes, int]]:
     """Numbered data lines in chunks of ``chunk_rows``, with the bytes of file they cover."""
     buf: list[bytes] = []
     consumed = 0
@@ -66,6 +67,7 @@ def _chunks(stream: BinaryIO, path: Path, chunk_rows: int,
             raise HrdpgError(f"{path} line {line_no}: unbalanced quote (a field may not span "
                              "lines); fix the quoting of that line")
         buf.append(b"%d," % line_no + body + b"\n")
+        sent.append(line_no)
         if len(buf) >= chunk_rows:
             yield b"".join(buf), consumed
             buf, consumed = [], 0
@@ -79,20 +81,34 @@ def copy_into_stage(conn: psycopg.Connection, stream: BinaryIO, path: Path, head
     cols = sql.SQL(", ").join(sql.Identifier(h) for h in ["line_no", *header])
     stmt = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(sql.Identifier(STAGE), cols)
     skipped: list[int] = []
+    sent: list[int] = []  # file line number of each line of the COPY stream
     rows = 0
     try:
         with conn.cursor() as cur, cur.copy(stmt) as copy:
-            for data, nbytes in _chunks(stream, path, chunk_rows, skipped):
+            for data, nbytes in _chunks(stream, path, chunk_rows, skipped, sent):
                 copy.write(data)
                 rows += data.count(b"\n")
                 if progress is not None and task is not None:
                     progress.advance(task, nbytes)
     except psycopg.errors.DataError as exc:
-        # Wrong field counts and the like: the CONTEXT names the line of the COPY stream.
-        raise HrdpgError(f"{path}: malformed CSV ({exc.diag.message_primary}; "
-                         f"{exc.diag.context or ''}). Every line needs exactly "
-                         f"{len(header)} fields, like the header.") from exc
+        raise _malformed(exc, path, header, sent) from exc
     return rows
+
+
+def _malformed(exc: psycopg.errors.DataError, path: Path, header: list[str],
+               sent: list[int]) -> HrdpgError:
+    """The COPY error told in the file's terms: its CONTEXT counts lines of the COPY stream
+    (blank lines skipped), so map that back to the line a person opens in an editor."""
+    match = re.search(r"COPY \S+, line (\d+)", exc.diag.context or "")
+    stream_line = int(match.group(1)) if match else 0
+    where = (f" line {sent[stream_line - 1]}" if 0 < stream_line <= len(sent) else "")
+    if isinstance(exc, (psycopg.errors.CharacterNotInRepertoire,
+                        psycopg.errors.UntranslatableCharacter)):
+        advice = ("The file must be UTF-8 text without NUL bytes: re-save it as UTF-8 "
+                  "(e.g. `iconv -f latin1 -t utf-8`).")
+    else:
+        advice = f"Every line needs exactly {len(header)} fields, like the header."
+    return HrdpgError(f"{path}{where}: malformed CSV ({exc.diag.message_primary}). {advice}")
 
 
 def parquet_as_csv(path: Path) -> BinaryIO:

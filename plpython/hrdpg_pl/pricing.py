@@ -107,8 +107,9 @@ def _top_k_block(p: FloatArray, k: int, discounts: Sequence[float]) -> FloatArra
             shape = [g] + [1] * depth
             shape[axis] = n
             rest = rest + w.reshape(shape)
-        left = head - rest
-        ratio = np.divide(prefix, left, out=np.zeros(left.shape), where=_distinct_mask(n, depth))
+        distinct = _distinct_mask(n, depth)
+        left = _mass_left(w, head - rest, distinct)
+        ratio = np.divide(prefix, left, out=np.zeros(left.shape), where=distinct & (left > 0))
         # P(i drawn at this stage) = w_i * sum over prefixes without i of P(prefix) / left.
         with_i = np.zeros((g, n))
         grand = np.zeros(g)
@@ -118,10 +119,46 @@ def _top_k_block(p: FloatArray, k: int, discounts: Sequence[float]) -> FloatArra
             with_i += marginal
             if axis == 0:
                 grand = marginal.sum(axis=1)
-        out += w * (grand[:, None] - with_i)
+        out += w * _without(ratio, grand[:, None] - with_i, grand)
         if stage < k:
             prefix = ratio[..., None] * w.reshape((g,) + (1,) * depth + (n,))
     return out
+
+
+# A difference of sums below this share of its larger term has lost most of its digits (one
+# runner holds nearly all the mass): such entries are summed again term by term.
+_CANCELLATION = 1e-6
+
+
+def _mass_left(w: FloatArray, left: FloatArray, distinct: BoolArray) -> FloatArray:
+    """left = total w minus the prefix's w, recomputed as a plain sum of the runners outside
+    the prefix where the subtraction cancelled (a near-certain runner in the prefix)."""
+    g, depth = w.shape[0], left.ndim - 1
+    total = w.sum(axis=1).reshape((g,) + (1,) * depth)
+    idx = np.nonzero((left <= total * _CANCELLATION) & distinct)
+    if idx[0].size:
+        rest = w[idx[0]]  # fancy indexing copies
+        rows = np.arange(rest.shape[0])
+        for runner in idx[1:]:
+            rest[rows, runner] = 0.0
+        left[idx] = rest.sum(axis=1)
+    return left
+
+
+def _without(ratio: FloatArray, approx: FloatArray, grand: FloatArray) -> FloatArray:
+    """Per (race, runner i): the sum of ratio over prefixes that do not contain i, given
+    approx = grand - (sum over prefixes containing i); recomputed term by term where that
+    difference cancelled (i is the near-certain runner the big prefixes contain)."""
+    depth = ratio.ndim - 1
+    fragile = np.nonzero(approx <= grand[:, None] * _CANCELLATION)
+    for race, runner in zip(*fragile, strict=True):
+        r = ratio[race].copy()
+        for axis in range(depth):
+            index = [slice(None)] * depth
+            index[axis] = runner
+            r[tuple(index)] = 0.0
+        approx[race, runner] = r.sum()
+    return approx
 
 
 def _bucket(n: int, buckets: tuple[int, ...]) -> int:

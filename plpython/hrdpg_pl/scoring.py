@@ -229,6 +229,21 @@ RETURNING run_id
 """
 
 
+def check_run_model(plpy: Any, run_id: int, alias: str, model_id: int, date_from: str) -> None:
+    """One run, one model: a promote between two chunks of a range fails the run instead of
+    publishing a backfill half from each model."""
+    rows = plpy.execute(prepared(plpy, "run_model",
+                                 "SELECT model_id FROM modeling.runs WHERE run_id = $1",
+                                 ["int8"]), [run_id])
+    pinned = rows[0]["model_id"] if rows else None
+    if pinned is not None and int(pinned) != model_id:
+        _fail(plpy, f"score_range: {alias} moved from model {pinned} to model {model_id} "
+                    f"during run {run_id}; days before {date_from} were scored with model "
+                    f"{pinned}, nothing after",
+              f"Re-run score_range from {date_from} to score the rest with model {model_id} "
+              "(or from the first day to rescore all of it with one model).")
+
+
 def score_chunk(plpy: Any, run_id: int, date_from: str, date_to: str, as_of: str | None,
                 alias: str, challengers: bool, max_null_share: float, n_days: int) -> int:
     """One chunk of score_range under its run row; returns the signals written."""
@@ -240,6 +255,7 @@ def score_chunk(plpy: Any, run_id: int, date_from: str, date_to: str, as_of: str
     lock_dates(plpy, [str(r["d"]) for r in days], True)
     stats = Stats()
     models = load_models(plpy, alias, challengers, stats)
+    check_run_model(plpy, run_id, alias, models[0].info.model_id, date_from)
     score_dates(plpy, run_id, date_from, date_to, as_of, models, max_null_share, stats)
     stats.tick("total", time.perf_counter() - t_start)
     done = plpy.execute(prepared(plpy, "chunk_progress", CHUNK_PROGRESS_SQL,

@@ -60,3 +60,16 @@ def test_unit_discounts_recover_harville() -> None:
         p = rng.dirichlet(np.ones(n))
         got = place_probabilities(np.zeros(n, dtype=np.int64), p, np.array([k]), (1.0,))
         np.testing.assert_allclose(got, harville_by_enumeration(p, k), atol=1e-12)
+
+
+def test_near_certain_winner_matches_enumeration() -> None:
+    """One runner holding (nearly) all the mass: the rest share the remaining places in
+    proportion, with no cancellation left in the mass-left and without-i sums."""
+    lams = (0.76, 0.62)
+    for p in (np.array([1.0, 1e-300, 3e-300, 2e-300]),
+              np.array([1 - 3e-13, 1e-13, 2e-13, 1e-20, 5e-30]),
+              np.array([0.5, 0.5 - 1e-200, 1e-200, 2e-200])):
+        for k in (2, 3, 4):
+            got = place_probabilities(np.zeros(p.size, dtype=np.int64), p, np.array([k]), lams)
+            want = top_k_by_enumeration(p, k, lams)
+            np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-15)
