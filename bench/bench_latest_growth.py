@@ -1,5 +1,5 @@
 """Reading one race day from latest_signals as publications accumulate (a refresh job scoring
-every few minutes publishes a new as_of per race each time): the view's grouped join (now)
+every few minutes publishes a new as_of per race each time): the view (a newest-as_of probe per race, now)
 vs the per-row correlated max it replaced, 1 client, median of --reps runs.
 
     python bench/bench_latest_growth.py --dsn DSN [--day YYYY-MM-DD] [--counts 1 10 50 150]
@@ -20,7 +20,7 @@ import psycopg
 from rich.console import Console
 from rich.table import Table
 
-GROUPED = """
+VIEW_READ = """
 SELECT s.race_id, s.horse_id, s.p_win, s.edge_win, s.stake_fraction
   FROM modeling.latest_signals s WHERE s.race_date = %(d)s
 ORDER BY s.edge_win DESC NULLS LAST LIMIT 20
@@ -65,7 +65,7 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=15)
     args = ap.parse_args()
     table = Table(title="one day's top-20 read vs publications per race (ms, median)")
-    for col in ("publications", "rows of the day", "grouped join", "per-row max", "ratio"):
+    for col in ("publications", "rows of the day", "latest_signals view", "per-row max", "ratio"):
         table.add_column(col, justify="right")
     with psycopg.connect(args.dsn) as conn:
         day = args.day or conn.execute(
@@ -78,10 +78,10 @@ def main() -> None:
             conn.execute("ANALYZE modeling.signals")
             rows = conn.execute("SELECT count(*) FROM modeling.signals WHERE race_date = %s "
                                 "AND alias = 'production'", (day,)).fetchone()
-            grouped = median_ms(conn, GROUPED, day, args.reps)
+            view_ms = median_ms(conn, VIEW_READ, day, args.reps)
             per_row = median_ms(conn, PER_ROW_MAX, day, args.reps)
-            table.add_row(str(count), str(rows[0] if rows else "?"), f"{grouped:.1f}",
-                          f"{per_row:.1f}", f"{per_row / grouped:.1f}")
+            table.add_row(str(count), str(rows[0] if rows else "?"), f"{view_ms:.1f}",
+                          f"{per_row:.1f}", f"{per_row / view_ms:.1f}")
         conn.rollback()
     Console().print(f"day {day}")
     Console().print(table)

@@ -7,20 +7,19 @@ SELECT s.race_date, s.off_time, s.race_id, s.horse_id, s.model_id, s.as_of,
        s.fair_place_odds, s.best_win_odds, s.best_odds_source, s.best_odds_at, s.edge_win,
        s.edge_each_way, s.kelly_fraction, s.stake_fraction, s.liquidity_ok, s.reasons_json,
        s.feature_version, s.run_id, s.created_at
-  FROM modeling.signals s
-  -- Only the newest production publication of the race, whichever model made it: a runner
+  -- Only the newest production publication of each race, whichever model made it: a runner
   -- missing from a later run (declared a non-runner) is gone, and after a promote the new
-  -- model's first run replaces the old model's rows. The newest as_of is found once per race
-  -- (a grouped scan of signals_alias_latest_idx; a race_date or race_id filter on the view
-  -- reaches it through the join), not once per row: with a publication every few minutes a
-  -- per-row max grew with (publications per day)^2.
-  JOIN (SELECT n.race_date, n.race_id, max(n.as_of) AS as_of
-          FROM modeling.signals n
-         WHERE n.alias = 'production'
-         GROUP BY n.race_date, n.race_id) newest
-    ON newest.race_date = s.race_date AND newest.race_id = s.race_id
-   AND newest.as_of = s.as_of
- WHERE s.alias = 'production';
+  -- model's first run replaces the old model's rows. Driven by the races, so a race_date filter
+  -- reaches src_races' index and each race costs one probe of signals_alias_newest_idx for its
+  -- newest as_of and one range read of that publication's rows, however many refreshes the
+  -- day has published (a grouped max read them all; a per-row max read them all per row).
+  FROM modeling.src_races r
+ CROSS JOIN LATERAL (SELECT max(n.as_of) AS as_of FROM modeling.signals n
+                      WHERE n.alias = 'production' AND n.race_date = r.race_date
+                        AND n.race_id = r.race_id) newest
+  JOIN modeling.signals s
+    ON s.alias = 'production' AND s.race_date = r.race_date AND s.race_id = r.race_id
+   AND s.as_of = newest.as_of;
 COMMENT ON VIEW modeling.latest_signals IS
     'Production signals of the newest as_of per race, with staleness_ms = now() - '
     'as_of; challenger aliases never appear. Filter by race_date (index-backed).';

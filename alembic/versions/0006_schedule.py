@@ -1,6 +1,6 @@
 """schedule: what runs when in local time (IANA zone), a once-per-slot record of each run, and
 signals.p_model (the model's own probability before the market blend, so a refresh can re-blend
-with new prices without inference)
+with new prices without inference), and the index latest_signals probes per race
 
 Revision ID: 0006_schedule
 Revises: 0005_signals_alias
@@ -63,6 +63,11 @@ CREATE TABLE modeling.schedule_runs (
 );
 ALTER TABLE modeling.signals
     ADD COLUMN p_model double precision CHECK (p_model > 0 AND p_model < 1);
+-- latest_signals finds each race's newest production as_of with one probe (the old index put
+-- model_id before as_of, so the newest of a race meant reading every model's entries).
+DROP INDEX modeling.signals_alias_latest_idx;
+CREATE INDEX signals_alias_newest_idx
+    ON modeling.signals (alias, race_date, race_id, as_of DESC);
 COMMENT ON COLUMN modeling.signals.p_model IS
     'The model''s own win probability (race softmax) before the market blend; equals p_win '
     'for a model without a blend. NULL in signals published before it existed.';
@@ -73,6 +78,9 @@ COMMENT ON TABLE modeling.schedule_runs IS
 """
 
 DOWNGRADE = """
+DROP INDEX modeling.signals_alias_newest_idx;
+CREATE INDEX signals_alias_latest_idx
+    ON modeling.signals (alias, race_date, race_id, model_id, as_of DESC);
 ALTER TABLE modeling.signals DROP COLUMN p_model;
 DROP TABLE modeling.schedule_runs;
 DROP TABLE modeling.schedule;
