@@ -1,6 +1,6 @@
 """Reading one race day from latest_signals as publications accumulate (a refresh job scoring
-every few minutes publishes a new as_of per race each time): the view (a newest-as_of probe per race, now)
-vs the per-row correlated max it replaced, 1 client, median of --reps runs.
+every few minutes publishes a new as_of per race each time): the view (a newest-as_of probe
+per race, now) vs the per-row correlated max of the original view, 1 client, median of --reps.
 
     python bench/bench_latest_growth.py --dsn DSN [--day YYYY-MM-DD] [--counts 1 10 50 150]
 
