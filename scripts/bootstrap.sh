@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 say() { printf '[bootstrap] %s\n' "$*"; }
 die() { printf '[bootstrap] ERROR: %s\n' "$*" >&2; exit 1; }
 
-mapfile -t PACKAGES < <(grep -v '^\s*#' scripts/debian-packages.txt | sed '/^\s*$/d')
+mapfile -t PACKAGES < <(bash scripts/debian-packages.sh)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
