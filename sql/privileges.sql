@@ -53,10 +53,10 @@ CREATE OR REPLACE VIEW modeling.function_grants (function_name, granted_to, why)
 VALUES
     -- scoring
     ('score_day', '{hrdpg_scorer}'::text[], 'score one date and publish signals'),
-    ('score_range', '{hrdpg_scorer}', 'backfill; a procedure running as its caller ...'),
-    ('score_range_start', '{hrdpg_scorer}', '... so score_range''s SECURITY DEFINER steps'),
-    ('score_chunk', '{hrdpg_scorer}', '... are granted to whoever may call score_range'),
-    ('finish_run', '{hrdpg_scorer}', 'closes score_range''s run row'),
+    ('score_range', '{hrdpg_scorer}', 'backfill; a procedure, so it runs as its caller'),
+    ('score_range_start', '{hrdpg_scorer}', 'step of score_range, called with the caller''s rights'),
+    ('score_chunk', '{hrdpg_scorer}', 'step of score_range, called with the caller''s rights'),
+    ('finish_run', '{hrdpg_scorer}', 'step of score_range: closes its run row'),
     ('record_failed_run', '{hrdpg_scorer}', 'CLI records a failed score_day'),
     ('scoring_feature_query', '{}', 'internal to score_day'),
     -- features and history
