@@ -54,8 +54,8 @@ VALUES
     -- scoring
     ('score_day', '{hrdpg_scorer}'::text[], 'score one date and publish signals'),
     ('score_range', '{hrdpg_scorer}', 'backfill; a procedure, so it runs as its caller'),
-    ('score_range_start', '{hrdpg_scorer}', 'step of score_range, called with the caller''s rights'),
-    ('score_chunk', '{hrdpg_scorer}', 'step of score_range, called with the caller''s rights'),
+    ('score_range_start', '{hrdpg_scorer}', 'step of score_range (called as its caller)'),
+    ('score_chunk', '{hrdpg_scorer}', 'step of score_range (called as its caller)'),
     ('finish_run', '{hrdpg_scorer}', 'step of score_range: closes its run row'),
     ('record_failed_run', '{hrdpg_scorer}', 'CLI records a failed score_day'),
     ('scoring_feature_query', '{}', 'internal to score_day'),
