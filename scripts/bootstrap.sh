@@ -19,7 +19,7 @@ done
 say() { printf '[bootstrap] %s\n' "$*"; }
 die() { printf '[bootstrap] ERROR: %s\n' "$*" >&2; exit 1; }
 
-mapfile -t PACKAGES < <(cat "${LISTS[@]}" | grep -v '^\s*#' | sed '/^\s*$/d')
+mapfile -t PACKAGES < <(for list in "${LISTS[@]}"; do bash scripts/debian-packages.sh "$list"; done)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

@@ -7,6 +7,7 @@
 CREATE OR REPLACE FUNCTION modeling.refresh_features(from_date date, to_date date)
 RETURNS bigint
 LANGUAGE plpgsql
+SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET client_min_messages = warning  -- no "does not exist, skipping" notices from the cleanup
 AS $fn$

@@ -53,6 +53,7 @@ CREATE OR REPLACE FUNCTION modeling.refresh_history(
     rebuild boolean DEFAULT false, lookback_days integer DEFAULT 7)
 RETURNS bigint
 LANGUAGE plpython3u
+SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 if lookback_days is None or lookback_days < 0:

@@ -68,12 +68,13 @@ BEGIN
     INSERT INTO modeling.models (
         name, version, artifact, artifact_sha256, input_name, output_name, feature_names,
         feature_version, metrics, params, feature_reference, train_from, train_to, test_from,
-        test_to, data_hash, code_version, parent_model_id)
+        test_to, data_hash, code_version, parent_model_id, created_by)
     VALUES (
         name, version, artifact, pg_catalog.encode(pg_catalog.sha256(artifact), 'hex'),
         input_name, output_name, feature_names, feature_version,
         coalesce(metrics, '{}'), coalesce(params, '{}'), coalesce(feature_reference, '{}'),
-        train_from, train_to, test_from, test_to, data_hash, code_version, parent_model_id)
+        train_from, train_to, test_from, test_to, data_hash, code_version, parent_model_id,
+        session_user)  -- the login; current_user is this function's owner
     RETURNING model_id INTO new_id;
     RETURN new_id;
 END
@@ -113,9 +114,10 @@ BEGIN
     IF current_model IS NOT DISTINCT FROM to_model THEN
         RAISE EXCEPTION '%: alias % already points at model %', action, alias, to_model;
     END IF;
-    INSERT INTO modeling.model_aliases AS a (alias, model_id) VALUES (alias, to_model)
+    INSERT INTO modeling.model_aliases AS a (alias, model_id, updated_by)
+    VALUES (alias, to_model, session_user)
     ON CONFLICT ON CONSTRAINT model_aliases_pkey DO UPDATE
-       SET model_id = EXCLUDED.model_id, updated_at = now(), updated_by = current_user;
+       SET model_id = EXCLUDED.model_id, updated_at = now(), updated_by = session_user;
     INSERT INTO modeling.model_alias_history (alias, from_model_id, to_model_id, action, note,
                                               changed_by)
     VALUES (alias, current_model, to_model, action, note, session_user);

@@ -1,0 +1,160 @@
+-- Roles and privileges (docs/security.md). Loaded LAST by `hrdpg db migrate`: the migrate drops
+-- and recreates every view and function in modeling, which loses their grants, so this file
+-- re-derives all of them from the lists below on every run. Idempotent.
+--
+-- Four NOLOGIN group roles; an administrator grants them to logins (GRANT hrdpg_reader TO api):
+--   hrdpg_owner    runs the engine: everything below plus promote/rollback and all table writes
+--   hrdpg_scorer   scores, refreshes features, runs the dispatcher; reads runs and signals
+--   hrdpg_trainer  reads features, registers models through modeling.register_model only
+--   hrdpg_reader   the API: SELECT on modeling.latest_signals and nothing else
+-- Roles are cluster-global while every database of the cluster runs this file: creation is
+-- "if missing" and tolerates a concurrent creator.
+
+DO $roles$
+DECLARE
+    r text;
+    bad record;
+BEGIN
+    FOREACH r IN ARRAY ARRAY['hrdpg_owner', 'hrdpg_scorer', 'hrdpg_trainer', 'hrdpg_reader'] LOOP
+        IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = r) THEN
+            BEGIN
+                EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN', r);
+            EXCEPTION WHEN duplicate_object OR unique_violation THEN
+                NULL;  -- another database of this cluster created it a moment ago
+            END;
+        END IF;
+    END LOOP;
+    -- A group role with more than its grants would silently widen every login in it.
+    SELECT rolname INTO bad FROM pg_catalog.pg_roles
+     WHERE rolname IN ('hrdpg_owner', 'hrdpg_scorer', 'hrdpg_trainer', 'hrdpg_reader')
+       AND (rolsuper OR rolcreaterole OR rolcreatedb OR rolbypassrls OR rolreplication)
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'privileges: role % has SUPERUSER/CREATEROLE/CREATEDB/BYPASSRLS/'
+                        'REPLICATION; the hrdpg group roles must be plain', bad.rolname
+            USING HINT = pg_catalog.format('ALTER ROLE %I NOSUPERUSER NOCREATEROLE NOCREATEDB '
+                                           'NOBYPASSRLS NOREPLICATION', bad.rolname);
+    END IF;
+    -- The owner can do what scorer and trainer can: it inherits their grants.
+    FOREACH r IN ARRAY ARRAY['hrdpg_scorer', 'hrdpg_trainer'] LOOP
+        IF NOT pg_catalog.pg_has_role('hrdpg_owner', r, 'MEMBER') THEN
+            EXECUTE pg_catalog.format('GRANT %I TO hrdpg_owner', r);
+        END IF;
+    END LOOP;
+END
+$roles$;
+
+-- Who may EXECUTE each function of schema modeling, by name (all overloads alike). Every
+-- function must be listed: tests/db/test_security_classified.py fails on one that is not, and
+-- an unlisted function gets no grant at all (only its owner, the migrating superuser, can call
+-- it). '{}' = internal: called only from SECURITY DEFINER functions (which run as the owner),
+-- by triggers, or by nobody but an administrator. To classify a new function add one row.
+CREATE OR REPLACE VIEW modeling.function_grants (function_name, granted_to, why) AS
+VALUES
+    -- scoring
+    ('score_day', '{hrdpg_scorer}'::text[], 'score one date and publish signals'),
+    ('score_range', '{hrdpg_scorer}', 'backfill; a procedure, so it runs as its caller'),
+    ('score_range_start', '{hrdpg_scorer}', 'step of score_range (called as its caller)'),
+    ('score_chunk', '{hrdpg_scorer}', 'step of score_range (called as its caller)'),
+    ('finish_run', '{hrdpg_scorer}', 'step of score_range: closes its run row'),
+    ('record_failed_run', '{hrdpg_scorer}', 'CLI records a failed score_day'),
+    ('scoring_feature_query', '{}', 'internal to score_day'),
+    -- features and history
+    ('refresh_features', '{hrdpg_scorer,hrdpg_trainer}', 'trainer refreshes its window'),
+    ('refresh_history', '{hrdpg_scorer}', 'hrdpg features refresh'),
+    ('refresh_daily_totals', '{}', 'internal to refresh_history'),
+    ('feature_version', '{hrdpg_scorer,hrdpg_trainer}', 'stable hash, no data'),
+    ('distance_band', '{hrdpg_scorer,hrdpg_trainer}', 'pure helper'),
+    ('going_group', '{hrdpg_scorer,hrdpg_trainer}', 'pure helper'),
+    ('places_for_field', '{hrdpg_scorer,hrdpg_trainer}', 'pure helper'),
+    ('shrunk_rate', '{hrdpg_scorer,hrdpg_trainer}', 'pure helper'),
+    ('engine_info', '{hrdpg_scorer,hrdpg_trainer}', 'hrdpg db doctor'),
+    -- registry
+    ('register_model', '{hrdpg_trainer}', 'the only way to write modeling.models'),
+    ('onnx_check', '{}', 'internal to register_model (runs ONNX in the server)'),
+    ('promote_model', '{hrdpg_owner}', 'moves money: an operator decision, not the trainer''s'),
+    ('rollback_model', '{hrdpg_owner}', 'as promote'),
+    ('move_alias', '{}', 'internal to promote/rollback (they hold the alias lock)'),
+    -- scheduling
+    ('tick', '{hrdpg_scorer}', 'the dispatcher (pg_cron or hrdpg schedule run-now)'),
+    ('schedule_status', '{hrdpg_scorer}', 'hrdpg schedule status'),
+    ('acceptance', '{hrdpg_scorer}', 'morning coverage report'),
+    ('housekeeping', '{hrdpg_owner}', 'deletes old run and cron rows; tick runs it itself'),
+    ('tick_job', '{}', 'internal to tick/schedule_status'),
+    ('schedule_score', '{}', 'internal to tick_job'),
+    ('schedule_alert', '{}', 'internal to tick_job'),
+    ('schedule_check_tz', '{}', 'trigger of modeling.schedule');
+COMMENT ON VIEW modeling.function_grants IS
+    'Privilege classification of every modeling function (sql/privileges.sql applies it on each '
+    'migrate): the group roles granted EXECUTE; empty = internal, owner only.';
+
+-- Tables and views: the same "derive everything from a list" rule.
+CREATE OR REPLACE VIEW modeling.relation_grants (relation_name, granted_to) AS
+VALUES
+    ('latest_signals', '{hrdpg_reader,hrdpg_scorer,hrdpg_trainer}'::text[]),
+    ('signals', '{hrdpg_scorer}'),
+    ('runs', '{hrdpg_scorer,hrdpg_trainer}'),
+    ('schedule', '{hrdpg_scorer}'),
+    ('schedule_runs', '{hrdpg_scorer}'),
+    ('src_races', '{hrdpg_scorer,hrdpg_trainer}'),
+    ('src_runners', '{hrdpg_trainer}'),
+    ('runner_features', '{hrdpg_trainer}'),
+    ('feature_catalog', '{hrdpg_scorer,hrdpg_trainer}'),
+    ('feature_store', '{hrdpg_trainer}'),
+    ('models', '{hrdpg_trainer}'),
+    ('model_aliases', '{hrdpg_scorer,hrdpg_trainer}'),
+    ('model_alias_history', '{hrdpg_trainer}');
+COMMENT ON VIEW modeling.relation_grants IS
+    'SELECT grants on modeling tables and views per group role (hrdpg_owner additionally gets '
+    'SELECT, INSERT, UPDATE, DELETE on all of them); applied on each migrate.';
+
+DO $grants$
+DECLARE
+    f record;
+    t record;
+    r text;
+    all_roles CONSTANT text[] := ARRAY['hrdpg_owner', 'hrdpg_scorer', 'hrdpg_trainer',
+                                       'hrdpg_reader'];
+BEGIN
+    EXECUTE 'REVOKE ALL ON SCHEMA modeling FROM PUBLIC';
+    EXECUTE 'GRANT USAGE ON SCHEMA modeling TO hrdpg_owner, hrdpg_scorer, hrdpg_trainer, '
+            'hrdpg_reader';
+    FOR f IN SELECT p.oid::pg_catalog.regprocedure AS sig, p.proname::text AS name,
+                    CASE p.prokind WHEN 'p' THEN 'PROCEDURE' ELSE 'FUNCTION' END AS kind,
+                    g.granted_to
+               FROM pg_catalog.pg_proc p
+               JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+               LEFT JOIN modeling.function_grants g ON g.function_name = p.proname
+              WHERE n.nspname = 'modeling'
+                AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                                 WHERE d.objid = p.oid AND d.deptype = 'e') LOOP
+        EXECUTE pg_catalog.format('REVOKE ALL ON %s %s FROM PUBLIC, %s', f.kind, f.sig,
+                                  (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(x), ', ')
+                                     FROM pg_catalog.unnest(all_roles) x));
+        IF f.granted_to IS NULL THEN
+            RAISE WARNING 'privileges: % is not classified in modeling.function_grants; '
+                          'only its owner can call it', f.sig
+                USING HINT = 'Add a row for it to sql/privileges.sql.';
+            CONTINUE;
+        END IF;
+        FOREACH r IN ARRAY f.granted_to LOOP
+            EXECUTE pg_catalog.format('GRANT EXECUTE ON %s %s TO %I', f.kind, f.sig, r);
+        END LOOP;
+    END LOOP;
+    FOR t IN SELECT c.oid::pg_catalog.regclass AS rel, g.granted_to
+               FROM pg_catalog.pg_class c
+               JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+               LEFT JOIN modeling.relation_grants g ON g.relation_name = c.relname
+              WHERE n.nspname = 'modeling' AND c.relkind IN ('r', 'p', 'v', 'm', 'f') LOOP
+        EXECUTE pg_catalog.format('REVOKE ALL ON %s FROM PUBLIC, %s', t.rel,
+                                  (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(x), ', ')
+                                     FROM pg_catalog.unnest(all_roles) x));
+        EXECUTE pg_catalog.format('GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO hrdpg_owner',
+                                  t.rel);
+        FOREACH r IN ARRAY coalesce(t.granted_to, '{}') LOOP
+            EXECUTE pg_catalog.format('GRANT SELECT ON %s TO %I', t.rel, r);
+        END LOOP;
+    END LOOP;
+    EXECUTE 'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA modeling TO hrdpg_owner';
+END
+$grants$;
