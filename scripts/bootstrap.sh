@@ -3,15 +3,15 @@
 #   1. Debian packages (PostgreSQL 15 + plpython3u + pg_cron, python3-venv) -- needs root or sudo
 #   2. the project venv (.venv, on the OS python3, pinned by constraints.txt)
 #   3. the server-side Python environment is built by `hrdpg db up` (it needs the project venv)
-# --test also installs scripts/debian-packages-test.txt (what only the tests need: chromium for
-# the report test); scripts/test.sh passes it. Runtime images use debian-packages.txt alone.
+# --test also installs the test-only packages (scripts/debian-packages.sh --test: chromium for
+# the report test); scripts/test.sh passes it. Runtime images install the runtime list alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-LISTS=(scripts/debian-packages.txt)
+LIST_ARGS=()
 for arg in "$@"; do
     case $arg in
-        --test) LISTS+=(scripts/debian-packages-test.txt) ;;
+        --test) LIST_ARGS+=(--test) ;;
         *) printf '[bootstrap] ERROR: unknown argument %s (only --test)\n' "$arg" >&2; exit 2 ;;
     esac
 done
@@ -19,7 +19,7 @@ done
 say() { printf '[bootstrap] %s\n' "$*"; }
 die() { printf '[bootstrap] ERROR: %s\n' "$*" >&2; exit 1; }
 
-mapfile -t PACKAGES < <(for list in "${LISTS[@]}"; do bash scripts/debian-packages.sh "$list"; done)
+mapfile -t PACKAGES < <(bash scripts/debian-packages.sh "${LIST_ARGS[@]}")
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

@@ -59,6 +59,7 @@ VALUES
     ('finish_run', '{hrdpg_scorer}', 'step of score_range: closes its run row'),
     ('record_failed_run', '{hrdpg_scorer}', 'CLI records a failed score_day'),
     ('scoring_feature_query', '{}', 'internal to score_day'),
+    ('refresh_day', '{hrdpg_scorer}', 're-price a scored day (the refresh job)'),
     -- features and history
     ('refresh_features', '{hrdpg_scorer,hrdpg_trainer}', 'trainer refreshes its window'),
     ('refresh_history', '{hrdpg_scorer}', 'hrdpg features refresh'),
@@ -83,7 +84,27 @@ VALUES
     ('tick_job', '{}', 'internal to tick/schedule_status'),
     ('schedule_score', '{}', 'internal to tick_job'),
     ('schedule_alert', '{}', 'internal to tick_job'),
-    ('schedule_check_tz', '{}', 'trigger of modeling.schedule');
+    ('schedule_check_tz', '{}', 'trigger of modeling.schedule'),
+    -- bets and risk
+    ('propose_bets', '{hrdpg_scorer}', 'dry-run bets through the risk manager'),
+    ('settle', '{hrdpg_scorer}', 'settle a day from results'),
+    ('clv_summary', '{hrdpg_scorer}', 'closing-line value over a window'),
+    ('resume_betting', '{hrdpg_owner}', 'lifts a halt: an operator decision'),
+    ('check_risk', '{}', 'internal to propose_bets/settle'),
+    ('book_sum', '{}', 'internal to settle (CLV)'),
+    -- alerts and monitoring
+    ('raise_alert', '{}', 'internal to the engine''s checks'),
+    ('alert_suppress_for', '{}', 'internal to raise_alert'),
+    ('ack_alert', '{hrdpg_scorer}', 'hrdpg alerts ack'),
+    ('alert_delivered', '{hrdpg_scorer}', 'hrdpg alerts watch marks delivery'),
+    ('monitor_day', '{hrdpg_scorer}', 'daily monitoring (the scheduler runs it too)'),
+    ('monitor_metrics', '{hrdpg_scorer}', 'step of monitor_day'),
+    ('monitor_drift', '{hrdpg_scorer}', 'step of monitor_day'),
+    ('monitoring_rows', '{}', 'internal to monitor_metrics'),
+    ('model_baseline', '{}', 'internal to monitor_metrics'),
+    ('drift_stats', '{}', 'internal to monitor_drift'),
+    ('probability_band_edges', '{hrdpg_scorer,hrdpg_trainer}', 'pure helper'),
+    ('odds_band_edges', '{hrdpg_scorer,hrdpg_trainer}', 'pure helper');
 COMMENT ON VIEW modeling.function_grants IS
     'Privilege classification of every modeling function (sql/privileges.sql applies it on each '
     'migrate): the group roles granted EXECUTE; empty = internal, owner only.';
@@ -103,7 +124,16 @@ VALUES
     ('feature_store', '{hrdpg_trainer}'),
     ('models', '{hrdpg_trainer}'),
     ('model_aliases', '{hrdpg_scorer,hrdpg_trainer}'),
-    ('model_alias_history', '{hrdpg_trainer}');
+    ('model_alias_history', '{hrdpg_trainer}'),
+    ('dq_results', '{hrdpg_scorer}'),
+    ('risk_limits', '{hrdpg_scorer}'),
+    ('bets', '{hrdpg_scorer}'),
+    ('bets_pnl_daily', '{hrdpg_scorer}'),
+    ('alerts', '{hrdpg_scorer}'),
+    ('alert_settings', '{hrdpg_scorer}'),
+    ('monitoring_daily', '{hrdpg_scorer,hrdpg_trainer}'),
+    ('monitoring_calibration', '{hrdpg_scorer,hrdpg_trainer}'),
+    ('monitoring_drift', '{hrdpg_scorer,hrdpg_trainer}');
 COMMENT ON VIEW modeling.relation_grants IS
     'SELECT grants on modeling tables and views per group role (hrdpg_owner additionally gets '
     'SELECT, INSERT, UPDATE, DELETE on all of them); applied on each migrate.';

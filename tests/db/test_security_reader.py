@@ -4,6 +4,8 @@ model artifacts, no signals table, no writes, no engine function (internal or tr
 from __future__ import annotations
 
 import psycopg
+import pytest
+from psycopg import errors
 
 from hrdpg.config import Settings
 from tests.conftest import ServerHandle
@@ -28,7 +30,9 @@ def test_reader_reads_latest_signals_and_nothing_else(
         denied(api, "SELECT artifact FROM modeling.models")
         denied(api, "SELECT count(*) FROM modeling.signals")
         denied(api, "DELETE FROM modeling.signals")
-        denied(api, "UPDATE modeling.latest_signals SET p_win = 0.5")
+        # The view is a join (not updatable) and the reader holds SELECT only: refused either way.
+        with pytest.raises((errors.InsufficientPrivilege, errors.ObjectNotInPrerequisiteState)):
+            api.execute(b"UPDATE modeling.latest_signals SET p_win = 0.5")
         denied(api, "SELECT modeling.tick()")
         denied(api, "SELECT count(*) FROM modeling.runs")
         denied(api, "SELECT count(*) FROM racing.races")
