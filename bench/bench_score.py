@@ -80,7 +80,7 @@ def cold_ms(dsn: str, function: str, day: dt.date) -> float:
     return statistics.median(times)
 
 
-def ensure_model(conn: psycopg.Connection, market_inputs: bool) -> None:
+def ensure_model(conn: psycopg.Connection, market_inputs: bool = False) -> None:
     if conn.execute("SELECT 1 FROM modeling.model_aliases WHERE alias = 'production'"
                     ).fetchone():
         return
