@@ -167,8 +167,9 @@ def main() -> None:
         days = prepare(conn, args)
     reset(args.dsn, days)
     with psycopg.connect(args.dsn) as conn:
-        full: dict[int, int] = dict(conn.execute("SELECT race_id, count(*) FROM modeling.latest_signals "
-                                 "WHERE race_date = ANY(%s) GROUP BY race_id", (days,)))
+        full: dict[int, int] = dict(conn.execute(
+            "SELECT race_id, count(*) FROM modeling.latest_signals "
+            "WHERE race_date = ANY(%s) GROUP BY race_id", (days,)))
         runners = sum(full.values())
     console.print(f"read days {days[0]}..{days[-1]}: {len(full)} races, {runners} runners "
                   f"with production signals; {args.seconds} s per phase")

@@ -38,7 +38,9 @@ from hrdpg.trainer.data import read_window
 from hrdpg.trainer.pipeline import TrainSpec, train
 
 AS_OF = "2100-01-01 00:00+00"
-MORNING = "2099-12-31 08:00+00"  # the committed base run a refresh re-prices
+# A refresh re-prices the races not yet off: its committed base run is three hours before the
+# day's first off, the refresh a minute before it (every race still to run).
+FIRST_OFF_SQL = "SELECT min(off_time) FROM modeling.src_races WHERE race_date = %s"
 EXTERNAL_UPSERT = """
 INSERT INTO modeling.signals (as_of, race_id, horse_id, model_id, race_date, off_time, p_win,
                               fair_win_odds, feature_version, alias)
@@ -66,7 +68,7 @@ def median_ms(fn: Callable[[], object], reps: int) -> float:
     return statistics.median(times)
 
 
-def cold_ms(dsn: str, function: str, day: dt.date) -> float:
+def cold_ms(dsn: str, function: str, day: dt.date, as_of: object) -> float:
     """Median of 3 calls, each on a new connection (connect included), rolled back."""
     call = {"score_day": "SELECT modeling.score_day(%s, %s)",
             "refresh_day": "SELECT modeling.refresh_day(%s, %s)"}[function]
@@ -74,7 +76,7 @@ def cold_ms(dsn: str, function: str, day: dt.date) -> float:
     for _ in range(3):
         t0 = time.perf_counter()
         with psycopg.connect(dsn) as cold:
-            cold.execute(call, (day, AS_OF))
+            cold.execute(call, (day, as_of))
             cold.rollback()
         times.append((time.perf_counter() - t0) * 1000)
     return statistics.median(times)
@@ -168,10 +170,13 @@ def main() -> None:
             conn.rollback()
 
         def refresh() -> None:
-            conn.execute("SELECT modeling.refresh_day(%s, %s)", (day, AS_OF))
+            conn.execute("SELECT modeling.refresh_day(%s, %s)", (day, refresh_at))
             conn.rollback()
 
-        conn.execute("SELECT modeling.score_day(%s, %s)", (day, MORNING))
+        first_off = conn.execute(FIRST_OFF_SQL, (day,)).fetchone()[0]  # type: ignore[index]
+        refresh_at = first_off - dt.timedelta(minutes=1)
+        conn.execute("SELECT modeling.score_day(%s, %s)",
+                     (day, first_off - dt.timedelta(hours=3)))
         conn.commit()
         in_db()  # warm: imports, session, plans
         refresh()
@@ -183,15 +188,17 @@ def main() -> None:
         conn.execute("SELECT modeling.score_day(%s, %s)", (day, AS_OF))
         timings = conn.execute("SELECT timings_ms FROM modeling.runs WHERE kind = 'score_day' "
                                "ORDER BY run_id DESC LIMIT 1").fetchone()
-        conn.execute("SELECT modeling.refresh_day(%s, %s)", (day, AS_OF))
+        conn.execute("SELECT modeling.refresh_day(%s, %s)", (day, refresh_at))
         refresh_t = conn.execute("SELECT timings_ms FROM modeling.runs WHERE kind = "
                                  "'refresh_day' ORDER BY run_id DESC LIMIT 1").fetchone()
         conn.rollback()
         plan = conn.execute("EXPLAIN SELECT * FROM modeling.latest_signals WHERE race_date = %s",
                             (day,)).fetchall()
         conn.rollback()
-    results["(v) score_day cold backend (connect incl.)"] = cold_ms(args.dsn, "score_day", day)
-    results["(vii) refresh_day cold backend"] = cold_ms(args.dsn, "refresh_day", day)
+    results["(v) score_day cold backend (connect incl.)"] = cold_ms(
+        args.dsn, "score_day", day, AS_OF)
+    results["(vii) refresh_day cold backend"] = cold_ms(args.dsn, "refresh_day", day,
+                                                        refresh_at)
 
     base = results["(i) raw onnxruntime + softmax"]
     table = Table(title=f"bench_score: {w.n_rows} runners, median ms")
