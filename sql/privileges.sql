@@ -81,6 +81,7 @@ VALUES
     ('schedule_status', '{hrdpg_scorer}', 'hrdpg schedule status'),
     ('acceptance', '{hrdpg_scorer}', 'morning coverage report'),
     ('housekeeping', '{hrdpg_owner}', 'deletes old run and cron rows; tick runs it itself'),
+    ('thin_signals', '{hrdpg_owner}', 'deletes intermediate publications; housekeeping runs it'),
     ('tick_job', '{}', 'internal to tick/schedule_status'),
     ('schedule_score', '{}', 'internal to tick_job'),
     ('schedule_alert', '{}', 'internal to tick_job'),

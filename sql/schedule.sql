@@ -276,6 +276,11 @@ BEGIN
             WHEN j.kind = 'housekeeping' THEN modeling.housekeeping(
                 $2, coalesce((p ->> 'cron_retention_days')::int, 14),
                 coalesce((p ->> 'runs_retention_days')::int, 7))
+                || jsonb_build_object('signals_thinned', modeling.thin_signals(
+                       least($2, pg_catalog.now())::date
+                       - coalesce((p ->> 'signals_thin_days')::int, 7),
+                       least($2, pg_catalog.now())::date
+                       - coalesce((p ->> 'signals_thin_days')::int, 7) - 30))
             WHEN j.kind = 'monitoring' AND p ->> 'check' = 'daily' THEN modeling.monitor_day(
                 lday - coalesce((p ->> 'days_back')::int, 1), NULL,
                 coalesce((p ->> 'min_n')::int, 100), coalesce((p ->> 'min_races')::int, 10),

@@ -110,6 +110,7 @@ def test_housekeeping_prunes_and_fails_abandoned_runs(conn: psycopg.Connection) 
     hk = {d["job"]: d for d in out["decisions"]}["housekeeping"]
     assert hk["decision"] == "ran"
     assert hk["result"]["runs_deleted"] == 2 and hk["result"]["stale_runs_failed"] == 1
+    assert hk["result"]["signals_thinned"] == 0  # runs thin_signals (nothing published here)
     kept = conn.execute("SELECT run_id FROM modeling.runs WHERE run_id = ANY(%s)",
                         ([r[0] for r in old],)).fetchall()
     assert kept == [old[2]]  # the old score_day ok row is history, not tick noise
