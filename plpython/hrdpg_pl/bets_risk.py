@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 
-from hrdpg_pl.pricing import each_way_place_odds, kelly_each_way
+from hrdpg_pl.staking import each_way_place_odds, kelly_each_way
 
 PENNY = Decimal("0.01")
 

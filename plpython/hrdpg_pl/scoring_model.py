@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from hrdpg_pl import pricing, racenorm
+from hrdpg_pl import place, pricing, racenorm
 from hrdpg_pl.model_cache import LoadedModel, ModelInfo
 from hrdpg_pl.scoring_dq import GateResult, gate
 from hrdpg_pl.scoring_fetch import BestOdds, FeatureRows, uk_each_way_terms
@@ -143,7 +143,7 @@ def gate_and_price(p: F64, p_model: F64, x: F64, rows: FeatureRows, race_ids: I6
     for j, r in enumerate(pub_races.tolist()):
         quoted = terms.get(int(race_ids[r]))
         if quoted and quoted[0] >= 2 and 0 < quoted[1] <= 1:
-            places[j], fraction[j] = min(quoted[0], pricing.MAX_PLACES), quoted[1]
+            places[j], fraction[j] = min(quoted[0], place.MAX_PLACES), quoted[1]
     priced = None
     odds = np.where(invalid, np.nan, odds_raw)[pub]
     if pub.size:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-from hrdpg_pl.pricing import kelly_each_way, kelly_win, price
+from hrdpg_pl.pricing import price
+from hrdpg_pl.staking import kelly_each_way, kelly_win
 from scipy.optimize import minimize_scalar
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
-from hrdpg_pl.pricing import place_probabilities
+from hrdpg_pl.place import place_probabilities
 
 
 def top_k_by_enumeration(p: np.ndarray, k: int, lams: tuple[float, ...]) -> np.ndarray:

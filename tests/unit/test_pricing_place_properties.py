@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from hrdpg_pl.pricing import place_probabilities
+from hrdpg_pl.place import place_probabilities
 
 
 def _random_races(rng: np.random.Generator, n_races: int) -> tuple[np.ndarray, ...]:
