@@ -1,6 +1,7 @@
 -- Scheduling: modeling.tick, run every minute by one pg_cron job, decides at its `now` what is
 -- due in local time of each modeling.schedule row (IANA zone, AT TIME ZONE, never a fixed UTC
--- offset: pg_cron 1.4 runs in GMT). See docs/scheduling.md.
+-- offset: pg_cron 1.4 runs in GMT). What each job does is in sql/schedule_actions.sql.
+-- See docs/scheduling.md.
 
 -- modeling.schedule.tz must name a zone PostgreSQL knows. A CHECK cannot read a catalogue
 -- view, so a trigger does it (reloadable: it is dropped and recreated with this file).
@@ -28,154 +29,6 @@ CREATE OR REPLACE TRIGGER schedule_check_tz
     FOR EACH ROW EXECUTE FUNCTION modeling.schedule_check_tz();
 COMMENT ON TRIGGER schedule_check_tz ON modeling.schedule IS
     'Rejects a tz that is not in pg_timezone_names.';
-
-CREATE OR REPLACE FUNCTION modeling.schedule_alert(
-    severity text, category text, dedup_key text, message text, details jsonb DEFAULT '{}')
-RETURNS bigint
-LANGUAGE plpgsql
-VOLATILE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $fn$
-BEGIN
-    RETURN modeling.raise_alert($1, $2, $3, $4, $5);
-END
-$fn$;
-COMMENT ON FUNCTION modeling.schedule_alert(text, text, text, text, jsonb) IS
-    'The scheduler''s alert call: modeling.raise_alert with the category''s suppression '
-    'window (de-duplicated, NOTIFY hrdpg_alerts). Returns alert_id.';
-REVOKE ALL ON FUNCTION modeling.schedule_alert(text, text, text, text, jsonb) FROM PUBLIC;
-
-CREATE OR REPLACE FUNCTION modeling.acceptance(
-    race_date date, tz text DEFAULT 'Europe/Madrid', goal double precision DEFAULT 0.8,
-    deadline_local time DEFAULT '08:05')
-RETURNS TABLE (day date, deadline timestamptz, races integer, covered integer,
-               share double precision, target double precision, passed boolean)
-LANGUAGE plpgsql
-VOLATILE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $fn$
-#variable_conflict use_column
-BEGIN
-    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_timezone_names z WHERE z.name = $2) THEN
-        RAISE EXCEPTION 'acceptance: unknown time zone %', quote_literal($2)
-            USING ERRCODE = '22023';
-    END IF;
-    day := $1;
-    target := $3;
-    deadline := ($1 + $4) AT TIME ZONE $2;
-    SELECT count(*)::int,
-           count(*) FILTER (WHERE EXISTS (
-               SELECT 1 FROM modeling.signals s
-                WHERE s.alias = 'production' AND s.race_date = r.race_date
-                  AND s.race_id = r.race_id AND s.as_of <= deadline))::int
-      INTO races, covered
-      FROM modeling.src_races r WHERE r.race_date = $1;
-    share := CASE WHEN races > 0 THEN covered::double precision / races END;
-    passed := races = 0 OR share >= $3;
-    IF NOT passed THEN
-        PERFORM modeling.schedule_alert(
-            'warning', 'coverage', 'acceptance:' || $1::text,
-            format('%s: %s of %s races (%s%%) had production signals by %s %s; goal %s%%',
-                   $1, covered, races, round((share * 100)::numeric, 1), $4, $2,
-                   round(($3 * 100)::numeric, 1)),
-            jsonb_build_object('race_date', $1, 'races', races, 'covered', covered,
-                               'share', share, 'goal', $3, 'deadline', deadline));
-    END IF;
-    RETURN NEXT;
-END
-$fn$;
-COMMENT ON FUNCTION modeling.acceptance(date, text, double precision, time) IS
-    'Morning acceptance: share of race_date''s races with published production signals whose '
-    'as_of <= deadline_local (08:05) in tz; below goal (0.8) writes a coverage alert.';
-REVOKE ALL ON FUNCTION modeling.acceptance(date, text, double precision, time) FROM PUBLIC;
-
-CREATE OR REPLACE FUNCTION modeling.housekeeping(
-    "now" timestamptz, cron_retention_days integer DEFAULT 14,
-    runs_retention_days integer DEFAULT 7)
-RETURNS jsonb
-LANGUAGE plpgsql
-VOLATILE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $fn$
-DECLARE
-    -- A tick replayed at a future instant must not delete more than the real clock allows.
-    base timestamptz := least($1, pg_catalog.now());
-    n_stale bigint;
-    n_runs bigint;
-    n_slots bigint;
-    n_cron bigint;
-BEGIN
-    UPDATE modeling.runs r
-       SET status = 'failed', finished_at = clock_timestamp(),
-           error = format('abandoned: backend %s is gone', r.backend_pid)
-     WHERE r.status = 'running'
-       -- A backend that started after the run only reuses the pid (after a crash restart).
-       AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a
-                        WHERE a.pid = r.backend_pid AND a.backend_start <= r.started_at);
-    GET DIAGNOSTICS n_stale = ROW_COUNT;
-    DELETE FROM modeling.runs r
-     WHERE (r.kind = 'tick' OR r.status = 'skipped')
-       AND r.started_at < base - make_interval(days => $3);
-    GET DIAGNOSTICS n_runs = ROW_COUNT;
-    DELETE FROM modeling.schedule_runs s
-     WHERE s.attempted_at < base - make_interval(days => $3);
-    GET DIAGNOSTICS n_slots = ROW_COUNT;
-    IF to_regclass('cron.job_run_details') IS NOT NULL THEN
-        EXECUTE 'DELETE FROM cron.job_run_details WHERE end_time < $1'
-          USING base - make_interval(days => $2);
-        GET DIAGNOSTICS n_cron = ROW_COUNT;
-    END IF;
-    RETURN jsonb_build_object('stale_runs_failed', n_stale, 'runs_deleted', n_runs,
-                              'schedule_runs_deleted', n_slots, 'cron_details_deleted', n_cron);
-END
-$fn$;
-COMMENT ON FUNCTION modeling.housekeeping(timestamptz, integer, integer) IS
-    'Daily: fail running runs whose backend is gone; delete tick/skipped runs and schedule_runs '
-    'older than runs_retention_days and cron.job_run_details older than cron_retention_days '
-    '(when pg_cron is in this database). Ages count from least(now, real now()).';
-REVOKE ALL ON FUNCTION modeling.housekeeping(timestamptz, integer, integer) FROM PUBLIC;
-
--- The scoring action of morning and refresh jobs: modeling.score_day (morning) or
--- modeling.refresh_day (refresh: re-price without inference when nothing else changed) unless
--- the job's params.score_function names another function with the same named arguments (tests
--- use a cheap stub). The name goes through regproc, so it must resolve to exactly one function.
-CREATE OR REPLACE FUNCTION modeling.schedule_score(
-    job modeling.schedule, race_date date, as_of timestamptz)
-RETURNS jsonb
-LANGUAGE plpgsql
-VOLATILE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $fn$
-DECLARE
-    j modeling.schedule := $1;
-    fn regproc := coalesce(j.params ->> 'score_function',
-                           CASE j.kind WHEN 'refresh' THEN 'modeling.refresh_day'
-                                       ELSE 'modeling.score_day' END)::regproc;
-    n_races bigint;
-    published bigint;
-    t0 timestamptz := clock_timestamp();
-BEGIN
-    SELECT count(*) INTO n_races FROM modeling.src_races r WHERE r.race_date = $2;
-    IF n_races = 0 THEN
-        RETURN jsonb_build_object('races', 0, 'published', 0, 'note', 'no races');
-    END IF;
-    EXECUTE format('SELECT %s(race_date => $1, as_of => $2, alias => $3, wait => false, '
-                   'triggered_by => $4)', fn)
-       INTO published
-      USING $2, $3, coalesce(j.params ->> 'alias', 'production'), 'schedule:' || j.job;
-    RETURN jsonb_build_object('races', n_races, 'published', published, 'function', fn::text,
-                              'ms', round(extract(epoch FROM clock_timestamp() - t0) * 1000));
-END
-$fn$;
-COMMENT ON FUNCTION modeling.schedule_score(modeling.schedule, date, timestamptz) IS
-    'Internal to tick: score race_date as of as_of for a job (params.score_function hook, '
-    'default modeling.score_day, refresh_day for refresh jobs; wait => false, '
-    'triggered_by schedule:<job>).';
-REVOKE ALL ON FUNCTION modeling.schedule_score(modeling.schedule, date, timestamptz) FROM PUBLIC;
 
 -- One job at instant t: what is due (dry => only say so), else run it, record the slot, and on
 -- failure a failed run row and a critical alert. Never raises for a failing action.
@@ -275,12 +128,8 @@ BEGIN
         res := CASE
             WHEN j.kind = 'housekeeping' THEN modeling.housekeeping(
                 $2, coalesce((p ->> 'cron_retention_days')::int, 14),
-                coalesce((p ->> 'runs_retention_days')::int, 7))
-                || jsonb_build_object('signals_thinned', modeling.thin_signals(
-                       least($2, pg_catalog.now())::date
-                       - coalesce((p ->> 'signals_thin_days')::int, 7),
-                       least($2, pg_catalog.now())::date
-                       - coalesce((p ->> 'signals_thin_days')::int, 7) - 30))
+                coalesce((p ->> 'runs_retention_days')::int, 7),
+                coalesce((p ->> 'signals_thin_days')::int, 7))
             WHEN j.kind = 'monitoring' AND p ->> 'check' = 'daily' THEN modeling.monitor_day(
                 lday - coalesce((p ->> 'days_back')::int, 1), NULL,
                 coalesce((p ->> 'min_n')::int, 100), coalesce((p ->> 'min_races')::int, 10),

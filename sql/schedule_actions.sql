@@ -1,0 +1,156 @@
+-- What the scheduled jobs do, called by modeling.tick_job (sql/schedule.sql): the alert helper,
+-- the morning acceptance check, housekeeping and the scoring action. Each can be called by hand.
+
+CREATE OR REPLACE FUNCTION modeling.schedule_alert(
+    severity text, category text, dedup_key text, message text, details jsonb DEFAULT '{}')
+RETURNS bigint
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    RETURN modeling.raise_alert($1, $2, $3, $4, $5);
+END
+$fn$;
+COMMENT ON FUNCTION modeling.schedule_alert(text, text, text, text, jsonb) IS
+    'The scheduler''s alert call: modeling.raise_alert with the category''s suppression '
+    'window (de-duplicated, NOTIFY hrdpg_alerts). Returns alert_id.';
+REVOKE ALL ON FUNCTION modeling.schedule_alert(text, text, text, text, jsonb) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION modeling.acceptance(
+    race_date date, tz text DEFAULT 'Europe/Madrid', goal double precision DEFAULT 0.8,
+    deadline_local time DEFAULT '08:05')
+RETURNS TABLE (day date, deadline timestamptz, races integer, covered integer,
+               share double precision, target double precision, passed boolean)
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+#variable_conflict use_column
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_timezone_names z WHERE z.name = $2) THEN
+        RAISE EXCEPTION 'acceptance: unknown time zone %', quote_literal($2)
+            USING ERRCODE = '22023';
+    END IF;
+    day := $1;
+    target := $3;
+    deadline := ($1 + $4) AT TIME ZONE $2;
+    SELECT count(*)::int,
+           count(*) FILTER (WHERE EXISTS (
+               SELECT 1 FROM modeling.signals s
+                WHERE s.alias = 'production' AND s.race_date = r.race_date
+                  AND s.race_id = r.race_id AND s.as_of <= deadline))::int
+      INTO races, covered
+      FROM modeling.src_races r WHERE r.race_date = $1;
+    share := CASE WHEN races > 0 THEN covered::double precision / races END;
+    passed := races = 0 OR share >= $3;
+    IF NOT passed THEN
+        PERFORM modeling.schedule_alert(
+            'warning', 'coverage', 'acceptance:' || $1::text,
+            format('%s: %s of %s races (%s%%) had production signals by %s %s; goal %s%%',
+                   $1, covered, races, round((share * 100)::numeric, 1), $4, $2,
+                   round(($3 * 100)::numeric, 1)),
+            jsonb_build_object('race_date', $1, 'races', races, 'covered', covered,
+                               'share', share, 'goal', $3, 'deadline', deadline));
+    END IF;
+    RETURN NEXT;
+END
+$fn$;
+COMMENT ON FUNCTION modeling.acceptance(date, text, double precision, time) IS
+    'Morning acceptance: share of race_date''s races with published production signals whose '
+    'as_of <= deadline_local (08:05) in tz; below goal (0.8) writes a coverage alert.';
+REVOKE ALL ON FUNCTION modeling.acceptance(date, text, double precision, time) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION modeling.housekeeping(
+    "now" timestamptz, cron_retention_days integer DEFAULT 14,
+    runs_retention_days integer DEFAULT 7, signals_thin_days integer DEFAULT 7)
+RETURNS jsonb
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    -- A tick replayed at a future instant must not delete more than the real clock allows.
+    base timestamptz := least($1, pg_catalog.now());
+    n_stale bigint;
+    n_runs bigint;
+    n_slots bigint;
+    n_cron bigint;
+    thin_before date := base::date - $4;
+BEGIN
+    UPDATE modeling.runs r
+       SET status = 'failed', finished_at = clock_timestamp(),
+           error = format('abandoned: backend %s is gone', r.backend_pid)
+     WHERE r.status = 'running'
+       -- A backend that started after the run only reuses the pid (after a crash restart).
+       AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a
+                        WHERE a.pid = r.backend_pid AND a.backend_start <= r.started_at);
+    GET DIAGNOSTICS n_stale = ROW_COUNT;
+    DELETE FROM modeling.runs r
+     WHERE (r.kind = 'tick' OR r.status = 'skipped')
+       AND r.started_at < base - make_interval(days => $3);
+    GET DIAGNOSTICS n_runs = ROW_COUNT;
+    DELETE FROM modeling.schedule_runs s
+     WHERE s.attempted_at < base - make_interval(days => $3);
+    GET DIAGNOSTICS n_slots = ROW_COUNT;
+    IF to_regclass('cron.job_run_details') IS NOT NULL THEN
+        EXECUTE 'DELETE FROM cron.job_run_details WHERE end_time < $1'
+          USING base - make_interval(days => $2);
+        GET DIAGNOSTICS n_cron = ROW_COUNT;
+    END IF;
+    -- Thins a sliding month: older days were thinned on earlier runs.
+    RETURN jsonb_build_object('stale_runs_failed', n_stale, 'runs_deleted', n_runs,
+                              'schedule_runs_deleted', n_slots, 'cron_details_deleted', n_cron,
+                              'signals_thinned',
+                              modeling.thin_signals(thin_before, thin_before - 30));
+END
+$fn$;
+COMMENT ON FUNCTION modeling.housekeeping(timestamptz, integer, integer, integer) IS
+    'Daily: fail running runs whose backend is gone; delete tick/skipped runs and schedule_runs '
+    'older than runs_retention_days and cron.job_run_details older than cron_retention_days '
+    '(when pg_cron is in this database); thin the signals of days older than '
+    'signals_thin_days (modeling.thin_signals). Ages count from least(now, real now()).';
+REVOKE ALL ON FUNCTION modeling.housekeeping(timestamptz, integer, integer, integer)
+    FROM PUBLIC;
+
+-- The scoring action of morning and refresh jobs: modeling.score_day (morning) or
+-- modeling.refresh_day (refresh: re-price without inference when nothing else changed) unless
+-- the job's params.score_function names another function with the same named arguments (tests
+-- use a cheap stub). The name goes through regproc, so it must resolve to exactly one function.
+CREATE OR REPLACE FUNCTION modeling.schedule_score(
+    job modeling.schedule, race_date date, as_of timestamptz)
+RETURNS jsonb
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    j modeling.schedule := $1;
+    fn regproc := coalesce(j.params ->> 'score_function',
+                           CASE j.kind WHEN 'refresh' THEN 'modeling.refresh_day'
+                                       ELSE 'modeling.score_day' END)::regproc;
+    n_races bigint;
+    published bigint;
+    t0 timestamptz := clock_timestamp();
+BEGIN
+    SELECT count(*) INTO n_races FROM modeling.src_races r WHERE r.race_date = $2;
+    IF n_races = 0 THEN
+        RETURN jsonb_build_object('races', 0, 'published', 0, 'note', 'no races');
+    END IF;
+    EXECUTE format('SELECT %s(race_date => $1, as_of => $2, alias => $3, wait => false, '
+                   'triggered_by => $4)', fn)
+       INTO published
+      USING $2, $3, coalesce(j.params ->> 'alias', 'production'), 'schedule:' || j.job;
+    RETURN jsonb_build_object('races', n_races, 'published', published, 'function', fn::text,
+                              'ms', round(extract(epoch FROM clock_timestamp() - t0) * 1000));
+END
+$fn$;
+COMMENT ON FUNCTION modeling.schedule_score(modeling.schedule, date, timestamptz) IS
+    'Internal to tick: score race_date as of as_of for a job (params.score_function hook, '
+    'default modeling.score_day, refresh_day for refresh jobs; wait => false, '
+    'triggered_by schedule:<job>).';
+REVOKE ALL ON FUNCTION modeling.schedule_score(modeling.schedule, date, timestamptz) FROM PUBLIC;
