@@ -58,6 +58,7 @@ VALUES
     ('score_chunk', '{hrdpg_scorer}', 'step of score_range (called as its caller)'),
     ('finish_run', '{hrdpg_scorer}', 'step of score_range: closes its run row'),
     ('record_failed_run', '{hrdpg_scorer}', 'CLI records a failed score_day'),
+    ('fail_abandoned_runs', '{}', 'internal to score_range_start and housekeeping'),
     ('scoring_feature_query', '{}', 'internal to score_day'),
     ('refresh_day', '{hrdpg_scorer}', 're-price a scored day (the refresh job)'),
     -- features and history

@@ -81,14 +81,7 @@ DECLARE
     n_cron bigint;
     thin_before date := base::date - $4;
 BEGIN
-    UPDATE modeling.runs r
-       SET status = 'failed', finished_at = clock_timestamp(),
-           error = format('abandoned: backend %s is gone', r.backend_pid)
-     WHERE r.status = 'running'
-       -- A backend that started after the run only reuses the pid (after a crash restart).
-       AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a
-                        WHERE a.pid = r.backend_pid AND a.backend_start <= r.started_at);
-    GET DIAGNOSTICS n_stale = ROW_COUNT;
+    n_stale := modeling.fail_abandoned_runs();
     DELETE FROM modeling.runs r
      WHERE (r.kind = 'tick' OR r.status = 'skipped')
        AND r.started_at < base - make_interval(days => $3);

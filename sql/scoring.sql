@@ -114,6 +114,33 @@ COMMENT ON FUNCTION modeling.score_chunk(bigint, date, date, timestamptz, text, 
 REVOKE ALL ON FUNCTION modeling.score_chunk(bigint, date, date, timestamptz, text, boolean,
                                             double precision) FROM PUBLIC;
 
+CREATE OR REPLACE FUNCTION modeling.fail_abandoned_runs()
+RETURNS bigint
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    n bigint;
+BEGIN
+    -- A 'running' row whose backend is gone was killed mid-run (crash, terminate): close it.
+    UPDATE modeling.runs r
+       SET status = 'failed', finished_at = clock_timestamp(),
+           error = format('abandoned: backend %s is gone', r.backend_pid)
+     WHERE r.status = 'running'
+       -- A backend that started after the run only reuses the pid (after a crash restart).
+       AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a
+                        WHERE a.pid = r.backend_pid AND a.backend_start <= r.started_at);
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n;
+END
+$fn$;
+COMMENT ON FUNCTION modeling.fail_abandoned_runs() IS
+    'Mark running runs whose backend is gone (or whose pid a later backend reuses) as failed; '
+    'returns how many. Called by score_range_start and housekeeping.';
+REVOKE ALL ON FUNCTION modeling.fail_abandoned_runs() FROM PUBLIC;
+
 CREATE OR REPLACE FUNCTION modeling.score_range_start(
     from_date date, to_date date, chunk_days integer, as_of timestamptz, alias text,
     challengers boolean, triggered_by text)
@@ -126,14 +153,7 @@ AS $fn$
 DECLARE
     new_id bigint;
 BEGIN
-    -- A 'running' row whose backend is gone was killed mid-run (crash, terminate): close it.
-    UPDATE modeling.runs r
-       SET status = 'failed', finished_at = clock_timestamp(),
-           error = format('abandoned: backend %s is gone', r.backend_pid)
-     WHERE r.status = 'running'
-       -- A backend that started after the run only reuses the pid (after a crash restart).
-       AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a
-                        WHERE a.pid = r.backend_pid AND a.backend_start <= r.started_at);
+    PERFORM modeling.fail_abandoned_runs();
     -- The run is pinned to the alias's model now: score_chunk refuses to mix in another.
     INSERT INTO modeling.runs (kind, race_date, model_id, params, triggered_by)
     VALUES ('score_range', from_date,
