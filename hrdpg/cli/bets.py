@@ -13,7 +13,7 @@ import psycopg
 from rich.console import Console
 from rich.table import Table
 
-from hrdpg.cli.score import _date, _ts
+from hrdpg.cli.argtypes import iso_date, iso_timestamp
 from hrdpg.config import load_settings
 from hrdpg.db import connect
 from hrdpg.errors import HrdpgError
@@ -23,21 +23,21 @@ def register(commands: Any) -> None:
     p = commands.add_parser("bets", help="bet ledger: propose, settle, P&L and CLV, resume")
     sub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
     pr = sub.add_parser("propose", help="record the day's bets through the risk manager")
-    pr.add_argument("date", type=_date, help="race date, YYYY-MM-DD")
+    pr.add_argument("date", type=iso_date, help="race date, YYYY-MM-DD")
     pr.add_argument("--profile", default="default", help="risk profile (modeling.risk_limits)")
     when = pr.add_mutually_exclusive_group()
-    when.add_argument("--as-of", type=_ts, help="signals and races as of (default: now)")
+    when.add_argument("--as-of", type=iso_timestamp, help="signals and races as of (default: now)")
     when.add_argument("--replay", action="store_true",
                       help="newest signals whatever the off time (backtests)")
     pr.add_argument("--live", action="store_true",
                     help="record as live bets (dry_run false); nothing is sent anywhere")
     pr.set_defaults(handler=cmd_propose)
     st = sub.add_parser("settle", help="settle the day's bets from results (re-runnable)")
-    st.add_argument("date", type=_date, help="race date, YYYY-MM-DD")
+    st.add_argument("date", type=iso_date, help="race date, YYYY-MM-DD")
     st.set_defaults(handler=cmd_settle)
     pn = sub.add_parser("pnl", help="P&L per day and CLV over a window")
-    pn.add_argument("--from", dest="from_date", type=_date, required=True)
-    pn.add_argument("--to", dest="to_date", type=_date, required=True)
+    pn.add_argument("--from", dest="from_date", type=iso_date, required=True)
+    pn.add_argument("--to", dest="to_date", type=iso_date, required=True)
     pn.add_argument("--profile", default="default")
     pn.set_defaults(handler=cmd_pnl)
     rs = sub.add_parser("resume", help="lift a halt after review")

@@ -7,17 +7,11 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from hrdpg.cli.argtypes import iso_date
 from hrdpg.config import load_settings
 from hrdpg.db import connect
 from hrdpg.errors import HrdpgError
 from hrdpg.report import data, html
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from exc
 
 
 def _days(text: str) -> int:
@@ -28,7 +22,7 @@ def _days(text: str) -> int:
 
 def register(commands: Any) -> None:
     p = commands.add_parser("report", help="write the self-contained daily HTML report")
-    p.add_argument("--date", type=_date, default=None,
+    p.add_argument("--date", type=iso_date, default=None,
                    help="race day (default: the latest day with production signals)")
     p.add_argument("--days", type=_days, default=data.WINDOW_DAYS,
                    help=f"trend window in days ending on --date (default {data.WINDOW_DAYS})")

@@ -13,20 +13,13 @@ import psycopg
 from rich.console import Console
 from rich.table import Table
 
+from hrdpg.cli.argtypes import iso_timestamp
 from hrdpg.config import SQL_DIR, load_settings
 from hrdpg.db import connect
 from hrdpg.errors import HrdpgError
 
 JOB_NAME = "hrdpg-tick"
 SCRIPTS = SQL_DIR / "scripts"
-
-
-def _ts(text: str) -> dt.datetime:
-    try:
-        value = dt.datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not a timestamp (ISO 8601): {text!r}") from exc
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 def register(commands: Any) -> None:
@@ -44,7 +37,8 @@ def register(commands: Any) -> None:
     sub.add_parser("status", help="the job, its last runs, and what is due next"
                    ).set_defaults(handler=cmd_status)
     run = sub.add_parser("run-now", help="run one tick now (or as if at --at)")
-    run.add_argument("--at", type=_ts, help="the instant the tick decides for (default: now)")
+    run.add_argument("--at", type=iso_timestamp,
+                     help="the instant the tick decides for (default: now)")
     run.set_defaults(handler=cmd_run_now)
 
 

@@ -11,29 +11,15 @@ from rich.console import Console
 from rich.table import Table
 
 from hrdpg import scoring_client
+from hrdpg.cli.argtypes import iso_date, iso_timestamp
 from hrdpg.config import load_settings
 from hrdpg.db import connect
 
 
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from exc
-
-
-def _ts(text: str) -> dt.datetime:
-    try:
-        value = dt.datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not a timestamp (ISO 8601): {text!r}") from exc
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-
-
 def register(commands: Any) -> None:
     p = commands.add_parser("score", help="score a race day in the database, show its signals")
-    p.add_argument("date", type=_date, help="race date, YYYY-MM-DD")
-    p.add_argument("--as-of", type=_ts, help="point in time of the odds (default: now)")
+    p.add_argument("date", type=iso_date, help="race date, YYYY-MM-DD")
+    p.add_argument("--as-of", type=iso_timestamp, help="point in time of the odds (default: now)")
     p.add_argument("--alias", default="production")
     p.add_argument("--top", type=int, metavar="N", help="show only the N runners per race "
                    "with the highest win probability")

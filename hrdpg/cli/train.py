@@ -3,30 +3,23 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
+from hrdpg.cli.argtypes import iso_date
 from hrdpg.config import load_settings
 from hrdpg.db import connect
 from hrdpg.trainer.pipeline import TrainResult, TrainSpec, train
 
 
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from exc
-
-
 def register(commands: Any) -> None:
     p = commands.add_parser("train", help="train, calibrate, export and register a model")
-    p.add_argument("--train-from", type=_date, required=True)
-    p.add_argument("--train-to", type=_date, required=True)
-    p.add_argument("--test-from", type=_date, required=True)
-    p.add_argument("--test-to", type=_date, required=True)
+    p.add_argument("--train-from", type=iso_date, required=True)
+    p.add_argument("--train-to", type=iso_date, required=True)
+    p.add_argument("--test-from", type=iso_date, required=True)
+    p.add_argument("--test-to", type=iso_date, required=True)
     p.add_argument("--name", required=True, help="model name (lower case); version is next")
     p.add_argument("--with-market", action=argparse.BooleanOptionalAction, default=True,
                    help="use the market feature group as model inputs (default: yes)")
