@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 
 import psycopg
+from psycopg import sql
 
 Progress = Callable[[str, int, int], None]
 CHUNK_DAYS = 31
@@ -16,6 +17,18 @@ def racing_date_range(conn: psycopg.Connection) -> tuple[dt.date, dt.date] | Non
     if row is None or row[0] is None:
         return None
     return row[0], row[1]
+
+
+def vacuum_history(conn: psycopg.Connection) -> None:
+    """Set the visibility map and statistics of freshly written history, so one day's horse
+    form is read by index-only scans (a rebuild writes every page anew)."""
+    autocommit = conn.autocommit
+    conn.autocommit = True
+    try:
+        for table in ("run_history", "entity_daily", "draw_daily"):
+            conn.execute(sql.SQL("VACUUM (ANALYZE) {}").format(sql.Identifier("modeling", table)))
+    finally:
+        conn.autocommit = autocommit
 
 
 def refresh(
@@ -33,6 +46,8 @@ def refresh(
         progress("history", 0, 1)
     conn.execute("SELECT modeling.refresh_history(rebuild => %s)", (rebuild,))
     conn.commit()
+    if rebuild:
+        vacuum_history(conn)
     if progress:
         progress("history", 1, 1)
     total_days = (to_date - from_date).days + 1

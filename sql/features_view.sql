@@ -116,7 +116,17 @@ RETURN (
                                ORDER BY c.position)
                 || pg_get_viewdef('modeling.runner_features'::regclass)
                 || pg_get_functiondef('modeling.refresh_features(date, date)'::regprocedure)
-                || pg_get_functiondef('modeling.refresh_daily_totals(date)'::regprocedure)), 16)
+                || pg_get_functiondef('modeling.refresh_daily_totals(date)'::regprocedure)
+                || pg_get_functiondef(
+                       'modeling.feature_parts_by_probe(date, date, boolean)'::regprocedure)
+                || pg_get_functiondef('modeling.feature_parts_by_window(date, date)'::regprocedure)
+                || pg_get_functiondef('modeling.people_windows("char", date, date)'::regprocedure)
+                || pg_get_functiondef('modeling.draw_windows(date, date)'::regprocedure)
+                || pg_get_functiondef(
+                       'modeling.entity_totals_before("char", bigint, date)'::regprocedure)
+                || pg_get_functiondef(
+                       'modeling.draw_totals_before(text, smallint, smallint, date)'::regprocedure)
+               ), 16)
       FROM modeling.feature_catalog c);
 COMMENT ON FUNCTION modeling.feature_version() IS
     'Hash of the feature catalogue and the SQL that computes it; models record it and scoring '

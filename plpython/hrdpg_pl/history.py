@@ -71,15 +71,43 @@ SELECT DISTINCT ON (h.horse_id) h.horse_id, h.rating_after
  ORDER BY h.horse_id, h.off_time DESC
 """
 
+# New runs with their ratings and the horse's form state after each run. The windows see the
+# horse's earlier history rows too (a re-rate deleted everything from the first pending run on,
+# so those all come before the new ones); only the new rows are inserted.
 INSERT_SQL = """
-INSERT INTO modeling.run_history
-SELECT n.race_id, n.horse_id, n.jockey_id, n.trainer_id, n.race_date, n.off_time, n.course,
-       n.dist_band, n.going_group, n.race_class, n.distance_m, n.draw_third, n.field_size,
-       n.won, n.placed, n.pos_norm, n.beaten, r.before, r.after
-  FROM hrdpg_new_runs n
-  JOIN unnest($1::bigint[], $2::float8[], $3::float8[], $4::bigint[])
-       AS r(horse_id, before, after, race_id)
-    ON r.race_id = n.race_id AND r.horse_id = n.horse_id
+INSERT INTO modeling.run_history (
+    race_id, horse_id, jockey_id, trainer_id, race_date, off_time, course, dist_band,
+    going_group, race_class, distance_m, draw_third, field_size, won, placed, pos_norm, beaten,
+    rating_before, rating_after, runs_after, wins_after, places_after, wins5_after, pos_prev1,
+    pos_prev2, beaten_prev1, beaten_prev2)
+SELECT race_id, horse_id, jockey_id, trainer_id, race_date, off_time, course, dist_band,
+       going_group, race_class, distance_m, draw_third, field_size, won, placed, pos_norm, beaten,
+       rating_before, rating_after, runs_after, wins_after, places_after, wins5_after, pos_prev1,
+       pos_prev2, beaten_prev1, beaten_prev2
+  FROM (SELECT runs.*,
+               count(*) OVER w AS runs_after,
+               sum(won) OVER w AS wins_after,
+               sum(placed) OVER w AS places_after,
+               sum(won) OVER (w ROWS BETWEEN 4 PRECEDING AND CURRENT ROW) AS wins5_after,
+               lag(pos_norm) OVER w AS pos_prev1, lag(pos_norm, 2) OVER w AS pos_prev2,
+               lag(beaten) OVER w AS beaten_prev1, lag(beaten, 2) OVER w AS beaten_prev2
+          FROM (SELECT n.race_id, n.horse_id, n.jockey_id, n.trainer_id, n.race_date,
+                       n.off_time, n.course, n.dist_band, n.going_group, n.race_class,
+                       n.distance_m, n.draw_third, n.field_size, n.won, n.placed, n.pos_norm,
+                       n.beaten, r.before AS rating_before, r.after AS rating_after, true AS new
+                  FROM hrdpg_new_runs n
+                  JOIN unnest($1::bigint[], $2::float8[], $3::float8[], $4::bigint[])
+                       AS r(horse_id, before, after, race_id)
+                    ON r.race_id = n.race_id AND r.horse_id = n.horse_id
+                UNION ALL
+                SELECT h.race_id, h.horse_id, h.jockey_id, h.trainer_id, h.race_date,
+                       h.off_time, h.course, h.dist_band, h.going_group, h.race_class,
+                       h.distance_m, h.draw_third, h.field_size, h.won, h.placed, h.pos_norm,
+                       h.beaten, h.rating_before, h.rating_after, false
+                  FROM modeling.run_history h
+                 WHERE h.horse_id IN (SELECT horse_id FROM hrdpg_new_runs)) runs
+        WINDOW w AS (PARTITION BY horse_id ORDER BY off_time, race_id)) stated
+ WHERE new
 """
 
 
@@ -108,6 +136,8 @@ def _scalar(plpy: Any, query: str, column: str) -> Any:
 
 def refresh_history(plpy: Any, rebuild: bool, lookback_days: int) -> int:
     """Rate and record newly completed runs; returns the number of runs added."""
+    # One fold at a time (refresh_features takes the same lock): two would rate a race twice.
+    plpy.execute("SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('hrdpg.features'))")
     if rebuild:
         plpy.execute("TRUNCATE modeling.run_history, modeling.entity_daily, modeling.draw_daily")
     since_plan = plpy.prepare(
