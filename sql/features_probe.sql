@@ -40,20 +40,19 @@ BEGIN
     -- instead of rescanning them for every runner.
     DROP TABLE IF EXISTS hrdpg_probe, hrdpg_probe_people, hrdpg_probe_draws;
     CREATE TEMP TABLE hrdpg_probe ON COMMIT DROP AS
-    SELECT f.* FROM (
-        SELECT ru.race_id, ru.horse_id, ru.jockey_id, ru.trainer_id, ra.race_date,
-               ra.off_time, ra.course, modeling.distance_band(ra.distance_m) AS dist_band,
-               modeling.going_group(ra.going, ra.surface) AS going_group, ra.race_class,
-               ra.distance_m,
-               CASE WHEN ru.draw IS NOT NULL THEN least(3, 1 + (3 * (ru.draw - 1))
-                    / count(*) OVER (PARTITION BY ru.race_id))::smallint END AS draw_third
-          FROM modeling.src_runners ru
-          JOIN modeling.src_races ra ON ra.race_id = ru.race_id
-         WHERE ra.race_date BETWEEN from_date AND to_date
-           AND NOT ru.non_runner AND ru.status IS DISTINCT FROM 'non_runner') f
-     WHERE every_runner
-        OR NOT EXISTS (SELECT 1 FROM modeling.run_history h
-                        WHERE h.race_id = f.race_id AND h.horse_id = f.horse_id);
+    SELECT ru.race_id, ru.horse_id, ru.jockey_id, ru.trainer_id, ra.race_date,
+           ra.off_time, ra.course, modeling.distance_band(ra.distance_m) AS dist_band,
+           modeling.going_group(ra.going, ra.surface) AS going_group, ra.race_class,
+           ra.distance_m,
+           CASE WHEN ru.draw IS NOT NULL THEN least(3, 1 + (3 * (ru.draw - 1))
+                / count(*) OVER (PARTITION BY ru.race_id))::smallint END AS draw_third
+      FROM modeling.src_races ra
+      JOIN modeling.src_runners ru ON ru.race_id = ra.race_id
+     WHERE ra.race_date BETWEEN from_date AND to_date
+       AND NOT ru.non_runner AND ru.status IS DISTINCT FROM 'non_runner'
+       -- refresh_history folds whole races, so "no result yet" is a property of the race
+       AND (every_runner
+            OR NOT EXISTS (SELECT 1 FROM modeling.run_history h WHERE h.race_id = ra.race_id));
     ANALYZE hrdpg_probe;
 
     CREATE TEMP TABLE hrdpg_probe_people ON COMMIT DROP AS

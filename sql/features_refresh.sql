@@ -18,10 +18,12 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET client_min_messages = warning  -- no "does not exist, skipping" notices from the cleanup
 SET work_mem = '256MB'             -- a long range sorts a million runs: keep them in memory
+SET maintenance_work_mem = '256MB' -- and a rebuild re-indexes the store (suspend_indexes)
 SET jit = off                      -- compiling these plans costs more than it saves
 AS $fn$
 DECLARE
     long_range constant boolean := to_date - from_date >= 7;
+    suspended text[];
     written bigint;
 BEGIN
     IF from_date IS NULL OR to_date IS NULL OR from_date > to_date THEN
@@ -55,6 +57,7 @@ BEGIN
         -- deletes (and at wal_level minimal the insert skips WAL). Readers of the store wait
         -- for the commit, as scoring already waits on the lock above.
         TRUNCATE modeling.feature_store;
+        suspended := modeling.suspend_indexes('modeling.feature_store');
     ELSE
         DELETE FROM modeling.feature_store WHERE race_date BETWEEN from_date AND to_date;
         -- A race moved to another day (postponed) keeps its id: drop its rows under the old date.
@@ -102,6 +105,9 @@ BEGIN
                END
           FROM hrdpg_parts;
         GET DIAGNOSTICS written = ROW_COUNT;
+        IF suspended IS NOT NULL THEN
+            PERFORM modeling.restore_indexes(suspended);  -- a duplicate fails here instead
+        END IF;
     EXCEPTION WHEN unique_violation THEN
         -- A source view that yields a runner twice: name the runners, not the constraint.
         RAISE EXCEPTION 'refresh_features: duplicate runners in modeling.src_runners: %', (

@@ -71,6 +71,7 @@ LANGUAGE plpython3u
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET work_mem = '256MB'  -- a rebuild sorts a million runs: keep them in memory
+SET maintenance_work_mem = '256MB'  -- and rebuilds the history's indexes (suspend_indexes)
 SET jit = off           -- compiling these plans costs more than it saves
 SET enable_mergejoin = off  -- runs meet their ratings by hash: no sort of a million wide rows
 AS $$

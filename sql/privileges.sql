@@ -65,6 +65,8 @@ VALUES
     ('refresh_features', '{hrdpg_scorer,hrdpg_trainer}', 'trainer refreshes its window'),
     ('refresh_history', '{hrdpg_scorer}', 'hrdpg features refresh'),
     ('refresh_daily_totals', '{}', 'internal to refresh_history'),
+    ('suspend_indexes', '{}', 'internal to the rebuilds (drops indexes of an emptied table)'),
+    ('restore_indexes', '{}', 'internal to the rebuilds'),
     ('feature_parts_by_window', '{}', 'internal to refresh_features'),
     ('feature_parts_by_probe', '{}', 'internal to refresh_features'),
     ('people_windows', '{}', 'internal to refresh_features (window path)'),

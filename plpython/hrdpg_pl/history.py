@@ -74,6 +74,11 @@ SELECT DISTINCT ON (h.horse_id) h.horse_id, h.rating_after
 # New runs with their ratings and the horse's form state after each run. The windows see the
 # horse's earlier history rows too (a re-rate deleted everything from the first pending run on,
 # so those all come before the new ones); only the new rows are inserted.
+# What a rebuild empties and reloads.
+REBUILT_TABLES = ("modeling.run_history", "modeling.entity_daily", "modeling.draw_daily")
+TRUNCATE_SQL = "TRUNCATE modeling.run_history, modeling.entity_daily, modeling.draw_daily"
+ANALYZE_SQL = "ANALYZE modeling.run_history, modeling.entity_daily, modeling.draw_daily"
+
 INSERT_SQL = """
 INSERT INTO modeling.run_history (
     race_id, horse_id, jockey_id, trainer_id, race_date, off_time, course, dist_band,
@@ -134,12 +139,18 @@ def _scalar(plpy: Any, query: str, column: str) -> Any:
     return plpy.execute(query)[0][column]
 
 
+def _suspend_indexes(plpy: Any, table: str) -> list[str]:
+    plan = plpy.prepare("SELECT modeling.suspend_indexes($1::regclass) AS s", ["text"])
+    statements: list[str] = plpy.execute(plan, [table])[0]["s"]
+    return statements
+
+
 def refresh_history(plpy: Any, rebuild: bool, lookback_days: int) -> int:
     """Rate and record newly completed runs; returns the number of runs added."""
     # One fold at a time (refresh_features takes the same lock): two would rate a race twice.
     plpy.execute("SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('hrdpg.features'))")
     if rebuild:
-        plpy.execute("TRUNCATE modeling.run_history, modeling.entity_daily, modeling.draw_daily")
+        plpy.execute(TRUNCATE_SQL)
     since_plan = plpy.prepare(
         "SELECT coalesce((max(race_date) - $1)::text, '-infinity') AS d "
         "FROM modeling.run_history", ["integer"])
@@ -162,10 +173,18 @@ def refresh_history(plpy: Any, rebuild: bool, lookback_days: int) -> int:
     before, after = rate_in_batches(race_ord, batches(race_ord, day, horse), horse, rank,
                                     current)
     insert = plpy.prepare(INSERT_SQL, ["bigint[]", "float8[]", "float8[]", "bigint[]"])
+    # A rebuild loads a million runs into emptied tables: index them once, afterwards.
+    suspended = [_suspend_indexes(plpy, table) for table in REBUILT_TABLES] if rebuild else []
     plpy.execute(insert, [horse.tolist(), before.tolist(), after.tolist(), race_id.tolist()])
     first_day = _scalar(plpy, "SELECT min(race_date)::text AS d FROM hrdpg_pending", "d")
     plpy.execute(plpy.prepare("SELECT modeling.refresh_daily_totals($1::date)", ["date"]),
                  [first_day])
+    if rebuild:
+        restore = plpy.prepare("SELECT modeling.restore_indexes($1)", ["text[]"])
+        for statements in suspended:
+            plpy.execute(restore, [statements])
+        # fresh statistics, so the feature refresh that follows plans for a million rows
+        plpy.execute(ANALYZE_SQL)
     added = int(_scalar(plpy, "SELECT count(*) AS n FROM hrdpg_new_runs", "n"))
     plpy.execute("DROP TABLE hrdpg_new_runs; DROP TABLE hrdpg_pending")
     return added
