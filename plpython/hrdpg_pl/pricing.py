@@ -177,10 +177,12 @@ def price(
     stake_ew = cap_race_stakes(
         ri, np.minimum(kelly_multiplier * k_ew, max_stake_fraction), max_race_fraction, n_races
     )
+    with np.errstate(over="ignore"):  # a subnormal probability has infinite fair odds
+        fair_win_odds, fair_place_odds = 1.0 / p, 1.0 / p_place
     return PricedRunners(
         p_place=p_place,
-        fair_win_odds=1.0 / p,
-        fair_place_odds=1.0 / p_place,
+        fair_win_odds=fair_win_odds,
+        fair_place_odds=fair_place_odds,
         place_odds=place_odds,
         ev_win=ev_win,
         ev_each_way=ev_each_way,
