@@ -136,13 +136,16 @@ def add_signals(batch: SignalBatch, info: ModelInfo, s: Scored, run_id: int,
 
 
 def score_dates(plpy: Any, run_id: int, date_from: str, date_to: str, as_of: str | None,
-                models: list[LoadedModel], max_null_share: float, stats: Stats) -> Stats:
+                models: list[LoadedModel], max_null_share: float, stats: Stats,
+                refresh: bool = True) -> Stats:
     """Score every race dated date_from..date_to with each model; as_of None means each
-    race's off_time - 1 minute. Writes signals and dq_results under run_id."""
-    t0 = time.perf_counter()
-    plpy.execute(prepared(plpy, "refresh", "SELECT modeling.refresh_features($1, $2)",
-                          ["date", "date"]), [date_from, date_to])
-    stats.tick("features", time.perf_counter() - t0)
+    race's off_time - 1 minute. Writes signals and dq_results under run_id. refresh False
+    reads the feature store as it is (the caller knows it is current)."""
+    if refresh:
+        t0 = time.perf_counter()
+        plpy.execute(prepared(plpy, "refresh", "SELECT modeling.refresh_features($1, $2)",
+                              ["date", "date"]), [date_from, date_to])
+        stats.tick("features", time.perf_counter() - t0)
 
     t0 = time.perf_counter()
     races = scoring_fetch.races(plpy, date_from, date_to, as_of)
@@ -213,6 +216,7 @@ def score_day(plpy: Any, race_date: str, as_of: str, alias: str, challengers: bo
     return stats.rows_main
 
 
+# Stage timings are summed over the chunks, so the run row shows where the whole range went.
 CHUNK_PROGRESS_SQL = """
 UPDATE modeling.runs
    SET rows_in = coalesce(rows_in, 0) + $2, rows_out = coalesce(rows_out, 0) + $3,
@@ -223,7 +227,11 @@ UPDATE modeling.runs
            'days_done', coalesce((params #>> '{progress,days_done}')::int, 0) + $7,
            'chunks_done', coalesce((params #>> '{progress,chunks_done}')::int, 0) + 1,
            'last_date', $8::date, 'rows_out', coalesce(rows_out, 0) + $3)),
-       timings_ms = $9::jsonb
+       timings_ms = (SELECT coalesce(jsonb_object_agg(k, round(
+                         coalesce((timings_ms ->> k)::numeric, 0)
+                         + coalesce(($9::jsonb ->> k)::numeric, 0), 3)), '{}')
+                       FROM (SELECT jsonb_object_keys(timings_ms)
+                             UNION SELECT jsonb_object_keys($9::jsonb)) AS keys(k))
  WHERE run_id = $1 AND status = 'running'
 RETURNING run_id
 """
@@ -245,7 +253,8 @@ def check_run_model(plpy: Any, run_id: int, alias: str, model_id: int, date_from
 
 
 def score_chunk(plpy: Any, run_id: int, date_from: str, date_to: str, as_of: str | None,
-                alias: str, challengers: bool, max_null_share: float, n_days: int) -> int:
+                alias: str, challengers: bool, max_null_share: float,
+                refresh: bool = True) -> int:
     """One chunk of score_range under its run row; returns the signals written."""
     t_start = time.perf_counter()
     days = plpy.execute(prepared(plpy, "chunk_days",
@@ -256,13 +265,14 @@ def score_chunk(plpy: Any, run_id: int, date_from: str, date_to: str, as_of: str
     stats = Stats()
     models = load_models(plpy, alias, challengers, stats)
     check_run_model(plpy, run_id, alias, models[0].info.model_id, date_from)
-    score_dates(plpy, run_id, date_from, date_to, as_of, models, max_null_share, stats)
+    score_dates(plpy, run_id, date_from, date_to, as_of, models, max_null_share, stats,
+                refresh)
     stats.tick("total", time.perf_counter() - t_start)
     done = plpy.execute(prepared(plpy, "chunk_progress", CHUNK_PROGRESS_SQL,
                                  ["int8", "int8", "int8", "int4", "int4", "int8", "int4",
                                   "date", "text"]),
                         [run_id, stats.rows_in, stats.rows_out, stats.races_published,
-                         stats.races_blocked, models[0].info.model_id, n_days, date_to,
+                         stats.races_blocked, models[0].info.model_id, len(days), date_to,
                          json.dumps(
                              {k: round(v, 3) for k, v in stats.timings.items()})])
     if not done:
