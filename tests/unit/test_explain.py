@@ -10,7 +10,13 @@ import lightgbm as lgb
 import numpy as np
 import onnxruntime as ort
 import pytest
-from hrdpg_pl.explain import METADATA_KEY, Explainer, load_explainer, top_reasons
+from hrdpg_pl.explain import (
+    METADATA_KEY,
+    Explainer,
+    load_explainer,
+    reasons_json,
+    top_reasons,
+)
 
 from hrdpg.trainer.onnx_export import booster_to_onnx, explainer_metadata, run_onnx
 
@@ -198,6 +204,33 @@ def test_top_reasons(booster: lgb.Booster, explainer: Explainer) -> None:
     assert len(nan_row[0]) == 5 and all(r["value"] is None for r in nan_row[0])
     with pytest.raises(ValueError):
         top_reasons(c, names[:-1], x)
+
+
+def dumps_per_row(rows: list[list[dict[str, object]]]) -> list[str]:
+    """The reference: top_reasons' dicts through json.dumps, non-finite numbers as null."""
+    return [json.dumps([{k: (None if isinstance(v, float) and not math.isfinite(v) else v)
+                         for k, v in item.items()} for item in row]) for row in rows]
+
+
+@pytest.mark.parametrize("k", [0, 1, 3, 5, 50])
+def test_reasons_json_is_json_dumps_of_top_reasons(k: int) -> None:
+    rng = np.random.default_rng(k)
+    c = rng.normal(scale=0.3, size=(300, F)) * 10.0 ** rng.integers(-9, 2, size=(300, F))
+    c[0, :] = 0.0
+    c[1, 0] = -0.0
+    c[2, 1] = np.inf
+    c[3, :] = 1e-7  # ties, and contributions that round to 0
+    x = rng.normal(size=(300, F))
+    x[rng.random(x.shape) < 0.2] = np.nan
+    x[4, 2] = -np.inf
+    x[5, :] = np.round(x[5, :])  # integral values stay floats ("2.0")
+    names = ["weight_rel", "j_win_rate_365", 'quote"d', "ünï", "x%sy", "f5"]
+    got = reasons_json(c, names, x, k=k)
+    assert got == dumps_per_row(top_reasons(c, names, x, k=k))
+    assert all(isinstance(json.loads(r), list) for r in got)
+    assert reasons_json(c[:0], names, x[:0], k=k) == []
+    with pytest.raises(ValueError):
+        reasons_json(c, names[:-1], x, k=k)
 
 
 def test_load_explainer_absent_or_malformed(booster: lgb.Booster) -> None:
