@@ -150,12 +150,12 @@ def chunks(lo: dt.date, hi: dt.date, days: int) -> list[Chunk]:
     return out
 
 
-def reset(conn: psycopg.Connection) -> None:
+def reset(dsn: str) -> None:
     """Every path starts from empty signals/dq_results and a checkpoint."""
-    conn.execute("TRUNCATE modeling.signals, modeling.dq_results")
-    conn.commit()
-    conn.execute("VACUUM ANALYZE modeling.signals")
-    conn.execute("CHECKPOINT")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("TRUNCATE modeling.signals, modeling.dq_results")
+        conn.execute("VACUUM ANALYZE modeling.signals")
+        conn.execute("CHECKPOINT")
 
 
 def count_signals(conn: psycopg.Connection) -> int:
@@ -319,7 +319,7 @@ def main() -> None:
     ap.add_argument("--to", type=dt.date.fromisoformat,
                     help="last day to score (default: the world's last day)")
     args = ap.parse_args()
-    console = Console()
+    console = Console(width=160)  # a table, also when the output is a file
     paths = set(args.paths.split(","))
     with psycopg.connect(args.dsn) as conn:
         n_world, load_s = ensure_world(conn, args.runners, args.reuse)
@@ -353,7 +353,7 @@ def main() -> None:
         for key, name, fn in runs:
             if key not in paths:
                 continue
-            reset(conn)
+            reset(args.dsn)
             loads[name] = load_average()
             console.print(f"{name}: load average before {loads[name]}")
             results[name] = fn()

@@ -97,42 +97,39 @@ def limits(plpy: Any) -> Limits:
                   float(r["ml"]))
 
 
-def add_signals(batch: SignalBatch, info: ModelInfo, s: Scored, run_id: int,
-             races: scoring_fetch.Races, rows: scoring_fetch.FeatureRows,
-             best: scoring_fetch.BestOdds, lim: Limits, feature_version: str) -> None:
+def add_signals(batch: SignalBatch, info: ModelInfo, s: Scored,
+                rows: scoring_fetch.FeatureRows, best: scoring_fetch.BestOdds,
+                lim: Limits) -> None:
     pub = s.rows
     n = int(pub.size)
     if not n or s.priced is None:
         return
     pr = s.priced
-    race_pos = np.searchsorted(races.race_id, rows.race_id[pub]).tolist()
+    race_pos = np.searchsorted(batch.races.race_id, rows.race_id[pub]) + 1
     win_only = s.places < 2
     has_odds = np.isfinite(s.odds)
     vol = best.volume[pub]
     liquid: list[bool | None] = [
         None if not (o and np.isfinite(v)) else bool(v >= lim.min_liquidity)
         for o, v in zip(has_odds.tolist(), vol.tolist(), strict=True)]
-    src = [best.source[i] if o else None for i, o in zip(pub.tolist(), has_odds.tolist(),
-                                                          strict=True)]
-    at = [best.observed_at[i] if o else None for i, o in zip(pub.tolist(), has_odds.tolist(),
-                                                              strict=True)]
+    src = batch.source_slots([best.source[i] if o else None
+                              for i, o in zip(pub.tolist(), has_odds.tolist(), strict=True)])
+    at: list[int | None] = [v if o else None for v, o in
+                            zip(best.observed_us[pub].tolist(), has_odds.tolist(), strict=True)]
     batch.extend(
-        as_of=[races.as_of[r] for r in race_pos], race_id=rows.race_id[pub].tolist(),
-        horse_id=rows.horse_id[pub].tolist(), model_id=[info.model_id] * n,
-        run_id=[run_id] * n, race_date=[races.race_date[r] for r in race_pos],
-        off_time=[races.off_time[r] for r in race_pos], p_win=s.p_win[pub].tolist(),
-        p_model=nullable(s.p_model[pub]),
+        ri=race_pos.tolist(), horse_id=rows.horse_id[pub].tolist(),
+        mi=[batch.model_slot(info.model_id, info.alias)] * n,
+        p_win=s.p_win[pub].tolist(), p_model=nullable(s.p_model[pub]),
         p_place=nullable(np.where(win_only, np.nan, pr.p_place)),
         ew_places=[None if w else int(p) for w, p in zip(win_only.tolist(), s.places.tolist(),
                                                          strict=True)],
         ew_fraction=nullable(np.where(win_only, np.nan, s.fraction)),
         fair_win_odds=pr.fair_win_odds.tolist(),
         fair_place_odds=nullable(np.where(win_only, np.nan, pr.fair_place_odds)),
-        best_win_odds=nullable(s.odds), best_odds_source=src, best_odds_at=at,
+        best_win_odds=nullable(s.odds), si=src, at_us=at,
         edge_win=nullable(pr.ev_win), edge_each_way=nullable(pr.ev_each_way),
         kelly_fraction=nullable(pr.kelly_win), stake_fraction=nullable(pr.stake_win),
-        liquidity_ok=liquid, reasons_json=s.reasons,
-        feature_version=[feature_version] * n, alias=[info.alias] * n)
+        liquidity_ok=liquid, reasons_json=s.reasons)
 
 
 def score_dates(plpy: Any, run_id: int, date_from: str, date_to: str, as_of: str | None,
@@ -160,8 +157,7 @@ def score_dates(plpy: Any, run_id: int, date_from: str, date_to: str, as_of: str
     stats.tick("fetch", time.perf_counter() - t0)
     stats.rows_in += int(rows.race_id.size)
 
-    feature_version = models[0].info.feature_version
-    batch = SignalBatch()
+    batch = SignalBatch(races, run_id, models[0].info.feature_version)
     for i, model in enumerate(models):
         s = score(model, rows, races.race_id, races.handicap, terms, best, lim, max_null_share)
         for k, v in s.timings.items():
@@ -170,7 +166,7 @@ def score_dates(plpy: Any, run_id: int, date_from: str, date_to: str, as_of: str
         scoring_publish.write_dq(plpy, run_id, s.gate)
         stats.tick("dq", time.perf_counter() - t0)
         before = len(batch)
-        add_signals(batch, model.info, s, run_id, races, rows, best, lim, feature_version)
+        add_signals(batch, model.info, s, rows, best, lim)
         info = stats.models.setdefault(model.info.alias, {"model_id": model.info.model_id})
         info["rows"] = info.get("rows", 0) + len(batch) - before
         if s.explain_error:
