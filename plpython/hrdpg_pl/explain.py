@@ -33,7 +33,9 @@ IDX = npt.NDArray[np.intp]
 
 METADATA_KEY = "hrdpg.explainer"
 FORMAT = 1
-CHUNK_ENTRIES = 1 << 18  # (row, tree) pairs walked together; bounds memory for big batches
+# (row, tree) pairs walked together: bounds memory for big batches, and keeps the walk's
+# arrays (a few of 2^15 int64/float64) in L2 cache: 2^18 measured ~2x slower on 4k rows.
+CHUNK_ENTRIES = 1 << 15
 COMPACT_BELOW = 0.6  # drop finished walks once fewer than this share are still in a tree
 
 
