@@ -13,7 +13,10 @@ import pytest
 from hrdpg_pl.explain import (
     METADATA_KEY,
     Explainer,
+    _all_trees,
+    _check_tree,
     load_explainer,
+    parse_explainer,
     reasons_json,
     top_reasons,
 )
@@ -286,3 +289,34 @@ def test_single_leaf_trees_and_offset() -> None:
     assert ex.contributions(np.zeros((0, 2)))[0].shape == (0, 2)
     with pytest.raises(ValueError, match="2 features"):
         ex.contributions(np.zeros((3, 3)))
+
+
+def test_vectorised_tree_check_agrees_with_the_per_tree_walk(booster: lgb.Booster) -> None:
+    """parse_explainer checks every tree at once; on random damage it must accept and reject
+    exactly what the per-tree walk (_check_tree, which names the problem) does."""
+    doc = json.loads(explainer_metadata(booster.dump_model(), F, TEMPERATURE))
+    nodes, leaves = np.array(doc["tree_nodes"]), np.array(doc["tree_leaves"])
+    rng = np.random.default_rng(7)
+    verdicts = set()
+    for trial in range(300):
+        left, right = np.array(doc["left"]), np.array(doc["right"])
+        for _ in range(1 + trial % 3):
+            side = left if rng.random() < 0.5 else right
+            i = int(rng.integers(side.size))
+            # a node index, a leaf code or an out-of-range value of the same tree
+            side[i] = int(rng.integers(-nodes.max() - 3, nodes.max() + 3))
+        walk_ok = True
+        a = 0
+        for t, (k, nl) in enumerate(zip(nodes.tolist(), leaves.tolist(), strict=True)):
+            try:
+                _check_tree(t, k, nl, left[a:a + k].tolist(), right[a:a + k].tolist())
+            except ValueError:
+                walk_ok = False
+            a += k
+        assert _all_trees(nodes, leaves, left, right) == walk_ok
+        verdicts.add(walk_ok)
+        if not walk_ok:
+            with pytest.raises(ValueError, match=METADATA_KEY):
+                parse_explainer(json.dumps({**doc, "left": left.tolist(),
+                                            "right": right.tolist()}))
+    assert verdicts == {True, False}
