@@ -28,13 +28,16 @@ CHECKPOINT taken before each path, so each starts from empty tables and clean bu
 Peak memory of the score_range backend: a client thread samples /proc/<pg_backend_pid>/status
 every 20 ms (needs the server on this machine and permission to read it): VmHWM (the kernel's
 peak resident set, includes the shared buffers the backend touched) and the largest RssAnon
-seen (its private memory).
+seen (its private memory). CPU seconds per path (utime + stime from /proc/<pid>/stat of the
+backend, plus this client's process time for (iii) and (iv), whose work is split between the
+two) are printed next to wall time: on a shared machine they move less with other jobs.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -92,6 +95,7 @@ class PathResult:
     rows: int
     note: str = ""
     extra: dict[str, object] = field(default_factory=dict)
+    cpu: float | None = None  # CPU seconds: the backend's, plus the client's for (iii)/(iv)
 
     @property
     def rate(self) -> float:
@@ -137,6 +141,21 @@ class MemorySampler:
     @property
     def available(self) -> bool:
         return self.samples > 0
+
+
+def backend_cpu(conn: psycopg.Connection) -> float | None:
+    """utime + stime of this connection's backend (None when /proc is not readable)."""
+    row = conn.execute("SELECT pg_backend_pid()").fetchone()
+    try:
+        stat = Path(f"/proc/{row[0] if row else 0}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat.rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_sum(*parts: float | None) -> float | None:
+    return None if any(p is None for p in parts) else sum(p for p in parts if p is not None)
 
 
 def chunks(lo: dt.date, hi: dt.date, days: int) -> list[Chunk]:
@@ -186,6 +205,7 @@ def run_score_range(dsn: str, lo: dt.date, hi: dt.date, chunk_days: int) -> Path
         with MemorySampler(int(pid_row[0])) as mem:
             conn.execute(call, (lo, hi, chunk_days))
         seconds = time.perf_counter() - t0
+        cpu = backend_cpu(conn)
         run = conn.execute(
             "SELECT rows_in, rows_out, races_published, races_blocked, timings_ms, "
             "params -> 'progress' FROM modeling.runs WHERE kind = 'score_range' "
@@ -196,7 +216,7 @@ def run_score_range(dsn: str, lo: dt.date, hi: dt.date, chunk_days: int) -> Path
         "rows_in": run[0], "races_published": run[2], "races_blocked": run[3],
         "timings_ms": run[4], "progress": run[5],
         "vm_hwm_mb": mem.hwm_kb / 1024 if mem.available else None,
-        "rss_anon_mb": mem.anon_kb / 1024 if mem.available else None})
+        "rss_anon_mb": mem.anon_kb / 1024 if mem.available else None}, cpu)
 
 
 def feature_copy(names: list[str], lo: dt.date, hi: dt.date) -> sql.Composed:
@@ -229,7 +249,7 @@ def read_features(conn: psycopg.Connection, names: list[str], lo: dt.date, hi: d
 
 
 def run_external(dsn: str, model: Model, parts: list[Chunk]) -> PathResult:
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     sess = make_session(model.artifact)
     rows = 0
     with psycopg.connect(dsn) as conn:
@@ -247,7 +267,8 @@ def run_external(dsn: str, model: Model, parts: list[Chunk]) -> PathResult:
                                                 "fv": model.feature_version})
             conn.commit()
             rows += int(race.size)
-    return PathResult(time.perf_counter() - t0, rows)
+        cpu = cpu_sum(backend_cpu(conn), time.process_time() - c0)
+    return PathResult(time.perf_counter() - t0, rows, cpu=cpu)
 
 
 def infer(sess: Any, x: npt.NDArray[np.float64], race: npt.NDArray[np.int64]
@@ -279,6 +300,7 @@ def per_row_chunks(conn: psycopg.Connection, model: Model, sess: Any,
 
 def run_per_row(dsn: str, model: Model, parts: list[Chunk], total_rows: int,
                 budget_s: float) -> PathResult:
+    c0 = time.process_time()
     sess = make_session(model.artifact)
     sample = parts[::PER_ROW_SAMPLE_EVERY]
     rest = [c for i, c in enumerate(parts) if i % PER_ROW_SAMPLE_EVERY]
@@ -286,12 +308,15 @@ def run_per_row(dsn: str, model: Model, parts: list[Chunk], total_rows: int,
         s_sec, s_rows = per_row_chunks(conn, model, sess, sample)
         estimate = s_sec / max(s_rows, 1) * total_rows
         if estimate > budget_s:
+            s_cpu = cpu_sum(backend_cpu(conn), time.process_time() - c0)
             return PathResult(estimate, total_rows,
                               f"extrapolated from {len(sample)} of {len(parts)} chunks "
                               f"({s_rows:,} rows in {s_sec:.1f} s)",
-                              {"sample_rows": s_rows, "sample_seconds": s_sec})
+                              {"sample_rows": s_rows, "sample_seconds": s_sec},
+                              None if s_cpu is None else s_cpu / max(s_rows, 1) * total_rows)
         r_sec, r_rows = per_row_chunks(conn, model, sess, rest)
-    return PathResult(s_sec + r_sec, s_rows + r_rows, "measured (all chunks)")
+        cpu = cpu_sum(backend_cpu(conn), time.process_time() - c0)
+    return PathResult(s_sec + r_sec, s_rows + r_rows, "measured (all chunks)", cpu=cpu)
 
 
 def load_average() -> str:
@@ -362,17 +387,27 @@ def main() -> None:
                           f"{results[name].note}")
     table = Table(title=f"bench_score_range: {total_rows:,} runners, {len(parts)} chunks of "
                         f"{args.chunk_days} days")
-    for col in ("path", "seconds", "rows", "rows/s", "x (iii)", "x (iv)", "load before",
-                "note"):
+    for col in ("path", "seconds", "rows", "rows/s", "x (iii)", "x (iv)", "CPU s",
+                "CPU x (iii)", "CPU x (iv)", "load before", "note"):
         table.add_column(col, justify="left" if col in ("path", "note") else "right")
-    base3 = next((r.seconds for n, r in results.items() if n.startswith("(iii)")), None)
-    base4 = next((r.seconds for n, r in results.items() if n.startswith("(iv)")), None)
+    base3 = next((r for n, r in results.items() if n.startswith("(iii)")), None)
+    base4 = next((r for n, r in results.items() if n.startswith("(iv)")), None)
+
+    def ratio(base: float | None, value: float | None) -> str:
+        return f"{base / value:.2f}" if base and value else "-"
+
     for name, r in results.items():
         table.add_row(name, f"{r.seconds:.1f}", f"{r.rows:,}", f"{r.rate:,.0f}",
-                      f"{base3 / r.seconds:.2f}" if base3 else "-",
-                      f"{base4 / r.seconds:.2f}" if base4 else "-", loads[name], r.note)
+                      ratio(base3.seconds if base3 else None, r.seconds),
+                      ratio(base4.seconds if base4 else None, r.seconds),
+                      "-" if r.cpu is None else f"{r.cpu:.1f}",
+                      ratio(base3.cpu if base3 else None, r.cpu),
+                      ratio(base4.cpu if base4 else None, r.cpu),
+                      loads[name], r.note)
     console.print(table)
-    console.print("x (iii), x (iv): how many times faster than that path (> 1 = faster)")
+    console.print("x (iii), x (iv): how many times faster than that path (> 1 = faster); CPU: "
+                  "the backend's CPU seconds (ii), backend + this client's (iii, iv), less "
+                  "sensitive than wall time to other jobs on the machine")
     for name, r in results.items():
         if r.extra:
             console.print(f"{name}: {r.extra}")
