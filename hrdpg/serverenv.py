@@ -96,11 +96,27 @@ def sync_engine_modules(venv: Path) -> Path:
     shutil.copytree(
         PLPYTHON_DIR / ENGINE_PACKAGE, staging, ignore=shutil.ignore_patterns("__pycache__")
     )
+    _compile(venv, staging, target)
     (staging / "_source_hash.txt").write_text(engine_source_hash())
     if target.exists():
         shutil.rmtree(target)
     staging.rename(target)
     return target
+
+
+def _compile(venv: Path, staging: Path, target: Path) -> None:
+    """Byte-compile the engine modules with the server's interpreter. The server's OS user
+    cannot write into the venv, so without these every new backend (every pg_cron job)
+    compiled the modules from source again: ~35 ms of its cold start."""
+    python = venv / "bin" / "python"
+    if not python.exists():
+        return
+    result = subprocess.run(
+        [str(python), "-m", "compileall", "-q", "-d", str(target), str(staging)],
+        capture_output=True, text=True)
+    if result.returncode != 0:
+        raise HrdpgError(f"byte-compiling the engine modules failed:\n{result.stdout[-2000:]}"
+                         f"{result.stderr[-2000:]}")
 
 
 def environment_lines(venv: Path) -> dict[str, str]:

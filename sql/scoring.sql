@@ -93,7 +93,7 @@ REVOKE ALL ON FUNCTION modeling.refresh_day(date, timestamptz, text, boolean, te
 
 CREATE OR REPLACE FUNCTION modeling.score_chunk(
     run_id bigint, from_date date, to_date date, as_of timestamptz, alias text,
-    challengers boolean, max_null_share double precision)
+    challengers boolean, max_null_share double precision, refresh_features boolean)
 RETURNS bigint
 LANGUAGE plpython3u
 VOLATILE
@@ -101,18 +101,17 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 from hrdpg_pl.scoring import score_chunk
-n_days = plpy.execute(plpy.prepare("SELECT ($2::date - $1::date + 1) AS n", ["date", "date"]),
-                      [from_date, to_date])[0]["n"]
 return score_chunk(plpy, run_id, from_date, to_date, as_of, alias, bool(challengers),
-                   float(max_null_share), int(n_days))
+                   float(max_null_share), refresh_features is not False)
 $$;
 COMMENT ON FUNCTION modeling.score_chunk(bigint, date, date, timestamptz, text, boolean,
-                                         double precision) IS
+                                         double precision, boolean) IS
     'Internal to score_range: score from_date..to_date under an existing running run row and '
-    'add the counts and progress to it; fails if the alias no longer points at the run''s '
-    'model. as_of NULL = each race''s off_time - 1 minute.';
+    'add the counts, progress and stage timings to it; fails if the alias no longer points at '
+    'the run''s model. as_of NULL = each race''s off_time - 1 minute. refresh_features false: '
+    'read the feature store as it is.';
 REVOKE ALL ON FUNCTION modeling.score_chunk(bigint, date, date, timestamptz, text, boolean,
-                                            double precision) FROM PUBLIC;
+                                            double precision, boolean) FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION modeling.fail_abandoned_runs()
 RETURNS bigint
@@ -233,7 +232,7 @@ CREATE OR REPLACE PROCEDURE modeling.score_range(
     from_date date, to_date date, chunk_days integer DEFAULT 7,
     as_of timestamptz DEFAULT NULL, alias text DEFAULT 'production',
     challengers boolean DEFAULT true, max_null_share double precision DEFAULT 0.5,
-    triggered_by text DEFAULT 'manual')
+    triggered_by text DEFAULT 'manual', refresh_features boolean DEFAULT true)
 LANGUAGE plpgsql
 AS $fn$
 DECLARE
@@ -257,7 +256,7 @@ BEGIN
         chunk_end := least(d + (chunk_days - 1), to_date);
         BEGIN
             PERFORM modeling.score_chunk(run, d, chunk_end, as_of, alias, challengers,
-                                         max_null_share);
+                                         max_null_share, refresh_features);
         EXCEPTION WHEN OTHERS OR query_canceled THEN
             GET STACKED DIAGNOSTICS err = MESSAGE_TEXT;
         END;
@@ -278,9 +277,11 @@ BEGIN
 END
 $fn$;
 COMMENT ON PROCEDURE modeling.score_range(date, date, integer, timestamptz, text, boolean,
-                                          double precision, text) IS
+                                          double precision, text, boolean) IS
     'Backfill signals for from_date..to_date in chunks of chunk_days, COMMIT per chunk with '
-    'progress in one score_range run row. as_of NULL = each race''s off_time - 1 minute '
-    '(a replay of the pre-off view); idempotent for the same as_of.';
+    'progress and summed stage timings in one score_range run row. as_of NULL = each race''s '
+    'off_time - 1 minute (a replay of the pre-off view); idempotent for the same as_of. '
+    'refresh_features => false skips the per-chunk feature refresh: only when the features of '
+    'the range are current (e.g. just after refresh_features over the whole range).';
 REVOKE ALL ON PROCEDURE modeling.score_range(date, date, integer, timestamptz, text, boolean,
-                                             double precision, text) FROM PUBLIC;
+                                             double precision, text, boolean) FROM PUBLIC;

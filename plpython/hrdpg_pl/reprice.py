@@ -137,8 +137,8 @@ def refresh_day(plpy: Any, race_date: str, as_of: str, alias: str, wait: bool,
     for k, v in s.timings.items():
         stats.tick(k, v)
     scoring_publish.write_dq(plpy, run_id, s.gate)
-    batch = scoring_publish.SignalBatch()
-    scoring.add_signals(batch, info, s, run_id, races, rows, best, lim, info.feature_version)
+    batch = scoring_publish.SignalBatch(races, run_id, info.feature_version)
+    scoring.add_signals(batch, info, s, rows, best, lim)
     t0 = time.perf_counter()
     stats.rows_out = batch.write(plpy)
     stats.tick("upsert", time.perf_counter() - t0)

@@ -97,52 +97,52 @@ def limits(plpy: Any) -> Limits:
                   float(r["ml"]))
 
 
-def add_signals(batch: SignalBatch, info: ModelInfo, s: Scored, run_id: int,
-             races: scoring_fetch.Races, rows: scoring_fetch.FeatureRows,
-             best: scoring_fetch.BestOdds, lim: Limits, feature_version: str) -> None:
+def add_signals(batch: SignalBatch, info: ModelInfo, s: Scored,
+                rows: scoring_fetch.FeatureRows, best: scoring_fetch.BestOdds,
+                lim: Limits) -> None:
     pub = s.rows
     n = int(pub.size)
     if not n or s.priced is None:
         return
     pr = s.priced
-    race_pos = np.searchsorted(races.race_id, rows.race_id[pub]).tolist()
+    race_pos = np.searchsorted(batch.races.race_id, rows.race_id[pub]) + 1
     win_only = s.places < 2
     has_odds = np.isfinite(s.odds)
     vol = best.volume[pub]
     liquid: list[bool | None] = [
         None if not (o and np.isfinite(v)) else bool(v >= lim.min_liquidity)
         for o, v in zip(has_odds.tolist(), vol.tolist(), strict=True)]
-    src = [best.source[i] if o else None for i, o in zip(pub.tolist(), has_odds.tolist(),
-                                                          strict=True)]
-    at = [best.observed_at[i] if o else None for i, o in zip(pub.tolist(), has_odds.tolist(),
-                                                              strict=True)]
+    src = batch.source_slots([best.source[i] if o else None
+                              for i, o in zip(pub.tolist(), has_odds.tolist(), strict=True)])
+    at: list[int | None] = [v if o else None for v, o in
+                            zip(best.observed_us[pub].tolist(), has_odds.tolist(), strict=True)]
     batch.extend(
-        as_of=[races.as_of[r] for r in race_pos], race_id=rows.race_id[pub].tolist(),
-        horse_id=rows.horse_id[pub].tolist(), model_id=[info.model_id] * n,
-        run_id=[run_id] * n, race_date=[races.race_date[r] for r in race_pos],
-        off_time=[races.off_time[r] for r in race_pos], p_win=s.p_win[pub].tolist(),
-        p_model=nullable(s.p_model[pub]),
+        ri=race_pos.tolist(), horse_id=rows.horse_id[pub].tolist(),
+        mi=[batch.model_slot(info.model_id, info.alias)] * n,
+        p_win=s.p_win[pub].tolist(), p_model=nullable(s.p_model[pub]),
         p_place=nullable(np.where(win_only, np.nan, pr.p_place)),
         ew_places=[None if w else int(p) for w, p in zip(win_only.tolist(), s.places.tolist(),
                                                          strict=True)],
         ew_fraction=nullable(np.where(win_only, np.nan, s.fraction)),
         fair_win_odds=pr.fair_win_odds.tolist(),
         fair_place_odds=nullable(np.where(win_only, np.nan, pr.fair_place_odds)),
-        best_win_odds=nullable(s.odds), best_odds_source=src, best_odds_at=at,
+        best_win_odds=nullable(s.odds), si=src, at_us=at,
         edge_win=nullable(pr.ev_win), edge_each_way=nullable(pr.ev_each_way),
         kelly_fraction=nullable(pr.kelly_win), stake_fraction=nullable(pr.stake_win),
-        liquidity_ok=liquid, reasons_json=s.reasons,
-        feature_version=[feature_version] * n, alias=[info.alias] * n)
+        liquidity_ok=liquid, reasons_json=s.reasons)
 
 
 def score_dates(plpy: Any, run_id: int, date_from: str, date_to: str, as_of: str | None,
-                models: list[LoadedModel], max_null_share: float, stats: Stats) -> Stats:
+                models: list[LoadedModel], max_null_share: float, stats: Stats,
+                refresh: bool = True) -> Stats:
     """Score every race dated date_from..date_to with each model; as_of None means each
-    race's off_time - 1 minute. Writes signals and dq_results under run_id."""
-    t0 = time.perf_counter()
-    plpy.execute(prepared(plpy, "refresh", "SELECT modeling.refresh_features($1, $2)",
-                          ["date", "date"]), [date_from, date_to])
-    stats.tick("features", time.perf_counter() - t0)
+    race's off_time - 1 minute. Writes signals and dq_results under run_id. refresh False
+    reads the feature store as it is (the caller knows it is current)."""
+    if refresh:
+        t0 = time.perf_counter()
+        plpy.execute(prepared(plpy, "refresh", "SELECT modeling.refresh_features($1, $2)",
+                              ["date", "date"]), [date_from, date_to])
+        stats.tick("features", time.perf_counter() - t0)
 
     t0 = time.perf_counter()
     races = scoring_fetch.races(plpy, date_from, date_to, as_of)
@@ -157,8 +157,7 @@ def score_dates(plpy: Any, run_id: int, date_from: str, date_to: str, as_of: str
     stats.tick("fetch", time.perf_counter() - t0)
     stats.rows_in += int(rows.race_id.size)
 
-    feature_version = models[0].info.feature_version
-    batch = SignalBatch()
+    batch = SignalBatch(races, run_id, models[0].info.feature_version)
     for i, model in enumerate(models):
         s = score(model, rows, races.race_id, races.handicap, terms, best, lim, max_null_share)
         for k, v in s.timings.items():
@@ -167,7 +166,7 @@ def score_dates(plpy: Any, run_id: int, date_from: str, date_to: str, as_of: str
         scoring_publish.write_dq(plpy, run_id, s.gate)
         stats.tick("dq", time.perf_counter() - t0)
         before = len(batch)
-        add_signals(batch, model.info, s, run_id, races, rows, best, lim, feature_version)
+        add_signals(batch, model.info, s, rows, best, lim)
         info = stats.models.setdefault(model.info.alias, {"model_id": model.info.model_id})
         info["rows"] = info.get("rows", 0) + len(batch) - before
         if s.explain_error:
@@ -213,6 +212,7 @@ def score_day(plpy: Any, race_date: str, as_of: str, alias: str, challengers: bo
     return stats.rows_main
 
 
+# Stage timings are summed over the chunks, so the run row shows where the whole range went.
 CHUNK_PROGRESS_SQL = """
 UPDATE modeling.runs
    SET rows_in = coalesce(rows_in, 0) + $2, rows_out = coalesce(rows_out, 0) + $3,
@@ -223,7 +223,11 @@ UPDATE modeling.runs
            'days_done', coalesce((params #>> '{progress,days_done}')::int, 0) + $7,
            'chunks_done', coalesce((params #>> '{progress,chunks_done}')::int, 0) + 1,
            'last_date', $8::date, 'rows_out', coalesce(rows_out, 0) + $3)),
-       timings_ms = $9::jsonb
+       timings_ms = (SELECT coalesce(jsonb_object_agg(k, round(
+                         coalesce((timings_ms ->> k)::numeric, 0)
+                         + coalesce(($9::jsonb ->> k)::numeric, 0), 3)), '{}')
+                       FROM (SELECT jsonb_object_keys(timings_ms)
+                             UNION SELECT jsonb_object_keys($9::jsonb)) AS keys(k))
  WHERE run_id = $1 AND status = 'running'
 RETURNING run_id
 """
@@ -245,7 +249,8 @@ def check_run_model(plpy: Any, run_id: int, alias: str, model_id: int, date_from
 
 
 def score_chunk(plpy: Any, run_id: int, date_from: str, date_to: str, as_of: str | None,
-                alias: str, challengers: bool, max_null_share: float, n_days: int) -> int:
+                alias: str, challengers: bool, max_null_share: float,
+                refresh: bool = True) -> int:
     """One chunk of score_range under its run row; returns the signals written."""
     t_start = time.perf_counter()
     days = plpy.execute(prepared(plpy, "chunk_days",
@@ -256,13 +261,14 @@ def score_chunk(plpy: Any, run_id: int, date_from: str, date_to: str, as_of: str
     stats = Stats()
     models = load_models(plpy, alias, challengers, stats)
     check_run_model(plpy, run_id, alias, models[0].info.model_id, date_from)
-    score_dates(plpy, run_id, date_from, date_to, as_of, models, max_null_share, stats)
+    score_dates(plpy, run_id, date_from, date_to, as_of, models, max_null_share, stats,
+                refresh)
     stats.tick("total", time.perf_counter() - t_start)
     done = plpy.execute(prepared(plpy, "chunk_progress", CHUNK_PROGRESS_SQL,
                                  ["int8", "int8", "int8", "int4", "int4", "int8", "int4",
                                   "date", "text"]),
                         [run_id, stats.rows_in, stats.rows_out, stats.races_published,
-                         stats.races_blocked, models[0].info.model_id, n_days, date_to,
+                         stats.races_blocked, models[0].info.model_id, len(days), date_to,
                          json.dumps(
                              {k: round(v, 3) for k, v in stats.timings.items()})])
     if not done:

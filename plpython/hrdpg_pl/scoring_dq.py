@@ -7,6 +7,7 @@ having no odds.
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,30 +63,58 @@ def gate(race_ids: I64, idx: I64, horse_id: I64, x: F64, p: F64,
     finite = np.isfinite(p) & (p > 0) & (p < 1)
     bad_p = _per_race(~finite, idx, n)
     sums = _per_race(np.where(np.isfinite(p), p, 0.0), idx, n)
-    res = GateResult(blocked=np.zeros(n, dtype=bool))
-    for r in range(n):
-        rid = int(race_ids[r])
-        base: dict[str, Any] = {"model_id": model_id}
-        checks: list[tuple[str, bool, bool, dict[str, Any]]] = [
-            ("min_runners", bool(count[r] >= MIN_RUNNERS), True,
-             {"runners": int(count[r]), "min": MIN_RUNNERS}),
-            ("no_duplicate_runner", bool(dups[r] == 0), True, {"duplicates": int(dups[r])}),
-            ("null_feature_share", bool(null_share[r] <= max_null_share), True,
-             {"share": round(float(null_share[r]), 6), "max": max_null_share}),
-            ("probabilities_valid", bool(count[r] > 0 and bad_p[r] == 0), True,
-             {"bad": int(bad_p[r])}),
-            ("probabilities_sum", bool(count[r] > 0 and abs(sums[r] - 1.0) <= SUM_TOL), True,
-             {"sum": float(sums[r]) if np.isfinite(sums[r]) else None, "tol": SUM_TOL}),
-        ]
-        rows: list[int] = (np.flatnonzero((idx == r) & invalid_odds).tolist()
-                           if invalid_odds.any() else [])
-        bad_odds = [{"horse_id": int(horse_id[i]),
-                     "odds": float(raw_odds[i]) if np.isfinite(raw_odds[i]) else str(raw_odds[i])}
-                    for i in rows]
-        checks.append(("odds_valid", not bad_odds, False,
-                       {"invalid": bad_odds, "action": "priced as no odds"}))
-        for name, ok, blocking, details in checks:
-            res.add(rid, name, ok, blocking, {**base, **details})
-            if blocking and not ok:
-                res.blocked[r] = True
+    checks = [  # name, passed per race, details per race (JSON text, as json.dumps writes it)
+        ("min_runners", count >= MIN_RUNNERS,
+         _texts('{"model_id": %d, "runners": %d, "min": %d}', model_id, count, MIN_RUNNERS)),
+        ("no_duplicate_runner", dups == 0,
+         _texts('{"model_id": %d, "duplicates": %d}', model_id, dups.astype(np.int64))),
+        ("null_feature_share", null_share <= max_null_share,
+         _texts('{"model_id": %d, "share": %s, "max": %s}', model_id,
+                [repr(round(v, 6)) for v in null_share.tolist()], repr(float(max_null_share)))),
+        ("probabilities_valid", (count > 0) & (bad_p == 0),
+         _texts('{"model_id": %d, "bad": %d}', model_id, bad_p.astype(np.int64))),
+        ("probabilities_sum", (count > 0) & (np.abs(sums - 1.0) <= SUM_TOL),
+         _texts('{"model_id": %d, "sum": %s, "tol": %s}', model_id,
+                [repr(v) if np.isfinite(v) else "null" for v in sums.tolist()],
+                repr(SUM_TOL))),
+    ]
+    blocked = np.zeros(n, dtype=bool)
+    for _, ok, _ in checks:
+        blocked |= ~ok
+    odds_ok, odds_details = _odds_check(idx, n, horse_id, invalid_odds, raw_odds, model_id)
+    checks.append(("odds_valid", odds_ok, odds_details))  # reported, never blocks
+    k = len(checks)
+    res = GateResult(blocked=blocked)
+    # Race by race, the checks in the order above.
+    res.race_id = np.repeat(np.asarray(race_ids, dtype=np.int64), k).tolist()
+    res.check_name = [name for name, _, _ in checks] * n
+    passed = np.stack([ok for _, ok, _ in checks], axis=1)
+    res.passed = passed.reshape(-1).tolist()
+    blocking = np.array([True] * (k - 1) + [False])
+    res.is_blocked = (~passed & blocking).reshape(-1).tolist()
+    res.details = [d for row in zip(*(d for _, _, d in checks), strict=True) for d in row]
     return res
+
+
+def _texts(template: str, model_id: int, *columns: Any) -> list[str]:
+    """template % (model_id, *values) per race; a column is per race or one constant."""
+    n = max((len(c) for c in columns if not isinstance(c, str | int)), default=0)
+    cols = [itertools.repeat(c, n) if isinstance(c, str | int) else
+            (c.tolist() if isinstance(c, np.ndarray) else c) for c in columns]
+    return [template % (model_id, *values) for values in zip(*cols, strict=False)]
+
+
+def _odds_check(idx: I64, n: int, horse_id: I64, invalid_odds: npt.NDArray[np.bool_],
+                raw_odds: F64, model_id: int) -> tuple[npt.NDArray[np.bool_], list[str]]:
+    """odds_valid per race: the runners whose odds are not a price > 1 (rare: json.dumps)."""
+    ok = np.ones(n, dtype=bool)
+    clean = json.dumps({"model_id": model_id, "invalid": [], "action": "priced as no odds"})
+    details = [clean] * n
+    for r in np.unique(idx[invalid_odds]).tolist():
+        rows = np.flatnonzero((idx == r) & invalid_odds).tolist()
+        ok[r] = False
+        details[r] = json.dumps({"model_id": model_id, "invalid": [
+            {"horse_id": int(horse_id[i]),
+             "odds": float(raw_odds[i]) if np.isfinite(raw_odds[i]) else str(raw_odds[i])}
+            for i in rows], "action": "priced as no odds"}, allow_nan=False)
+    return ok, details

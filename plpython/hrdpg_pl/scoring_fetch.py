@@ -48,11 +48,12 @@ class FeatureRows:
 
 @dataclass
 class BestOdds:
-    """Per feature row: best decimal odds (NaN = none), its source, time and volume."""
+    """Per feature row: best decimal odds (NaN = none), its source, time (microseconds since
+    1970-01-01 UTC, exact; meaningful where odds is not NaN) and volume."""
 
     odds: F64
     source: list[str | None]
-    observed_at: list[str | None]
+    observed_us: I64
     volume: F64
 
 
@@ -143,16 +144,19 @@ WITH req AS (
 )
 SELECT (SELECT string_agg(int8send(race_id) || int8send(horse_id)
                           || float8send(coalesce(odds, 'NaN'))
-                          || float8send(coalesce(volume, 'NaN')),
+                          || float8send(coalesce(volume, 'NaN'))
+                          || int8send((extract(epoch FROM observed_at) * 1000000)::int8),
                           ''::bytea ORDER BY race_id, horse_id) FROM best) AS blob,
        (SELECT array_agg(source ORDER BY race_id, horse_id) FROM best) AS sources,
-       (SELECT array_agg(observed_at::text ORDER BY race_id, horse_id) FROM best) AS observed,
        (SELECT array_agg(race_id ORDER BY race_id) FROM terms) AS term_race,
        (SELECT array_agg(ew_places ORDER BY race_id) FROM terms) AS term_places,
        (SELECT array_agg(ew_fraction ORDER BY race_id) FROM terms) AS term_fraction
 """
 
-ODDS_DTYPE = np.dtype([("race", ">i8"), ("horse", ">i8"), ("odds", ">f8"), ("volume", ">f8")])
+# observed_at travels as exact integer microseconds: as text it cost a timestamptz parse per
+# published row on the way back in, and bets match it exactly against racing.odds.
+ODDS_DTYPE = np.dtype([("race", ">i8"), ("horse", ">i8"), ("odds", ">f8"), ("volume", ">f8"),
+                       ("at", ">i8")])
 
 
 def row_keys(race_id: I64, horse_id: I64) -> npt.NDArray[np.void]:
@@ -170,7 +174,8 @@ def odds(plpy: Any, races: Races, rows: FeatureRows
     res = plpy.execute(plan, [races.race_id.tolist(), races.as_of])[0]
     rec = np.frombuffer(bytes(res["blob"] or b""), dtype=ODDS_DTYPE)
     n = rows.race_id.size
-    best = BestOdds(np.full(n, np.nan), [None] * n, [None] * n, np.full(n, np.nan))
+    best = BestOdds(np.full(n, np.nan), [None] * n, np.zeros(n, dtype=np.int64),
+                    np.full(n, np.nan))
     if rec.size and n:
         have = row_keys(rec["race"].astype(np.int64), rec["horse"].astype(np.int64))
         want = row_keys(rows.race_id, rows.horse_id)
@@ -178,10 +183,10 @@ def odds(plpy: Any, races: Races, rows: FeatureRows
         found = have[pos] == want
         best.odds[found] = rec["odds"][pos[found]]
         best.volume[found] = rec["volume"][pos[found]]
-        sources, observed = res["sources"], res["observed"]
+        best.observed_us[found] = rec["at"][pos[found]]
+        sources = res["sources"]
         for i in np.flatnonzero(found).tolist():
             best.source[i] = sources[pos[i]]
-            best.observed_at[i] = observed[pos[i]]
     terms = {int(r): (int(p), float(f)) for r, p, f in zip(
         res["term_race"] or [], res["term_places"] or [], res["term_fraction"] or [],
         strict=True)}

@@ -7,8 +7,6 @@ scoring_publish.py.
 from __future__ import annotations
 
 import importlib
-import json
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -92,9 +90,7 @@ def _reasons(model: LoadedModel, x: F64) -> list[str]:
         return ["[]"] * x.shape[0]
     explain = importlib.import_module("hrdpg_pl.explain")
     contrib, _bias = model.explainer.contributions(x)
-    top = explain.top_reasons(contrib, list(model.info.feature_names), x, k=5)
-    return [json.dumps([{k: (None if isinstance(v, float) and not math.isfinite(v) else v)
-                         for k, v in item.items()} for item in row]) for row in top]
+    return list(explain.reasons_json(contrib, list(model.info.feature_names), x, k=5))
 
 
 def score(model: LoadedModel, rows: FeatureRows, race_ids: I64, handicap: npt.NDArray[np.bool_],

@@ -14,30 +14,56 @@ import numpy.typing as npt
 
 from hrdpg_pl.model_cache import prepared
 from hrdpg_pl.scoring_dq import GateResult
+from hrdpg_pl.scoring_fetch import Races
 
-SIGNAL_COLUMNS: list[tuple[str, str]] = [
-    ("as_of", "timestamptz"), ("race_id", "int8"), ("horse_id", "int8"), ("model_id", "int8"),
-    ("run_id", "int8"), ("race_date", "date"), ("off_time", "timestamptz"),
-    ("p_win", "float8"), ("p_model", "float8"), ("p_place", "float8"), ("ew_places", "int2"),
+# Per published row. What a row shares with its race (as_of, race_id, race_date, off_time),
+# its model (model_id, alias), the run and its odds source comes in small per-race, per-model
+# and per-source arrays subscripted by position (ri, mi, si; 1-based), and the odds time as
+# integer microseconds: PL/Python converts every array element through its text form, so a
+# row no longer pays for three timestamps and four strings on the way in. JSON travels as
+# text and is cast per row in SQL: a jsonb[] parameter measured 1.5x the cost (the array of
+# parsed documents is built and copied first).
+ROW_COLUMNS: list[tuple[str, str]] = [
+    ("ri", "int4"), ("horse_id", "int8"), ("mi", "int4"), ("p_win", "float8"),
+    ("p_model", "float8"), ("p_place", "float8"), ("ew_places", "int2"),
     ("ew_fraction", "float8"), ("fair_win_odds", "float8"), ("fair_place_odds", "float8"),
-    ("best_win_odds", "float8"), ("best_odds_source", "text"), ("best_odds_at", "timestamptz"),
-    ("edge_win", "float8"), ("edge_each_way", "float8"), ("kelly_fraction", "float8"),
-    ("stake_fraction", "float8"), ("liquidity_ok", "boolean"), ("reasons_json", "jsonb"),
-    ("feature_version", "text"), ("alias", "text"),
+    ("best_win_odds", "float8"), ("si", "int4"), ("at_us", "int8"), ("edge_win", "float8"),
+    ("edge_each_way", "float8"), ("kelly_fraction", "float8"), ("stake_fraction", "float8"),
+    ("liquidity_ok", "boolean"), ("reasons_json", "text"),
 ]
-_NAMES = [c for c, _ in SIGNAL_COLUMNS]
-_UPDATE = [c for c in _NAMES if c not in ("as_of", "race_id", "horse_id", "model_id")]
+LOOKUP_TYPES = ["int8[]", "timestamptz[]", "date[]", "timestamptz[]",  # per race
+                "int8[]", "text[]",  # per model
+                "text[]",  # per odds source
+                "int8", "text"]  # run_id, feature_version
+_ROW_NAMES = [c for c, _ in ROW_COLUMNS]
+# signals column <- expression over u (the row) and $1..$9 (the lookups)
+_TARGETS: list[tuple[str, str]] = [
+    ("as_of", "($2::timestamptz[])[u.ri]"), ("race_id", "($1::int8[])[u.ri]"),
+    ("horse_id", "u.horse_id"), ("model_id", "($5::int8[])[u.mi]"), ("run_id", "$8::int8"),
+    ("race_date", "($3::date[])[u.ri]"), ("off_time", "($4::timestamptz[])[u.ri]"),
+    ("p_win", "u.p_win"), ("p_model", "u.p_model"), ("p_place", "u.p_place"),
+    ("ew_places", "u.ew_places"), ("ew_fraction", "u.ew_fraction::numeric(4, 3)"),
+    ("fair_win_odds", "u.fair_win_odds"), ("fair_place_odds", "u.fair_place_odds"),
+    ("best_win_odds", "u.best_win_odds"), ("best_odds_source", "($7::text[])[u.si]"),
+    # exact: int8 -> float8 is exact below 2^53 microseconds, and so is the product
+    ("best_odds_at", "timestamptz 'epoch' + u.at_us * interval '1 microsecond'"),
+    ("edge_win", "u.edge_win"), ("edge_each_way", "u.edge_each_way"),
+    ("kelly_fraction", "u.kelly_fraction"), ("stake_fraction", "u.stake_fraction"),
+    ("liquidity_ok", "u.liquidity_ok"), ("reasons_json", "u.reasons_json::jsonb"),
+    ("feature_version", "$9::text"), ("alias", "($6::text[])[u.mi]"),
+]
+_KEY = ("as_of", "race_id", "horse_id", "model_id")
 
-# Built once from the constant column list above; no value is ever glued in.
+# Built once from the constant lists above; no value is ever glued in.
 UPSERT_SQL = (
     "INSERT INTO modeling.signals AS s ("  # noqa: S608
-    + ", ".join(_NAMES) + ")\n"
-    "SELECT " + ", ".join(
-        "u.ew_fraction::numeric(4, 3)" if c == "ew_fraction" else f"u.{c}" for c in _NAMES)
-    + "\n  FROM unnest(" + ", ".join(f"${i + 1}::{t}[]" for i, (_, t) in enumerate(SIGNAL_COLUMNS))
-    + ") AS u(" + ", ".join(_NAMES) + ")\n"
+    + ", ".join(c for c, _ in _TARGETS) + ")\n"
+    "SELECT " + ", ".join(e for _, e in _TARGETS)
+    + "\n  FROM unnest(" + ", ".join(f"${i + 10}::{t}[]" for i, (_, t) in enumerate(ROW_COLUMNS))
+    + ") AS u(" + ", ".join(_ROW_NAMES) + ")\n"
     "ON CONFLICT ON CONSTRAINT signals_natural_key DO UPDATE SET "
-    + ", ".join(f"{c} = EXCLUDED.{c}" for c in _UPDATE) + ", created_at = now()"
+    + ", ".join(f"{c} = EXCLUDED.{c}" for c, _ in _TARGETS if c not in _KEY)
+    + ", created_at = now()"
 )
 
 
@@ -47,33 +73,53 @@ def nullable(values: npt.ArrayLike) -> list[float | None]:
 
 
 class SignalBatch:
-    """Columns of the signals to publish, appended model by model, written in one statement."""
+    """The signals of one date range to publish, model by model, written in one statement.
 
-    def __init__(self) -> None:
-        self.cols: dict[str, list[Any]] = {c: [] for c in _NAMES}
+    races: the range's races (sorted by race_id, as scoring_fetch.races returns them)."""
+
+    def __init__(self, races: Races, run_id: int, feature_version: str) -> None:
+        self.races = races
+        self.run_id = run_id
+        self.feature_version = feature_version
+        self.models: list[tuple[int, str]] = []
+        self.sources: dict[str, int] = {}
+        self.cols: dict[str, list[Any]] = {c: [] for c in _ROW_NAMES}
+
+    def model_slot(self, model_id: int, alias: str) -> int:
+        self.models.append((model_id, alias))
+        return len(self.models)
+
+    def source_slots(self, sources: list[str | None]) -> list[int | None]:
+        return [None if s is None else self.sources.setdefault(s, len(self.sources) + 1)
+                for s in sources]
 
     def extend(self, **columns: list[Any]) -> None:
         lengths = {len(v) for v in columns.values()}
-        if set(columns) != set(_NAMES) or len(lengths) > 1:
+        if set(columns) != set(_ROW_NAMES) or len(lengths) > 1:
             raise ValueError("signal batch: every column, same length")
         for name, values in columns.items():
             self.cols[name].extend(values)
 
     def __len__(self) -> int:
-        return len(self.cols["race_id"])
+        return len(self.cols["ri"])
 
     def write(self, plpy: Any) -> int:
         if not len(self):
             return 0
-        plan = prepared(plpy, "upsert_signals", UPSERT_SQL, [f"{t}[]" for _, t in SIGNAL_COLUMNS])
-        plpy.execute(plan, [self.cols[c] for c in _NAMES])
+        plan = prepared(plpy, "upsert_signals", UPSERT_SQL,
+                        LOOKUP_TYPES + [f"{t}[]" for _, t in ROW_COLUMNS])
+        r = self.races
+        plpy.execute(plan, [r.race_id.tolist(), r.as_of, r.race_date, r.off_time,
+                            [m for m, _ in self.models], [a for _, a in self.models],
+                            list(self.sources), self.run_id, self.feature_version]
+                     + [self.cols[c] for c in _ROW_NAMES])
         return len(self)
 
 
 DQ_SQL = """
 INSERT INTO modeling.dq_results (run_id, race_id, check_name, passed, blocked, details)
-SELECT $1, u.race_id, u.check_name, u.passed, u.blocked, u.details
-  FROM unnest($2::int8[], $3::text[], $4::boolean[], $5::boolean[], $6::jsonb[])
+SELECT $1, u.race_id, u.check_name, u.passed, u.blocked, u.details::jsonb
+  FROM unnest($2::int8[], $3::text[], $4::boolean[], $5::boolean[], $6::text[])
        AS u(race_id, check_name, passed, blocked, details)
 """
 
@@ -82,7 +128,7 @@ def write_dq(plpy: Any, run_id: int, gate: GateResult) -> int:
     if not gate.race_id:
         return 0
     plan = prepared(plpy, "dq", DQ_SQL, ["int8", "int8[]", "text[]", "boolean[]", "boolean[]",
-                                         "jsonb[]"])
+                                         "text[]"])
     plpy.execute(plan, [run_id, gate.race_id, gate.check_name, gate.passed, gate.is_blocked,
                         gate.details])
     return len(gate.race_id)

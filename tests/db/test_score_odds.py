@@ -62,3 +62,31 @@ def test_odds_of_one_priced_as_no_odds(
     passed, blocked, details = dq
     assert (passed, blocked) == (False, False)
     assert details["invalid"] == [{"horse_id": horse[0], "odds": 1.0}]
+
+
+def test_best_odds_time_and_source_are_exact(
+        synth_conn: psycopg.Connection, server: ServerHandle, synth_template: str) -> None:
+    """The odds time travels as integer microseconds: it comes back to the microsecond (bets
+    match it by equality against the odds row), with its source."""
+    install(synth_conn, trained(server, synth_template))
+    race = _races(synth_conn)[2]
+    # Every snapshot of the race moved by an odd number of microseconds, the best one raised.
+    synth_conn.execute("UPDATE racing.odds SET observed_at = observed_at - interval "
+                       "'0.987653 seconds' WHERE race_id = %s", (race,))
+    best = synth_conn.execute(
+        "UPDATE racing.odds SET decimal_odds = 999 WHERE (race_id, horse_id, observed_at, "
+        "source) = (SELECT race_id, horse_id, observed_at, source FROM racing.odds "
+        "WHERE race_id = %s ORDER BY observed_at DESC, horse_id LIMIT 1) "
+        "RETURNING horse_id, observed_at, source", (race,)).fetchone()
+    synth_conn.commit()
+    assert best is not None and best[1].microsecond != 0
+    score(synth_conn)
+    row = signals(synth_conn)[(race, best[0])]
+    assert (row["best_win_odds"], row["best_odds_at"], row["best_odds_source"]) == (
+        999, best[1], best[2])
+    exact = synth_conn.execute(
+        "SELECT count(*) FILTER (WHERE o.race_id IS NULL), count(*) FROM modeling.signals s "
+        "LEFT JOIN racing.odds o ON o.race_id = s.race_id AND o.horse_id = s.horse_id "
+        "AND o.source = s.best_odds_source AND o.observed_at = s.best_odds_at "
+        "WHERE s.best_win_odds IS NOT NULL").fetchone()
+    assert exact is not None and exact[0] == 0 and exact[1] > 0

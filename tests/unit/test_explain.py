@@ -10,7 +10,16 @@ import lightgbm as lgb
 import numpy as np
 import onnxruntime as ort
 import pytest
-from hrdpg_pl.explain import METADATA_KEY, Explainer, load_explainer, top_reasons
+from hrdpg_pl.explain import (
+    METADATA_KEY,
+    Explainer,
+    _all_trees,
+    _check_tree,
+    load_explainer,
+    parse_explainer,
+    reasons_json,
+    top_reasons,
+)
 
 from hrdpg.trainer.onnx_export import booster_to_onnx, explainer_metadata, run_onnx
 
@@ -200,6 +209,33 @@ def test_top_reasons(booster: lgb.Booster, explainer: Explainer) -> None:
         top_reasons(c, names[:-1], x)
 
 
+def dumps_per_row(rows: list[list[dict[str, object]]]) -> list[str]:
+    """The reference: top_reasons' dicts through json.dumps, non-finite numbers as null."""
+    return [json.dumps([{k: (None if isinstance(v, float) and not math.isfinite(v) else v)
+                         for k, v in item.items()} for item in row]) for row in rows]
+
+
+@pytest.mark.parametrize("k", [0, 1, 3, 5, 50])
+def test_reasons_json_is_json_dumps_of_top_reasons(k: int) -> None:
+    rng = np.random.default_rng(k)
+    c = rng.normal(scale=0.3, size=(300, F)) * 10.0 ** rng.integers(-9, 2, size=(300, F))
+    c[0, :] = 0.0
+    c[1, 0] = -0.0
+    c[2, 1] = np.inf
+    c[3, :] = 1e-7  # ties, and contributions that round to 0
+    x = rng.normal(size=(300, F))
+    x[rng.random(x.shape) < 0.2] = np.nan
+    x[4, 2] = -np.inf
+    x[5, :] = np.round(x[5, :])  # integral values stay floats ("2.0")
+    names = ["weight_rel", "j_win_rate_365", 'quote"d', "ünï", "x%sy", "f5"]
+    got = reasons_json(c, names, x, k=k)
+    assert got == dumps_per_row(top_reasons(c, names, x, k=k))
+    assert all(isinstance(json.loads(r), list) for r in got)
+    assert reasons_json(c[:0], names, x[:0], k=k) == []
+    with pytest.raises(ValueError):
+        reasons_json(c, names[:-1], x, k=k)
+
+
 def test_load_explainer_absent_or_malformed(booster: lgb.Booster) -> None:
     assert load_explainer({}) is None
     assert load_explainer({"other": "x"}) is None
@@ -253,3 +289,34 @@ def test_single_leaf_trees_and_offset() -> None:
     assert ex.contributions(np.zeros((0, 2)))[0].shape == (0, 2)
     with pytest.raises(ValueError, match="2 features"):
         ex.contributions(np.zeros((3, 3)))
+
+
+def test_vectorised_tree_check_agrees_with_the_per_tree_walk(booster: lgb.Booster) -> None:
+    """parse_explainer checks every tree at once; on random damage it must accept and reject
+    exactly what the per-tree walk (_check_tree, which names the problem) does."""
+    doc = json.loads(explainer_metadata(booster.dump_model(), F, TEMPERATURE))
+    nodes, leaves = np.array(doc["tree_nodes"]), np.array(doc["tree_leaves"])
+    rng = np.random.default_rng(7)
+    verdicts = set()
+    for trial in range(300):
+        left, right = np.array(doc["left"]), np.array(doc["right"])
+        for _ in range(1 + trial % 3):
+            side = left if rng.random() < 0.5 else right
+            i = int(rng.integers(side.size))
+            # a node index, a leaf code or an out-of-range value of the same tree
+            side[i] = int(rng.integers(-nodes.max() - 3, nodes.max() + 3))
+        walk_ok = True
+        a = 0
+        for t, (k, nl) in enumerate(zip(nodes.tolist(), leaves.tolist(), strict=True)):
+            try:
+                _check_tree(t, k, nl, left[a:a + k].tolist(), right[a:a + k].tolist())
+            except ValueError:
+                walk_ok = False
+            a += k
+        assert _all_trees(nodes, leaves, left, right) == walk_ok
+        verdicts.add(walk_ok)
+        if not walk_ok:
+            with pytest.raises(ValueError, match=METADATA_KEY):
+                parse_explainer(json.dumps({**doc, "left": left.tolist(),
+                                            "right": right.tolist()}))
+    assert verdicts == {True, False}

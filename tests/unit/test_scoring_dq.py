@@ -29,3 +29,12 @@ def test_each_check_blocks_its_race_only() -> None:
     assert not g.is_blocked[odds_row]
     assert json.loads(g.details[odds_row])["invalid"] == [{"horse_id": 2, "odds": 1.0}]
     assert len(g.race_id) == 6 * race_ids.size
+    # Details are written as json.dumps writes them (the gate builds them from templates).
+    assert all(json.dumps(json.loads(d)) == d for d in g.details)
+    share = [json.loads(d) for d, c in zip(g.details, g.check_name, strict=True)
+             if c == "null_feature_share"]
+    assert share[3] == {"model_id": 1, "share": round(6 / 8, 6), "max": 0.5}
+    sums = [json.loads(d)["sum"] for d, c in zip(g.details, g.check_name, strict=True)
+            if c == "probabilities_sum"]
+    assert sums == [1.0, 1.0, 1.0, 1.0, 0.9]
+    assert g.passed[g.check_name.index("odds_valid") + 6] is True  # race 20's odds check
