@@ -11,14 +11,16 @@ BEGIN ATOMIC
     -- entity (not per day), so a full rebuild does not probe a million times.
     INSERT INTO modeling.entity_daily
     WITH days AS MATERIALIZED (
-        -- jockeys and trainers in one pass over the runs
-        SELECT CASE WHEN GROUPING(jockey_id) = 0 THEN 'j' ELSE 't' END::"char" AS kind,
-               coalesce(jockey_id, trainer_id) AS entity_id, race_date, count(*) AS rides,
+        SELECT 'j'::"char" AS kind, jockey_id AS entity_id, race_date, count(*) AS rides,
                sum(won) AS wins, sum(1.0::float8 / field_size) AS expected
           FROM modeling.run_history
-         WHERE race_date >= from_date
-         GROUP BY GROUPING SETS ((jockey_id, race_date), (trainer_id, race_date))
-        HAVING coalesce(jockey_id, trainer_id) IS NOT NULL),
+         WHERE race_date >= from_date AND jockey_id IS NOT NULL
+         GROUP BY jockey_id, race_date
+        UNION ALL
+        SELECT 't'::"char", trainer_id, race_date, count(*), sum(won), sum(1.0::float8 / field_size)
+          FROM modeling.run_history
+         WHERE race_date >= from_date AND trainer_id IS NOT NULL
+         GROUP BY trainer_id, race_date),
     base AS (
         SELECT e.kind, e.entity_id, b.cum_rides, b.cum_wins, b.cum_expected
           FROM (SELECT DISTINCT kind, entity_id FROM days) e
@@ -26,16 +28,13 @@ BEGIN ATOMIC
                 SELECT d.cum_rides, d.cum_wins, d.cum_expected FROM modeling.entity_daily d
                  WHERE d.kind = e.kind AND d.entity_id = e.entity_id AND d.race_date < from_date
                  ORDER BY d.race_date DESC LIMIT 1) b ON true)
-    -- running sums first, then the (few) baselines by hash: no second sort of the days
-    SELECT r.kind, r.entity_id, r.race_date, r.rides, r.wins, r.expected,
-           coalesce(b.cum_rides, 0) + r.run_rides,
-           coalesce(b.cum_wins, 0) + r.run_wins,
-           coalesce(b.cum_expected, 0) + r.run_expected
-      FROM (SELECT d.*, sum(d.rides) OVER w AS run_rides, sum(d.wins) OVER w AS run_wins,
-                   sum(d.expected) OVER w AS run_expected
-              FROM days d
-            WINDOW w AS (PARTITION BY d.kind, d.entity_id ORDER BY d.race_date)) r
-      LEFT JOIN base b ON b.kind = r.kind AND b.entity_id = r.entity_id;
+    SELECT d.kind, d.entity_id, d.race_date, d.rides, d.wins, d.expected,
+           coalesce(b.cum_rides, 0) + sum(d.rides) OVER w,
+           coalesce(b.cum_wins, 0) + sum(d.wins) OVER w,
+           coalesce(b.cum_expected, 0) + sum(d.expected) OVER w
+      FROM days d
+      LEFT JOIN base b ON b.kind = d.kind AND b.entity_id = d.entity_id
+    WINDOW w AS (PARTITION BY d.kind, d.entity_id ORDER BY d.race_date);
 
     DELETE FROM modeling.draw_daily WHERE race_date >= from_date;
     INSERT INTO modeling.draw_daily
@@ -53,16 +52,14 @@ BEGIN ATOMIC
                  WHERE (e.course, e.dist_band, e.draw_third) = (k.course, k.dist_band, k.draw_third)
                    AND e.race_date < from_date
                  ORDER BY e.race_date DESC LIMIT 1) b ON true)
-    SELECT r.course, r.dist_band, r.draw_third, r.race_date, r.runs, r.wins, r.expected,
-           coalesce(b.cum_runs, 0) + r.run_runs,
-           coalesce(b.cum_wins, 0) + r.run_wins,
-           coalesce(b.cum_expected, 0) + r.run_expected
-      FROM (SELECT d.*, sum(d.runs) OVER w AS run_runs, sum(d.wins) OVER w AS run_wins,
-                   sum(d.expected) OVER w AS run_expected
-              FROM days d
-            WINDOW w AS (PARTITION BY d.course, d.dist_band, d.draw_third ORDER BY d.race_date)) r
+    SELECT d.course, d.dist_band, d.draw_third, d.race_date, d.runs, d.wins, d.expected,
+           coalesce(b.cum_runs, 0) + sum(d.runs) OVER w,
+           coalesce(b.cum_wins, 0) + sum(d.wins) OVER w,
+           coalesce(b.cum_expected, 0) + sum(d.expected) OVER w
+      FROM days d
       LEFT JOIN base b
-        ON (b.course, b.dist_band, b.draw_third) = (r.course, r.dist_band, r.draw_third);
+        ON (b.course, b.dist_band, b.draw_third) = (d.course, d.dist_band, d.draw_third)
+    WINDOW w AS (PARTITION BY d.course, d.dist_band, d.draw_third ORDER BY d.race_date);
 END;
 COMMENT ON FUNCTION modeling.refresh_daily_totals(date) IS
     'Recompute jockey/trainer and draw daily totals (with running sums) from from_date on.';
