@@ -196,3 +196,7 @@ def main() -> None:
     for name, r in results.items():
         if r.extra:
             console.print(f"{name}: {r.extra}")
+
+
+if __name__ == "__main__":
+    main()
