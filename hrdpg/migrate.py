@@ -19,6 +19,7 @@ from alembic import command
 from hrdpg.config import ALEMBIC_DIR, SQL_DIR, Settings
 from hrdpg.db import connect
 from hrdpg.errors import HrdpgError
+from hrdpg.features import vacuum_history
 
 REFERENCE_RACING_SQL = SQL_DIR / "reference" / "racing_schema.sql"
 MANIFEST = SQL_DIR / "manifest.txt"
@@ -156,8 +157,7 @@ def migrate(
         # A revision that rewrote the run history (0009 filled its state columns) leaves its
         # pages not all-visible, so the day path's index-only scans would visit the heap until
         # autovacuum came by. Cheap when there is nothing to do.
-        conn.autocommit = True
-        conn.execute("VACUUM (ANALYZE) modeling.run_history")
+        vacuum_history(conn)
     return warnings
 
 
