@@ -183,8 +183,8 @@ def refresh_history(plpy: Any, rebuild: bool, lookback_days: int) -> int:
     plpy.execute(insert, [horse.tolist(), float_array_literal(before),
                           float_array_literal(after), race_id.tolist()])
     if rebuild:
-        # fresh statistics, so the daily totals and the feature refresh that follow plan for
-        # a million rows rather than for the empty table
+        # fresh statistics, so the feature refresh that follows plans for a million rows
+        # rather than for the emptied table
         plpy.execute("ANALYZE modeling.run_history")
     first_day = _scalar(plpy, "SELECT min(race_date)::text AS d FROM hrdpg_pending", "d")
     plpy.execute(plpy.prepare("SELECT modeling.refresh_daily_totals($1::date)", ["date"]),
