@@ -11,13 +11,13 @@ BEGIN ATOMIC
     -- entity (not per day), so a full rebuild does not probe a million times.
     INSERT INTO modeling.entity_daily
     WITH days AS MATERIALIZED (
-        SELECT 'j'::"char" AS kind, jockey_id AS entity_id, race_date, count(*) AS rides,
-               sum(won) AS wins, sum(1.0::float8 / field_size) AS expected
+        SELECT 'j'::"char" AS kind, jockey_id AS entity_id, race_date, count(*)::int AS rides,
+               sum(won)::int AS wins, sum(1.0::float8 / field_size) AS expected
           FROM modeling.run_history
          WHERE race_date >= from_date AND jockey_id IS NOT NULL
          GROUP BY jockey_id, race_date
         UNION ALL
-        SELECT 't'::"char", trainer_id, race_date, count(*), sum(won), sum(1.0::float8 / field_size)
+        SELECT 't'::"char", trainer_id, race_date, count(*)::int, sum(won)::int, sum(1.0::float8 / field_size)
           FROM modeling.run_history
          WHERE race_date >= from_date AND trainer_id IS NOT NULL
          GROUP BY trainer_id, race_date),
@@ -39,7 +39,7 @@ BEGIN ATOMIC
     DELETE FROM modeling.draw_daily WHERE race_date >= from_date;
     INSERT INTO modeling.draw_daily
     WITH days AS MATERIALIZED (
-        SELECT course, dist_band, draw_third, race_date, count(*) AS runs, sum(won) AS wins,
+        SELECT course, dist_band, draw_third, race_date, count(*)::int AS runs, sum(won)::int AS wins,
                sum(1.0::float8 / field_size) AS expected
           FROM modeling.run_history
          WHERE race_date >= from_date AND draw_third IS NOT NULL

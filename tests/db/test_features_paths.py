@@ -3,6 +3,8 @@ same feature rows: scoring a day sees exactly what training saw for that day."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import psycopg
 
 from tests.db.features_util import middle_race, same_row
@@ -27,3 +29,22 @@ def test_day_path_equals_bulk_path(synth_conn: psycopg.Connection) -> None:
         mismatched = [(a, b) for a, b in zip(bulk, single, strict=True)
                       if not same_row(a, b, skip_last=True)]
         assert mismatched == []
+
+
+def test_window_over_part_of_history_equals_bulk_path(synth_conn: psycopg.Connection) -> None:
+    # A fortnight in the middle takes the window branch with history before and after it: its
+    # horses' earlier runs and the totals' windows must reach back past the range's start.
+    _, day = middle_race(synth_conn)
+    first, last = day - dt.timedelta(days=6), day + dt.timedelta(days=7)
+    days = [r[0] for r in synth_conn.execute(
+        "SELECT DISTINCT race_date FROM modeling.feature_store WHERE race_date BETWEEN %s AND %s"
+        " ORDER BY 1", (first, last)).fetchall()]
+    bulk = {d: store_rows(synth_conn, d) for d in days}
+    written = synth_conn.execute("SELECT modeling.refresh_features(%s, %s)",
+                                 (first, last)).fetchone()[0]
+    assert written == sum(len(rows) for rows in bulk.values()) > 100
+    for d in days:
+        ranged = store_rows(synth_conn, d)
+        assert len(ranged) == len(bulk[d])
+        assert [(a, b) for a, b in zip(bulk[d], ranged, strict=True)
+                if not same_row(a, b, skip_last=True)] == []
