@@ -13,8 +13,9 @@
 
 CREATE OR REPLACE FUNCTION modeling.feature_parts(from_date date, to_date date)
 RETURNS TABLE (
-    race_id bigint, horse_id bigint, race_date date, off_time timestamptz, draw_third smallint,
-    runs bigint, wins bigint, places bigint, last_off timestamptz, runs5 bigint, wins5 bigint,
+    by_window boolean, race_id bigint, horse_id bigint, race_date date, off_time timestamptz,
+    draw_third smallint, runs bigint, wins bigint, places bigint, last_off timestamptz,
+    runs5 bigint, wins5 bigint,
     pos1 float8, pos2 float8, pos3 float8, beaten1 float8, beaten2 float8, beaten3 float8,
     course_runs bigint, course_wins bigint, dist_runs bigint, dist_wins bigint,
     going_runs bigint, going_wins bigint, class_change float8, dist_change float8, elo float8,
@@ -24,143 +25,152 @@ RETURNS TABLE (
     draw_expected float8)
 LANGUAGE sql STABLE
 BEGIN ATOMIC
-    WITH probe AS MATERIALIZED (
-        -- Declared runners the probe branch covers: all of a short range; in a long range
-        -- those of races without a result (refresh_history folds whole races).
-        SELECT ru.race_id, ru.horse_id, ru.jockey_id, ru.trainer_id, ra.race_date,
-               ra.off_time, ra.course, modeling.distance_band(ra.distance_m) AS dist_band,
-               modeling.going_group(ra.going, ra.surface) AS going_group, ra.race_class,
-               ra.distance_m,
-               CASE WHEN ru.draw IS NOT NULL THEN least(3, 1 + (3 * (ru.draw - 1))
-                    / count(*) OVER (PARTITION BY ru.race_id))::smallint END AS draw_third
-          FROM modeling.src_races ra
-          JOIN modeling.src_runners ru ON ru.race_id = ra.race_id
-         WHERE ra.race_date BETWEEN from_date AND to_date
-           AND NOT ru.non_runner AND ru.status IS DISTINCT FROM 'non_runner'
-           AND (to_date - from_date < 7
-                OR NOT EXISTS (SELECT 1 FROM modeling.run_history h WHERE h.race_id = ra.race_id))
-    ),
-    probe_people AS MATERIALIZED (
-        -- A window is the running total at the day before the race minus the running total at
-        -- the day before the window opens.
-        SELECT p.kind, p.entity_id, p.race_date,
-               c0.cum_rides - coalesce(c14.cum_rides, 0) AS rides14,
-               c0.cum_wins - coalesce(c14.cum_wins, 0) AS wins14,
-               c0.cum_expected - coalesce(c14.cum_expected, 0) AS exp14,
-               c0.cum_rides - coalesce(c90.cum_rides, 0) AS rides90,
-               c0.cum_wins - coalesce(c90.cum_wins, 0) AS wins90,
-               c0.cum_rides - coalesce(c365.cum_rides, 0) AS rides365,
-               c0.cum_wins - coalesce(c365.cum_wins, 0) AS wins365
-          FROM (SELECT DISTINCT 'j'::"char" AS kind, jockey_id AS entity_id, race_date
-                  FROM probe WHERE jockey_id IS NOT NULL
-                UNION ALL
-                SELECT DISTINCT 't'::"char", trainer_id, race_date
-                  FROM probe WHERE trainer_id IS NOT NULL) p
-          LEFT JOIN LATERAL modeling.entity_totals_before(
-                p.kind, p.entity_id, p.race_date) c0 ON true
-          LEFT JOIN LATERAL modeling.entity_totals_before(
-                p.kind, p.entity_id, p.race_date - 14) c14 ON true
-          LEFT JOIN LATERAL modeling.entity_totals_before(
-                p.kind, p.entity_id, p.race_date - 90) c90 ON true
-          LEFT JOIN LATERAL modeling.entity_totals_before(
-                p.kind, p.entity_id, p.race_date - 365) c365 ON true
-    ),
-    probe_draws AS MATERIALIZED (
-        SELECT d.course, d.dist_band, d.draw_third, d.race_date,
-               c0.cum_wins - coalesce(c730.cum_wins, 0) AS wins,
-               c0.cum_expected - coalesce(c730.cum_expected, 0) AS expected
-          FROM (SELECT DISTINCT course, dist_band, draw_third, race_date FROM probe
-                 WHERE draw_third IS NOT NULL) d
-          LEFT JOIN LATERAL modeling.draw_totals_before(
-                d.course, d.dist_band, d.draw_third, d.race_date) c0 ON true
-          LEFT JOIN LATERAL modeling.draw_totals_before(
-                d.course, d.dist_band, d.draw_third, d.race_date - 730) c730 ON true
-    )
-    -- window branch. A run's form is the stored state of its own row (the counts after it,
-    -- less its own outcome; the previous runs' positions) or lag() of the previous row, and the
-    -- course / distance / going frames end at 1 PRECEDING: never the run itself or later.
-    SELECT f.race_id, f.horse_id, f.race_date, f.off_time, f.draw_third,
-           f.runs, f.wins, f.places, f.last_off, least(f.runs, 5), f.wins5,
-           f.pos1, f.pos2, f.pos3, f.beaten1, f.beaten2, f.beaten3,
-           f.course_runs, f.course_wins, f.dist_runs, f.dist_wins, f.going_runs, f.going_wins,
-           f.class_change, f.dist_change, f.elo,
-           jf.rides14, jf.wins14, jf.rides90, jf.wins90, jf.rides365, jf.wins365,
-           tf.rides14, tf.wins14, tf.exp14, tf.rides90, tf.wins90, tf.rides365, tf.wins365,
-           df.wins, df.expected
-      FROM (SELECT h.race_id, h.horse_id, h.jockey_id, h.trainer_id, h.race_date, h.off_time,
-                   h.course, h.dist_band, h.draw_third,
-                   h.runs_after - 1 AS runs,
-                   CASE WHEN h.runs_after > 1 THEN h.wins_after - h.won END AS wins,
-                   CASE WHEN h.runs_after > 1 THEN h.places_after - h.placed END AS places,
-                   lag(h.off_time) OVER w AS last_off, lag(h.wins5_after) OVER w AS wins5,
-                   h.pos_prev1 AS pos1, h.pos_prev2 AS pos2, lag(h.pos_prev2) OVER w AS pos3,
-                   h.beaten_prev1 AS beaten1, h.beaten_prev2 AS beaten2,
-                   lag(h.beaten_prev2) OVER w AS beaten3,
-                   count(*) OVER w_course AS course_runs, sum(h.won) OVER w_course AS course_wins,
-                   count(*) OVER w_dist AS dist_runs, sum(h.won) OVER w_dist AS dist_wins,
-                   count(*) OVER w_going AS going_runs, sum(h.won) OVER w_going AS going_wins,
-                   (h.race_class - lag(h.race_class) OVER w)::float8 AS class_change,
-                   (h.distance_m - lag(h.distance_m) OVER w)::float8 AS dist_change,
-                   -- the rating going into this run is the one after the previous run
-                   CASE WHEN h.runs_after > 1 THEN h.rating_before END AS elo
-              FROM modeling.run_history h
-             WHERE to_date - from_date >= 7
-               AND h.race_date <= to_date
-               -- every horse of the range, with all its earlier runs
-               AND h.horse_id IN (SELECT r.horse_id FROM modeling.run_history r
-                                   WHERE r.race_date BETWEEN from_date AND to_date)
-            WINDOW w AS (PARTITION BY h.horse_id ORDER BY h.off_time, h.race_id),
-                   w_course AS (PARTITION BY h.horse_id, h.course ORDER BY h.off_time, h.race_id
-                                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
-                   w_dist AS (PARTITION BY h.horse_id, h.dist_band ORDER BY h.off_time, h.race_id
-                              ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
-                   w_going AS (PARTITION BY h.horse_id, h.going_group
-                               ORDER BY h.off_time, h.race_id
-                               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)) f
-      LEFT JOIN modeling.people_windows('j', from_date, to_date) jf
-        ON jf.entity_id = f.jockey_id AND jf.race_date = f.race_date
-      LEFT JOIN modeling.people_windows('t', from_date, to_date) tf
-        ON tf.entity_id = f.trainer_id AND tf.race_date = f.race_date
-      LEFT JOIN modeling.draw_windows(from_date, to_date) df
-        ON (df.course, df.dist_band, df.draw_third, df.race_date)
-         = (f.course, f.dist_band, f.draw_third, f.race_date)
-     WHERE f.race_date >= from_date
-    UNION ALL
-    -- probe branch: the horse's last completed run before this one (its state after is the
-    -- form now), an index-only count of its earlier course / distance / going runs, and the
-    -- running totals probed above.
-    SELECT t.race_id, t.horse_id, t.race_date, t.off_time, t.draw_third,
-           coalesce(p.runs_after, 0), p.wins_after, p.places_after, p.off_time,
-           least(coalesce(p.runs_after, 0), 5), p.wins5_after,
-           p.pos_norm, p.pos_prev1, p.pos_prev2, p.beaten, p.beaten_prev1, p.beaten_prev2,
-           g.course_runs, g.course_wins, g.dist_runs, g.dist_wins, g.going_runs, g.going_wins,
-           (t.race_class - p.race_class)::float8, (t.distance_m - p.distance_m)::float8,
-           p.rating_after,
-           jf.rides14, jf.wins14, jf.rides90, jf.wins90, jf.rides365, jf.wins365,
-           tf.rides14, tf.wins14, tf.exp14, tf.rides90, tf.wins90, tf.rides365, tf.wins365,
-           df.wins, df.expected
-      FROM probe t
-      LEFT JOIN LATERAL (SELECT * FROM modeling.run_history r
-                          WHERE r.horse_id = t.horse_id
-                            AND (r.off_time, r.race_id) < (t.off_time, t.race_id)
-                          ORDER BY r.off_time DESC, r.race_id DESC LIMIT 1) p ON true
-      CROSS JOIN LATERAL (
-            SELECT count(*) FILTER (WHERE e.course = t.course) AS course_runs,
-                   sum(e.won) FILTER (WHERE e.course = t.course) AS course_wins,
-                   count(*) FILTER (WHERE e.dist_band = t.dist_band) AS dist_runs,
-                   sum(e.won) FILTER (WHERE e.dist_band = t.dist_band) AS dist_wins,
-                   count(*) FILTER (WHERE e.going_group = t.going_group) AS going_runs,
-                   sum(e.won) FILTER (WHERE e.going_group = t.going_group) AS going_wins
-              FROM modeling.run_history e
-             WHERE e.horse_id = t.horse_id
-               AND (e.off_time, e.race_id) < (t.off_time, t.race_id)) g
-      LEFT JOIN probe_people jf
-        ON jf.kind = 'j' AND jf.entity_id = t.jockey_id AND jf.race_date = t.race_date
-      LEFT JOIN probe_people tf
-        ON tf.kind = 't' AND tf.entity_id = t.trainer_id AND tf.race_date = t.race_date
-      LEFT JOIN probe_draws df
-        ON (df.course, df.dist_band, df.draw_third, df.race_date)
-         = (t.course, t.dist_band, t.draw_third, t.race_date);
+    SELECT * FROM (
+        -- window branch. A run's form is the stored state of its own row (the counts after
+        -- it, less its own outcome; the previous runs' positions) or lag() of the previous
+        -- row, and the course / distance / going frames end at 1 PRECEDING: never the run
+        -- itself or anything later.
+        SELECT true AS by_window, f.race_id, f.horse_id, f.race_date, f.off_time, f.draw_third,
+               f.runs, f.wins, f.places, f.last_off, least(f.runs, 5), f.wins5,
+               f.pos1, f.pos2, f.pos3, f.beaten1, f.beaten2, f.beaten3,
+               f.course_runs, f.course_wins, f.dist_runs, f.dist_wins, f.going_runs, f.going_wins,
+               f.class_change, f.dist_change, f.elo,
+               jf.rides14, jf.wins14, jf.rides90, jf.wins90, jf.rides365, jf.wins365,
+               tf.rides14, tf.wins14, tf.exp14, tf.rides90, tf.wins90, tf.rides365, tf.wins365,
+               df.wins, df.expected
+          FROM (SELECT h.race_id, h.horse_id, h.jockey_id, h.trainer_id, h.race_date, h.off_time,
+                       h.course, h.dist_band, h.draw_third,
+                       h.runs_after - 1 AS runs,
+                       CASE WHEN h.runs_after > 1 THEN h.wins_after - h.won END AS wins,
+                       CASE WHEN h.runs_after > 1 THEN h.places_after - h.placed END AS places,
+                       lag(h.off_time) OVER w AS last_off, lag(h.wins5_after) OVER w AS wins5,
+                       h.pos_prev1 AS pos1, h.pos_prev2 AS pos2, lag(h.pos_prev2) OVER w AS pos3,
+                       h.beaten_prev1 AS beaten1, h.beaten_prev2 AS beaten2,
+                       lag(h.beaten_prev2) OVER w AS beaten3,
+                       count(*) OVER w_course AS course_runs,
+                       sum(h.won) OVER w_course AS course_wins,
+                       count(*) OVER w_dist AS dist_runs, sum(h.won) OVER w_dist AS dist_wins,
+                       count(*) OVER w_going AS going_runs, sum(h.won) OVER w_going AS going_wins,
+                       (h.race_class - lag(h.race_class) OVER w)::float8 AS class_change,
+                       (h.distance_m - lag(h.distance_m) OVER w)::float8 AS dist_change,
+                       -- the rating going into this run is the one after the previous run
+                       CASE WHEN h.runs_after > 1 THEN h.rating_before END AS elo
+                  FROM modeling.run_history h
+                 WHERE h.race_date <= to_date
+                   -- every horse of the range, with all its earlier runs
+                   AND h.horse_id IN (SELECT r.horse_id FROM modeling.run_history r
+                                       WHERE r.race_date BETWEEN from_date AND to_date)
+                WINDOW w AS (PARTITION BY h.horse_id ORDER BY h.off_time, h.race_id),
+                       w_course AS (PARTITION BY h.horse_id, h.course
+                                    ORDER BY h.off_time, h.race_id
+                                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
+                       w_dist AS (PARTITION BY h.horse_id, h.dist_band
+                                  ORDER BY h.off_time, h.race_id
+                                  ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
+                       w_going AS (PARTITION BY h.horse_id, h.going_group
+                                   ORDER BY h.off_time, h.race_id
+                                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)) f
+          LEFT JOIN modeling.people_windows('j', from_date, to_date) jf
+            ON jf.entity_id = f.jockey_id AND jf.race_date = f.race_date
+          LEFT JOIN modeling.people_windows('t', from_date, to_date) tf
+            ON tf.entity_id = f.trainer_id AND tf.race_date = f.race_date
+          LEFT JOIN modeling.draw_windows(from_date, to_date) df
+            ON (df.course, df.dist_band, df.draw_third, df.race_date)
+             = (f.course, f.dist_band, f.draw_third, f.race_date)
+         WHERE f.race_date >= from_date
+        UNION ALL
+        (WITH probe AS MATERIALIZED (
+            -- Declared runners the probe branch covers: all of a short range; in a long range
+            -- those of races without a result (refresh_history folds whole races).
+            SELECT ru.race_id, ru.horse_id, ru.jockey_id, ru.trainer_id, ra.race_date,
+                   ra.off_time, ra.course, modeling.distance_band(ra.distance_m) AS dist_band,
+                   modeling.going_group(ra.going, ra.surface) AS going_group, ra.race_class,
+                   ra.distance_m,
+                   CASE WHEN ru.draw IS NOT NULL THEN least(3, 1 + (3 * (ru.draw - 1))
+                        / count(*) OVER (PARTITION BY ru.race_id))::smallint END AS draw_third
+              FROM modeling.src_races ra
+              JOIN modeling.src_runners ru ON ru.race_id = ra.race_id
+             WHERE ra.race_date BETWEEN from_date AND to_date
+               AND NOT ru.non_runner AND ru.status IS DISTINCT FROM 'non_runner'
+               AND (to_date - from_date < 7
+                    OR NOT EXISTS (SELECT 1 FROM modeling.run_history h
+                                    WHERE h.race_id = ra.race_id))
+        ),
+        probe_people AS MATERIALIZED (
+            -- A window is the running total at the day before the race minus the running
+            -- total at the day before the window opens.
+            SELECT p.kind, p.entity_id, p.race_date,
+                   c0.cum_rides - coalesce(c14.cum_rides, 0) AS rides14,
+                   c0.cum_wins - coalesce(c14.cum_wins, 0) AS wins14,
+                   c0.cum_expected - coalesce(c14.cum_expected, 0) AS exp14,
+                   c0.cum_rides - coalesce(c90.cum_rides, 0) AS rides90,
+                   c0.cum_wins - coalesce(c90.cum_wins, 0) AS wins90,
+                   c0.cum_rides - coalesce(c365.cum_rides, 0) AS rides365,
+                   c0.cum_wins - coalesce(c365.cum_wins, 0) AS wins365
+              FROM (SELECT DISTINCT 'j'::"char" AS kind, jockey_id AS entity_id, race_date
+                      FROM probe WHERE jockey_id IS NOT NULL
+                    UNION ALL
+                    SELECT DISTINCT 't'::"char", trainer_id, race_date
+                      FROM probe WHERE trainer_id IS NOT NULL) p
+              LEFT JOIN LATERAL modeling.entity_totals_before(
+                    p.kind, p.entity_id, p.race_date) c0 ON true
+              LEFT JOIN LATERAL modeling.entity_totals_before(
+                    p.kind, p.entity_id, p.race_date - 14) c14 ON true
+              LEFT JOIN LATERAL modeling.entity_totals_before(
+                    p.kind, p.entity_id, p.race_date - 90) c90 ON true
+              LEFT JOIN LATERAL modeling.entity_totals_before(
+                    p.kind, p.entity_id, p.race_date - 365) c365 ON true
+        ),
+        probe_draws AS MATERIALIZED (
+            SELECT d.course, d.dist_band, d.draw_third, d.race_date,
+                   c0.cum_wins - coalesce(c730.cum_wins, 0) AS wins,
+                   c0.cum_expected - coalesce(c730.cum_expected, 0) AS expected
+              FROM (SELECT DISTINCT course, dist_band, draw_third, race_date FROM probe
+                     WHERE draw_third IS NOT NULL) d
+              LEFT JOIN LATERAL modeling.draw_totals_before(
+                    d.course, d.dist_band, d.draw_third, d.race_date) c0 ON true
+              LEFT JOIN LATERAL modeling.draw_totals_before(
+                    d.course, d.dist_band, d.draw_third, d.race_date - 730) c730 ON true
+        )
+        -- probe branch: the horse's last completed run before this one (its state after is the
+        -- form now), an index-only count of its earlier course / distance / going runs, and the
+        -- running totals probed above.
+        SELECT false, t.race_id, t.horse_id, t.race_date, t.off_time, t.draw_third,
+               coalesce(p.runs_after, 0), p.wins_after, p.places_after, p.off_time,
+               least(coalesce(p.runs_after, 0), 5), p.wins5_after,
+               p.pos_norm, p.pos_prev1, p.pos_prev2, p.beaten, p.beaten_prev1, p.beaten_prev2,
+               g.course_runs, g.course_wins, g.dist_runs, g.dist_wins, g.going_runs, g.going_wins,
+               (t.race_class - p.race_class)::float8, (t.distance_m - p.distance_m)::float8,
+               p.rating_after,
+               jf.rides14, jf.wins14, jf.rides90, jf.wins90, jf.rides365, jf.wins365,
+               tf.rides14, tf.wins14, tf.exp14, tf.rides90, tf.wins90, tf.rides365, tf.wins365,
+               df.wins, df.expected
+          FROM probe t
+          LEFT JOIN LATERAL (SELECT * FROM modeling.run_history r
+                              WHERE r.horse_id = t.horse_id
+                                AND (r.off_time, r.race_id) < (t.off_time, t.race_id)
+                              ORDER BY r.off_time DESC, r.race_id DESC LIMIT 1) p ON true
+          CROSS JOIN LATERAL (
+                SELECT count(*) FILTER (WHERE e.course = t.course) AS course_runs,
+                       sum(e.won) FILTER (WHERE e.course = t.course) AS course_wins,
+                       count(*) FILTER (WHERE e.dist_band = t.dist_band) AS dist_runs,
+                       sum(e.won) FILTER (WHERE e.dist_band = t.dist_band) AS dist_wins,
+                       count(*) FILTER (WHERE e.going_group = t.going_group) AS going_runs,
+                       sum(e.won) FILTER (WHERE e.going_group = t.going_group) AS going_wins
+                  FROM modeling.run_history e
+                 WHERE e.horse_id = t.horse_id
+                   AND (e.off_time, e.race_id) < (t.off_time, t.race_id)) g
+          LEFT JOIN probe_people jf
+            ON jf.kind = 'j' AND jf.entity_id = t.jockey_id AND jf.race_date = t.race_date
+          LEFT JOIN probe_people tf
+            ON tf.kind = 't' AND tf.entity_id = t.trainer_id AND tf.race_date = t.race_date
+          LEFT JOIN probe_draws df
+            ON (df.course, df.dist_band, df.draw_third, df.race_date)
+             = (t.course, t.dist_band, t.draw_third, t.race_date))
+        ) parts
+     -- A range under a week is all probes. Said here, above the UNION ALL, the planner
+     -- drops the window branch before planning it.
+     WHERE NOT parts.by_window OR to_date - from_date >= 7;
 END;
 COMMENT ON FUNCTION modeling.feature_parts(date, date) IS
     'Internal to refresh_features: raw feature parts (counts, last runs, window totals) of every '

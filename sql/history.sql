@@ -6,9 +6,12 @@ RETURNS void
 LANGUAGE sql
 SET search_path = pg_catalog, pg_temp
 BEGIN ATOMIC
+    -- Running totals continue from each entity's last row before from_date (one probe per
+    -- entity, not per day): that row opens the running sums and is not inserted again, so a
+    -- fold from any day adds up in the same order as a rebuild, to the last bit. Sums of int4
+    -- stay bigint (a sum of bigint would be numeric, several times slower); a career's rides
+    -- fit int4 many times over.
     DELETE FROM modeling.entity_daily WHERE race_date >= from_date;
-    -- Running totals continue from each entity's last row before from_date: one probe per
-    -- entity (not per day), so a full rebuild does not probe a million times.
     INSERT INTO modeling.entity_daily
     WITH days AS MATERIALIZED (
         SELECT 'j'::"char" AS kind, jockey_id AS entity_id, race_date, count(*)::int AS rides,
@@ -17,49 +20,58 @@ BEGIN ATOMIC
          WHERE race_date >= from_date AND jockey_id IS NOT NULL
          GROUP BY jockey_id, race_date
         UNION ALL
-        SELECT 't'::"char", trainer_id, race_date, count(*)::int, sum(won)::int, sum(1.0::float8 / field_size)
+        SELECT 't'::"char", trainer_id, race_date, count(*)::int, sum(won)::int,
+               sum(1.0::float8 / field_size)
           FROM modeling.run_history
          WHERE race_date >= from_date AND trainer_id IS NOT NULL
-         GROUP BY trainer_id, race_date),
-    base AS (
-        SELECT e.kind, e.entity_id, b.cum_rides, b.cum_wins, b.cum_expected
-          FROM (SELECT DISTINCT kind, entity_id FROM days) e
-          JOIN LATERAL (
-                SELECT d.cum_rides, d.cum_wins, d.cum_expected FROM modeling.entity_daily d
-                 WHERE d.kind = e.kind AND d.entity_id = e.entity_id AND d.race_date < from_date
-                 ORDER BY d.race_date DESC LIMIT 1) b ON true)
-    SELECT d.kind, d.entity_id, d.race_date, d.rides, d.wins, d.expected,
-           coalesce(b.cum_rides, 0) + sum(d.rides) OVER w,
-           coalesce(b.cum_wins, 0) + sum(d.wins) OVER w,
-           coalesce(b.cum_expected, 0) + sum(d.expected) OVER w
-      FROM days d
-      LEFT JOIN base b ON b.kind = d.kind AND b.entity_id = d.entity_id
-    WINDOW w AS (PARTITION BY d.kind, d.entity_id ORDER BY d.race_date);
+         GROUP BY trainer_id, race_date)
+    SELECT kind, entity_id, race_date, rides, wins, expected, cum_rides, cum_wins, cum_expected
+      FROM (SELECT r.*, sum(r.add_rides) OVER w AS cum_rides, sum(r.add_wins) OVER w AS cum_wins,
+                   sum(r.add_expected) OVER w AS cum_expected
+              FROM (SELECT d.*, d.rides AS add_rides, d.wins AS add_wins,
+                           d.expected AS add_expected, false AS opening
+                      FROM days d
+                    UNION ALL
+                    SELECT e.kind, e.entity_id, b.race_date, 0, 0, 0, b.cum_rides::int,
+                           b.cum_wins::int, b.cum_expected, true
+                      FROM (SELECT DISTINCT kind, entity_id FROM days) e
+                      JOIN LATERAL (
+                            SELECT o.race_date, o.cum_rides, o.cum_wins, o.cum_expected
+                              FROM modeling.entity_daily o
+                             WHERE o.kind = e.kind AND o.entity_id = e.entity_id
+                               AND o.race_date < from_date
+                             ORDER BY o.race_date DESC LIMIT 1) b ON true) r
+            WINDOW w AS (PARTITION BY r.kind, r.entity_id ORDER BY r.race_date)) s
+     WHERE NOT opening;
 
     DELETE FROM modeling.draw_daily WHERE race_date >= from_date;
     INSERT INTO modeling.draw_daily
     WITH days AS MATERIALIZED (
-        SELECT course, dist_band, draw_third, race_date, count(*)::int AS runs, sum(won)::int AS wins,
-               sum(1.0::float8 / field_size) AS expected
+        SELECT course, dist_band, draw_third, race_date, count(*)::int AS runs,
+               sum(won)::int AS wins, sum(1.0::float8 / field_size) AS expected
           FROM modeling.run_history
          WHERE race_date >= from_date AND draw_third IS NOT NULL
-         GROUP BY course, dist_band, draw_third, race_date),
-    base AS (
-        SELECT k.course, k.dist_band, k.draw_third, b.cum_runs, b.cum_wins, b.cum_expected
-          FROM (SELECT DISTINCT course, dist_band, draw_third FROM days) k
-          JOIN LATERAL (
-                SELECT e.cum_runs, e.cum_wins, e.cum_expected FROM modeling.draw_daily e
-                 WHERE (e.course, e.dist_band, e.draw_third) = (k.course, k.dist_band, k.draw_third)
-                   AND e.race_date < from_date
-                 ORDER BY e.race_date DESC LIMIT 1) b ON true)
-    SELECT d.course, d.dist_band, d.draw_third, d.race_date, d.runs, d.wins, d.expected,
-           coalesce(b.cum_runs, 0) + sum(d.runs) OVER w,
-           coalesce(b.cum_wins, 0) + sum(d.wins) OVER w,
-           coalesce(b.cum_expected, 0) + sum(d.expected) OVER w
-      FROM days d
-      LEFT JOIN base b
-        ON (b.course, b.dist_band, b.draw_third) = (d.course, d.dist_band, d.draw_third)
-    WINDOW w AS (PARTITION BY d.course, d.dist_band, d.draw_third ORDER BY d.race_date);
+         GROUP BY course, dist_band, draw_third, race_date)
+    SELECT course, dist_band, draw_third, race_date, runs, wins, expected, cum_runs, cum_wins,
+           cum_expected
+      FROM (SELECT r.*, sum(r.add_runs) OVER w AS cum_runs, sum(r.add_wins) OVER w AS cum_wins,
+                   sum(r.add_expected) OVER w AS cum_expected
+              FROM (SELECT d.*, d.runs AS add_runs, d.wins AS add_wins,
+                           d.expected AS add_expected, false AS opening
+                      FROM days d
+                    UNION ALL
+                    SELECT k.course, k.dist_band, k.draw_third, b.race_date, 0, 0, 0,
+                           b.cum_runs::int, b.cum_wins::int, b.cum_expected, true
+                      FROM (SELECT DISTINCT course, dist_band, draw_third FROM days) k
+                      JOIN LATERAL (
+                            SELECT o.race_date, o.cum_runs, o.cum_wins, o.cum_expected
+                              FROM modeling.draw_daily o
+                             WHERE (o.course, o.dist_band, o.draw_third)
+                                 = (k.course, k.dist_band, k.draw_third)
+                               AND o.race_date < from_date
+                             ORDER BY o.race_date DESC LIMIT 1) b ON true) r
+            WINDOW w AS (PARTITION BY r.course, r.dist_band, r.draw_third ORDER BY r.race_date)) s
+     WHERE NOT opening;
 END;
 COMMENT ON FUNCTION modeling.refresh_daily_totals(date) IS
     'Recompute jockey/trainer and draw daily totals (with running sums) from from_date on.';

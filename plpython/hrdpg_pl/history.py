@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from hrdpg_pl.elo import rate_in_batches
+from hrdpg_pl.elo import INITIAL_RATING, rate_in_batches
 
 # Races with results not yet in run_history. Incremental runs look back `lookback` days from
 # the newest rated day for late results; older corrections need rebuild => true.
@@ -71,13 +71,13 @@ SELECT DISTINCT ON (h.horse_id) h.horse_id, h.rating_after
  ORDER BY h.horse_id, h.off_time DESC
 """
 
-# New runs with their ratings and the horse's form state after each run. The windows see the
-# horse's earlier history rows too (a re-rate deleted everything from the first pending run on,
-# so those all come before the new ones); only the new rows are inserted.
 # What a rebuild empties and reloads.
 REBUILT_TABLES = ("modeling.run_history", "modeling.entity_daily", "modeling.draw_daily")
 TRUNCATE_SQL = "TRUNCATE modeling.run_history, modeling.entity_daily, modeling.draw_daily"
 
+# New runs with their ratings and the horse's form state after each run. The windows see the
+# horse's earlier history rows too (a re-rate deleted everything from the first pending run on,
+# so those all come before the new ones); only the new rows are inserted.
 INSERT_SQL = """
 INSERT INTO modeling.run_history (
     race_id, horse_id, jockey_id, trainer_id, race_date, off_time, course, dist_band,
@@ -94,20 +94,22 @@ SELECT race_id, horse_id, jockey_id, trainer_id, race_date, off_time, course, di
                sum(placed) OVER w AS places_after,
                sum(won) OVER (w ROWS BETWEEN 4 PRECEDING AND CURRENT ROW) AS wins5_after,
                lag(pos_norm) OVER w AS pos_prev1, lag(pos_norm, 2) OVER w AS pos_prev2,
-               lag(beaten) OVER w AS beaten_prev1, lag(beaten, 2) OVER w AS beaten_prev2
+               lag(beaten) OVER w AS beaten_prev1, lag(beaten, 2) OVER w AS beaten_prev2,
+               -- the rating going into a run is the one after the horse's previous run
+               coalesce(lag(rating_after) OVER w, $4) AS rating_before
           FROM (SELECT n.race_id, n.horse_id, n.jockey_id, n.trainer_id, n.race_date,
                        n.off_time, n.course, n.dist_band, n.going_group, n.race_class,
                        n.distance_m, n.draw_third, n.field_size, n.won, n.placed, n.pos_norm,
-                       n.beaten, r.before AS rating_before, r.after AS rating_after, true AS new
+                       n.beaten, r.after AS rating_after, true AS new
                   FROM hrdpg_new_runs n
-                  JOIN unnest($1::bigint[], $2::text::float8[], $3::text::float8[], $4::bigint[])
-                       AS r(horse_id, before, after, race_id)
+                  JOIN unnest($1::bigint[], $2::text::float8[], $3::bigint[])
+                       AS r(horse_id, after, race_id)
                     ON r.race_id = n.race_id AND r.horse_id = n.horse_id
                 UNION ALL
                 SELECT h.race_id, h.horse_id, h.jockey_id, h.trainer_id, h.race_date,
                        h.off_time, h.course, h.dist_band, h.going_group, h.race_class,
                        h.distance_m, h.draw_third, h.field_size, h.won, h.placed, h.pos_norm,
-                       h.beaten, h.rating_before, h.rating_after, false
+                       h.beaten, h.rating_after, false
                   FROM modeling.run_history h
                  WHERE h.horse_id IN (SELECT horse_id FROM hrdpg_new_runs)) runs
         WINDOW w AS (PARTITION BY horse_id ORDER BY off_time, race_id)) stated
@@ -175,13 +177,12 @@ def refresh_history(plpy: Any, rebuild: bool, lookback_days: int) -> int:
     current = {row["horse_id"]: row["rating_after"] for row in plpy.execute(CURRENT_RATINGS_SQL)}
     runs = np.frombuffer(bytes(plpy.execute(PACKED_RUNS_SQL)[0]["packed"]), dtype=">i8")
     race_ord, day, race_id, horse, rank = runs.reshape(-1, 5).astype(np.int64).T
-    before, after = rate_in_batches(race_ord, batches(race_ord, day, horse), horse, rank,
-                                    current)
-    insert = plpy.prepare(INSERT_SQL, ["bigint[]", "text", "text", "bigint[]"])
+    _, after = rate_in_batches(race_ord, batches(race_ord, day, horse), horse, rank, current)
+    insert = plpy.prepare(INSERT_SQL, ["bigint[]", "text", "bigint[]", "float8"])
     # A rebuild loads a million runs into emptied tables: index them once, afterwards.
     suspended = [_suspend_indexes(plpy, table) for table in REBUILT_TABLES] if rebuild else []
-    plpy.execute(insert, [horse.tolist(), float_array_literal(before),
-                          float_array_literal(after), race_id.tolist()])
+    plpy.execute(insert, [horse.tolist(), float_array_literal(after), race_id.tolist(),
+                          INITIAL_RATING])
     if rebuild:
         # fresh statistics, so the feature refresh that follows plans for a million rows
         # rather than for the emptied table
