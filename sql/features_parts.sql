@@ -96,30 +96,21 @@ BEGIN ATOMIC
                     OR NOT EXISTS (SELECT 1 FROM modeling.run_history h
                                     WHERE h.race_id = ra.race_id))
         ),
-        probe_people AS MATERIALIZED (
-            -- A window is the running total at the day before the race minus the running
-            -- total at the day before the window opens.
-            SELECT p.kind, p.entity_id, p.race_date,
-                   c0.cum_rides - coalesce(c14.cum_rides, 0) AS rides14,
-                   c0.cum_wins - coalesce(c14.cum_wins, 0) AS wins14,
-                   c0.cum_expected - coalesce(c14.cum_expected, 0) AS exp14,
-                   c0.cum_rides - coalesce(c90.cum_rides, 0) AS rides90,
-                   c0.cum_wins - coalesce(c90.cum_wins, 0) AS wins90,
-                   c0.cum_rides - coalesce(c365.cum_rides, 0) AS rides365,
-                   c0.cum_wins - coalesce(c365.cum_wins, 0) AS wins365
-              FROM (SELECT DISTINCT 'j'::"char" AS kind, jockey_id AS entity_id, race_date
-                      FROM probe WHERE jockey_id IS NOT NULL
-                    UNION ALL
-                    SELECT DISTINCT 't'::"char", trainer_id, race_date
-                      FROM probe WHERE trainer_id IS NOT NULL) p
-              LEFT JOIN LATERAL modeling.entity_totals_before(
-                    p.kind, p.entity_id, p.race_date) c0 ON true
-              LEFT JOIN LATERAL modeling.entity_totals_before(
-                    p.kind, p.entity_id, p.race_date - 14) c14 ON true
-              LEFT JOIN LATERAL modeling.entity_totals_before(
-                    p.kind, p.entity_id, p.race_date - 90) c90 ON true
-              LEFT JOIN LATERAL modeling.entity_totals_before(
-                    p.kind, p.entity_id, p.race_date - 365) c365 ON true
+        -- Jockeys and trainers in separate CTEs: a CTE scan with a filter looks far cheaper to
+        -- rescan than it is, and the planner would loop over it once per runner.
+        probe_jockeys AS MATERIALIZED (
+            SELECT d.entity_id, d.race_date, w.*
+              FROM (SELECT DISTINCT jockey_id AS entity_id, race_date FROM probe
+                     WHERE jockey_id IS NOT NULL) d
+              LEFT JOIN LATERAL modeling.entity_windows_before('j', d.entity_id, d.race_date) w
+                ON true
+        ),
+        probe_trainers AS MATERIALIZED (
+            SELECT d.entity_id, d.race_date, w.*
+              FROM (SELECT DISTINCT trainer_id AS entity_id, race_date FROM probe
+                     WHERE trainer_id IS NOT NULL) d
+              LEFT JOIN LATERAL modeling.entity_windows_before('t', d.entity_id, d.race_date) w
+                ON true
         ),
         probe_draws AS MATERIALIZED (
             SELECT d.course, d.dist_band, d.draw_third, d.race_date,
@@ -160,10 +151,10 @@ BEGIN ATOMIC
                   FROM modeling.run_history e
                  WHERE e.horse_id = t.horse_id
                    AND (e.off_time, e.race_id) < (t.off_time, t.race_id)) g
-          LEFT JOIN probe_people jf
-            ON jf.kind = 'j' AND jf.entity_id = t.jockey_id AND jf.race_date = t.race_date
-          LEFT JOIN probe_people tf
-            ON tf.kind = 't' AND tf.entity_id = t.trainer_id AND tf.race_date = t.race_date
+          LEFT JOIN probe_jockeys jf
+            ON jf.entity_id = t.jockey_id AND jf.race_date = t.race_date
+          LEFT JOIN probe_trainers tf
+            ON tf.entity_id = t.trainer_id AND tf.race_date = t.race_date
           LEFT JOIN probe_draws df
             ON (df.course, df.dist_band, df.draw_third, df.race_date)
              = (t.course, t.dist_band, t.draw_third, t.race_date))

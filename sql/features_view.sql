@@ -124,6 +124,8 @@ RETURN (
                 || pg_get_functiondef(
                        'modeling.entity_totals_before("char", bigint, date)'::regprocedure)
                 || pg_get_functiondef(
+                       'modeling.entity_windows_before("char", bigint, date)'::regprocedure)
+                || pg_get_functiondef(
                        'modeling.draw_totals_before(text, smallint, smallint, date)'::regprocedure)
                ), 16)
       FROM modeling.feature_catalog c);

@@ -72,6 +72,7 @@ VALUES
     ('people_windows', '{}', 'internal to feature_parts (window branch)'),
     ('draw_windows', '{}', 'internal to feature_parts (window branch)'),
     ('entity_totals_before', '{}', 'internal to feature_parts (probe branch)'),
+    ('entity_windows_before', '{}', 'internal to feature_parts (probe branch)'),
     ('draw_totals_before', '{}', 'internal to feature_parts (probe branch)'),
     ('feature_version', '{hrdpg_scorer,hrdpg_trainer}', 'stable hash, no data'),
     ('distance_band', '{hrdpg_scorer,hrdpg_trainer}', 'pure helper'),
