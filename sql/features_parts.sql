@@ -4,14 +4,15 @@
 -- (in off-time order), and jockey, trainer and draw totals stop at the day before the race.
 --
 -- Two branches give the same rows (tests/db/test_features_paths.py):
---   * window, for the completed runs of a range of a week or more (training over years): the
+--   * window (windows => true), for the completed runs of the range (training over years): the
 --     stored state of the horse's runs plus window functions over the history and daily totals.
---   * probe, for a shorter range (scoring a day) and, in a long range, for the runners without
---     a result yet: a few index probes per runner, so a day costs the same whatever the history.
--- An SQL function with one SELECT, so the planner inlines it and, given the dates as constants,
+--   * probe, for every runner when windows is false (scoring a day) and otherwise for the
+--     runners without a result yet: a few index probes per runner, so a day costs the same
+--     whatever the history behind it.
+-- An SQL function with one SELECT, so the planner inlines it and, given windows as a constant,
 -- drops the branch that does not apply.
 
-CREATE OR REPLACE FUNCTION modeling.feature_parts(from_date date, to_date date)
+CREATE OR REPLACE FUNCTION modeling.feature_parts(from_date date, to_date date, windows boolean)
 RETURNS TABLE (
     by_window boolean, race_id bigint, horse_id bigint, race_date date, off_time timestamptz,
     draw_third smallint, runs bigint, wins bigint, places bigint, last_off timestamptz,
@@ -92,7 +93,7 @@ BEGIN ATOMIC
               JOIN modeling.src_runners ru ON ru.race_id = ra.race_id
              WHERE ra.race_date BETWEEN from_date AND to_date
                AND NOT ru.non_runner AND ru.status IS DISTINCT FROM 'non_runner'
-               AND (to_date - from_date < 7
+               AND (NOT windows
                     OR NOT EXISTS (SELECT 1 FROM modeling.run_history h
                                     WHERE h.race_id = ra.race_id))
         ),
@@ -159,12 +160,12 @@ BEGIN ATOMIC
             ON (df.course, df.dist_band, df.draw_third, df.race_date)
              = (t.course, t.dist_band, t.draw_third, t.race_date))
         ) parts
-     -- A range under a week is all probes. Said here, above the UNION ALL, the planner
-     -- drops the window branch before planning it.
-     WHERE NOT parts.by_window OR to_date - from_date >= 7;
+     -- Said here, above the UNION ALL, the planner drops the window branch before planning it
+     -- when windows is false.
+     WHERE NOT parts.by_window OR windows;
 END;
-COMMENT ON FUNCTION modeling.feature_parts(date, date) IS
+COMMENT ON FUNCTION modeling.feature_parts(date, date, boolean) IS
     'Internal to refresh_features: raw feature parts (counts, last runs, window totals) of every '
-    'declared runner in the range, by window functions (completed runs of a week or more) or '
+    'declared runner in the range, by window functions (windows => true: the completed runs) or '
     'per-runner index probes (the rest). Inlined into the caller.';
-REVOKE ALL ON FUNCTION modeling.feature_parts(date, date) FROM PUBLIC;
+REVOKE ALL ON FUNCTION modeling.feature_parts(date, date, boolean) FROM PUBLIC;

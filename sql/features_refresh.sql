@@ -3,7 +3,7 @@
 -- (features_parts.sql); modeling.feature_values below turns them into feature values, so every
 -- definition is written once and a day and years give the same rows.
 
-CREATE OR REPLACE FUNCTION modeling.feature_values(from_date date, to_date date)
+CREATE OR REPLACE FUNCTION modeling.feature_values(from_date date, to_date date, windows boolean)
 RETURNS TABLE (
     race_id bigint, horse_id bigint, race_date date, off_time timestamptz, h_runs bigint,
     h_days_since_run float8, h_win_rate float8, h_place_rate float8, h_recent_win_rate float8,
@@ -44,12 +44,12 @@ BEGIN ATOMIC
            CASE WHEN draw_third IS NOT NULL
                 THEN (coalesce(draw_wins, 0) + 20.0) / (coalesce(draw_expected, 0) + 20.0)
            END
-      FROM modeling.feature_parts(from_date, to_date);
+      FROM modeling.feature_parts(from_date, to_date, windows);
 END;
-COMMENT ON FUNCTION modeling.feature_values(date, date) IS
+COMMENT ON FUNCTION modeling.feature_values(date, date, boolean) IS
     'Internal to refresh_features: the history-derived feature values of every declared runner '
     'in the range, from modeling.feature_parts. Inlined into the caller.';
-REVOKE ALL ON FUNCTION modeling.feature_values(date, date) FROM PUBLIC;
+REVOKE ALL ON FUNCTION modeling.feature_values(date, date, boolean) FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION modeling.refresh_features(from_date date, to_date date)
 RETURNS bigint
@@ -60,9 +60,10 @@ SET work_mem = '256MB'             -- a long range sorts a million runs: keep th
 SET maintenance_work_mem = '256MB' -- and a rebuild re-indexes the store (suspend_indexes)
 SET jit = off                      -- compiling these plans costs more than it saves
 SET enable_mergejoin = off         -- hashing the totals beats sorting a million runs per join
-SET plan_cache_mode = force_custom_plan  -- plan with the dates: one branch of feature_parts
+SET plan_cache_mode = force_custom_plan  -- plan with the values: one branch of feature_parts
 AS $fn$
 DECLARE
+    windows boolean;
     suspended text[];
     written bigint;
 BEGIN
@@ -74,8 +75,14 @@ BEGIN
     -- One refresh at a time: two overlapping ones would both delete, then both insert, a day.
     PERFORM pg_advisory_xact_lock(hashtext('hrdpg.features'));
     PERFORM modeling.refresh_history();
+    -- Window functions pass over the whole history of the range's horses and a year of totals
+    -- before it; probes cost the same per runner whatever the history. Windows pay once the
+    -- range spans a fifth of the history (11 months of 4.6 years; bench/RESULTS.md).
+    SELECT coalesce(to_date - from_date >= greatest(7, (max(h.race_date) - min(h.race_date)) / 5),
+                    false)
+      INTO windows FROM modeling.run_history h;
 
-    IF to_date - from_date >= 7 AND NOT EXISTS (SELECT 1 FROM modeling.feature_store
+    IF windows AND NOT EXISTS (SELECT 1 FROM modeling.feature_store
                                                   WHERE race_date NOT BETWEEN from_date
                                                                           AND to_date) THEN
         -- Every stored row is being replaced: a new empty file is far cheaper than a million
@@ -99,7 +106,7 @@ BEGIN
             h_going_win_rate, h_class_change, h_dist_change_m, h_elo, j_win_rate_14,
             j_win_rate_90, j_win_rate_365, t_win_rate_14, t_win_rate_90, t_win_rate_365,
             t_form_ae_14, draw_bias_ae)
-        SELECT * FROM modeling.feature_values(from_date, to_date);
+        SELECT * FROM modeling.feature_values(from_date, to_date, windows);
         GET DIAGNOSTICS written = ROW_COUNT;
         IF suspended IS NOT NULL THEN
             PERFORM modeling.restore_indexes(suspended);  -- a duplicate fails here instead

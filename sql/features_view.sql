@@ -117,8 +117,8 @@ RETURN (
                 || pg_get_viewdef('modeling.runner_features'::regclass)
                 || pg_get_functiondef('modeling.refresh_features(date, date)'::regprocedure)
                 || pg_get_functiondef('modeling.refresh_daily_totals(date)'::regprocedure)
-                || pg_get_functiondef('modeling.feature_values(date, date)'::regprocedure)
-                || pg_get_functiondef('modeling.feature_parts(date, date)'::regprocedure)
+                || pg_get_functiondef('modeling.feature_values(date, date, boolean)'::regprocedure)
+                || pg_get_functiondef('modeling.feature_parts(date, date, boolean)'::regprocedure)
                 || pg_get_functiondef('modeling.people_windows("char", date, date)'::regprocedure)
                 || pg_get_functiondef('modeling.draw_windows(date, date)'::regprocedure)
                 || pg_get_functiondef(

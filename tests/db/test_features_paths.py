@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import psycopg
+import pytest
 
 from tests.db.features_util import middle_race, same_row
 
@@ -31,11 +32,17 @@ def test_day_path_equals_bulk_path(synth_conn: psycopg.Connection) -> None:
         assert mismatched == []
 
 
-def test_window_over_part_of_history_equals_bulk_path(synth_conn: psycopg.Connection) -> None:
-    # A fortnight in the middle takes the window branch with history before and after it: its
-    # horses' earlier runs and the totals' windows must reach back past the range's start.
+@pytest.mark.parametrize("share", [0.05, 0.3])
+def test_range_inside_history_equals_bulk_path(synth_conn: psycopg.Connection,
+                                               share: float) -> None:
+    # A range in the middle of the history: 5 % of its span takes the probe branch for every
+    # runner, 30 % the window branch (windows from a fifth of the span on); both have history
+    # before and after them, which the horses' earlier runs and the totals' windows must reach.
     _, day = middle_race(synth_conn)
-    first, last = day - dt.timedelta(days=6), day + dt.timedelta(days=7)
+    span = synth_conn.execute(
+        "SELECT max(race_date) - min(race_date) FROM modeling.run_history").fetchone()[0]
+    half = dt.timedelta(days=max(3, round(span * share / 2)))
+    first, last = day - half, day + half
     days = [r[0] for r in synth_conn.execute(
         "SELECT DISTINCT race_date FROM modeling.feature_store WHERE race_date BETWEEN %s AND %s"
         " ORDER BY 1", (first, last)).fetchall()]
