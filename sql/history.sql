@@ -1,16 +1,43 @@
 -- Run history: completed runs with outcome facts and sequential Elo, plus daily running totals
 -- for jockeys, trainers and draw positions. Refreshed incrementally after results arrive.
 
+CREATE OR REPLACE FUNCTION modeling.entity_totals_before(kind "char", entity_id bigint, day date)
+RETURNS TABLE (cum_rides bigint, cum_wins bigint, cum_expected double precision)
+LANGUAGE sql STABLE
+BEGIN ATOMIC
+    SELECT e.cum_rides, e.cum_wins, e.cum_expected FROM modeling.entity_daily e
+     WHERE e.kind = entity_totals_before.kind AND e.entity_id = entity_totals_before.entity_id
+       AND e.race_date < day
+     ORDER BY e.race_date DESC LIMIT 1;
+END;
+COMMENT ON FUNCTION modeling.entity_totals_before("char", bigint, date) IS
+    'Running totals of a jockey (j) or trainer (t) at their last day before day (no row: none); '
+    'an index-only probe, inlined into the caller.';
+
+CREATE OR REPLACE FUNCTION modeling.draw_totals_before(
+    course text, dist_band smallint, draw_third smallint, day date)
+RETURNS TABLE (cum_runs bigint, cum_wins bigint, cum_expected double precision)
+LANGUAGE sql STABLE
+BEGIN ATOMIC
+    SELECT e.cum_runs, e.cum_wins, e.cum_expected FROM modeling.draw_daily e
+     WHERE e.course = draw_totals_before.course AND e.dist_band = draw_totals_before.dist_band
+       AND e.draw_third = draw_totals_before.draw_third AND e.race_date < day
+     ORDER BY e.race_date DESC LIMIT 1;
+END;
+COMMENT ON FUNCTION modeling.draw_totals_before(text, smallint, smallint, date) IS
+    'Running draw totals of a course, distance band and draw third at the last day before day; '
+    'inlined into the caller (an index-only probe when cum_runs is not read).';
+
 CREATE OR REPLACE FUNCTION modeling.refresh_daily_totals(from_date date)
 RETURNS void
 LANGUAGE sql
 SET search_path = pg_catalog, pg_temp
 BEGIN ATOMIC
-    -- Running totals continue from each entity's last row before from_date (one probe per
-    -- entity, not per day): that row opens the running sums and is not inserted again, so a
-    -- fold from any day adds up in the same order as a rebuild, to the last bit. Sums of int4
-    -- stay bigint (a sum of bigint would be numeric, several times slower); a career's rides
-    -- fit int4 many times over.
+    -- Running totals continue from each entity's totals before from_date (one probe per
+    -- entity, not per day): they open the running sums as a row dated the day before, which
+    -- is not inserted again, so a fold from any day adds up in the same order as a rebuild, to
+    -- the last bit. Sums of int4 stay bigint (a sum of bigint would be numeric, several times
+    -- slower); a career's rides fit int4 many times over.
     DELETE FROM modeling.entity_daily WHERE race_date >= from_date;
     INSERT INTO modeling.entity_daily
     WITH days AS MATERIALIZED (
@@ -32,15 +59,11 @@ BEGIN ATOMIC
                            d.expected AS add_expected, false AS opening
                       FROM days d
                     UNION ALL
-                    SELECT e.kind, e.entity_id, b.race_date, 0, 0, 0, b.cum_rides::int,
+                    SELECT e.kind, e.entity_id, from_date - 1, 0, 0, 0, b.cum_rides::int,
                            b.cum_wins::int, b.cum_expected, true
                       FROM (SELECT DISTINCT kind, entity_id FROM days) e
-                      JOIN LATERAL (
-                            SELECT o.race_date, o.cum_rides, o.cum_wins, o.cum_expected
-                              FROM modeling.entity_daily o
-                             WHERE o.kind = e.kind AND o.entity_id = e.entity_id
-                               AND o.race_date < from_date
-                             ORDER BY o.race_date DESC LIMIT 1) b ON true) r
+                      CROSS JOIN LATERAL modeling.entity_totals_before(
+                            e.kind, e.entity_id, from_date) b) r
             WINDOW w AS (PARTITION BY r.kind, r.entity_id ORDER BY r.race_date)) s
      WHERE NOT opening;
 
@@ -60,16 +83,11 @@ BEGIN ATOMIC
                            d.expected AS add_expected, false AS opening
                       FROM days d
                     UNION ALL
-                    SELECT k.course, k.dist_band, k.draw_third, b.race_date, 0, 0, 0,
+                    SELECT k.course, k.dist_band, k.draw_third, from_date - 1, 0, 0, 0,
                            b.cum_runs::int, b.cum_wins::int, b.cum_expected, true
                       FROM (SELECT DISTINCT course, dist_band, draw_third FROM days) k
-                      JOIN LATERAL (
-                            SELECT o.race_date, o.cum_runs, o.cum_wins, o.cum_expected
-                              FROM modeling.draw_daily o
-                             WHERE (o.course, o.dist_band, o.draw_third)
-                                 = (k.course, k.dist_band, k.draw_third)
-                               AND o.race_date < from_date
-                             ORDER BY o.race_date DESC LIMIT 1) b ON true) r
+                      CROSS JOIN LATERAL modeling.draw_totals_before(
+                            k.course, k.dist_band, k.draw_third, from_date) b) r
             WINDOW w AS (PARTITION BY r.course, r.dist_band, r.draw_third ORDER BY r.race_date)) s
      WHERE NOT opening;
 END;

@@ -73,7 +73,7 @@ SELECT DISTINCT ON (h.horse_id) h.horse_id, h.rating_after
 
 # What a rebuild empties and reloads.
 REBUILT_TABLES = ("modeling.run_history", "modeling.entity_daily", "modeling.draw_daily")
-TRUNCATE_SQL = "TRUNCATE modeling.run_history, modeling.entity_daily, modeling.draw_daily"
+TRUNCATE_SQL = "TRUNCATE " + ", ".join(REBUILT_TABLES)
 
 # New runs with their ratings and the horse's form state after each run. The windows see the
 # horse's earlier history rows too (a re-rate deleted everything from the first pending run on,

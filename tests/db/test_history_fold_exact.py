@@ -7,20 +7,22 @@ from __future__ import annotations
 from typing import Any
 
 import psycopg
+from psycopg import sql
 
 from tests.db.features_util import rebuild
 
 TABLES = {
-    "modeling.run_history": "race_id, horse_id",
-    "modeling.entity_daily": "kind, entity_id, race_date",
-    "modeling.draw_daily": "course, dist_band, draw_third, race_date",
+    "run_history": ("race_id", "horse_id"),
+    "entity_daily": ("kind", "entity_id", "race_date"),
+    "draw_daily": ("course", "dist_band", "draw_third", "race_date"),
 }
 
 
 def snapshot(conn: psycopg.Connection) -> dict[str, list[tuple[Any, ...]]]:
-    # The names above are constants of this test, not input.
     return {table: [tuple(r) for r in conn.execute(
-                f"SELECT * FROM {table} ORDER BY {key}").fetchall()]  # noqa: S608
+                sql.SQL("SELECT * FROM {} ORDER BY {}").format(
+                    sql.Identifier("modeling", table),
+                    sql.SQL(", ").join(map(sql.Identifier, key)))).fetchall()]
             for table, key in TABLES.items()}
 
 
@@ -30,12 +32,9 @@ def test_fold_equals_rebuild(synth_conn: psycopg.Connection) -> None:
     last = synth_conn.execute("SELECT max(race_date) FROM modeling.run_history").fetchone()
     assert last is not None and last[0] is not None
     # Forget the last ten days of history and totals, then fold them back in.
-    synth_conn.execute("DELETE FROM modeling.run_history WHERE race_date > %s::date - 10",
-                       (last[0],))
-    synth_conn.execute("DELETE FROM modeling.entity_daily WHERE race_date > %s::date - 10",
-                       (last[0],))
-    synth_conn.execute("DELETE FROM modeling.draw_daily WHERE race_date > %s::date - 10",
-                       (last[0],))
+    for table in TABLES:
+        synth_conn.execute(sql.SQL("DELETE FROM {} WHERE race_date > %s::date - 10").format(
+            sql.Identifier("modeling", table)), (last[0],))
     added = synth_conn.execute("SELECT modeling.refresh_history(lookback_days => 30)").fetchone()
     assert added is not None and added[0] > 100
     folded = snapshot(synth_conn)
