@@ -90,31 +90,26 @@ BEGIN
     IF vals IS NULL THEN
         RETURN jsonb_build_object('features', 0);
     END IF;
-    CREATE TEMP TABLE IF NOT EXISTS hrdpg_drift_vals (feature text, v float8) ON COMMIT DROP;
-    TRUNCATE hrdpg_drift_vals;
+    -- One statement, the day's values in a CTE: no temp table, which the caller's session
+    -- could have created first (with a trigger) for this owner-run function to use.
     EXECUTE format(
-        'INSERT INTO hrdpg_drift_vals SELECT u.feature, u.v FROM modeling.runner_features f '
+        'WITH vals AS (SELECT u.feature, u.v FROM modeling.runner_features f '
         'CROSS JOIN LATERAL (VALUES %s) AS u(feature, v) '
         'WHERE f.race_date BETWEEN $1 - $3 + 1 AND $1 '
         'AND f.race_id IN (SELECT s.race_id FROM modeling.signals s '
-        'WHERE s.race_date BETWEEN $1 - $3 + 1 AND $1 AND s.model_id = $2)', vals)
-        USING $1, $2, $6;
-    INSERT INTO modeling.monitoring_drift AS d
-           (model_id, day, feature, window_days, n, null_share, ref_n, psi, ks, level)
-    SELECT $2, $1, f.name, $6, coalesce(st.n, 0), st.null_share, (ref.j ->> 'n')::int,
-           st.psi, st.ks,
-           CASE WHEN st.psi IS NULL THEN 'no_reference'
-                WHEN coalesce(st.n, 0) < $3 THEN 'insufficient'
-                WHEN st.psi >= $5 THEN 'major'
-                WHEN st.psi >= $4 THEN 'moderate'
-                ELSE 'ok' END
-      FROM unnest(m.feature_names) AS f(name)
-      CROSS JOIN LATERAL (SELECT m.feature_reference -> f.name AS j) ref
-      CROSS JOIN LATERAL modeling.drift_stats(
-          coalesce(ref.j, '{}'),
-          coalesce((SELECT array_agg(x.v) FROM hrdpg_drift_vals x WHERE x.feature = f.name),
-                   '{}')) st
-     WHERE f.name IN (SELECT c.name FROM modeling.feature_catalog c);
+        'WHERE s.race_date BETWEEN $1 - $3 + 1 AND $1 AND s.model_id = $2)) '
+        'INSERT INTO modeling.monitoring_drift AS d '
+        '(model_id, day, feature, window_days, n, null_share, ref_n, psi, ks, level) '
+        'SELECT $2, $1, f.name, $3, coalesce(st.n, 0), st.null_share, (ref.j ->> ''n'')::int, '
+        'st.psi, st.ks, CASE WHEN st.psi IS NULL THEN ''no_reference'' '
+        'WHEN coalesce(st.n, 0) < $4 THEN ''insufficient'' WHEN st.psi >= $6 THEN ''major'' '
+        'WHEN st.psi >= $5 THEN ''moderate'' ELSE ''ok'' END '
+        'FROM unnest($7) AS f(name) '
+        'CROSS JOIN LATERAL (SELECT $8 -> f.name AS j) ref '
+        'CROSS JOIN LATERAL modeling.drift_stats(coalesce(ref.j, ''{}''), '
+        'coalesce((SELECT array_agg(x.v) FROM vals x WHERE x.feature = f.name), ''{}'')) st '
+        'WHERE f.name IN (SELECT c.name FROM modeling.feature_catalog c)', vals)
+        USING $1, $2, $6, $3, $4, $5, m.feature_names, m.feature_reference;
     SELECT array_agg(d.feature ORDER BY d.psi DESC) FILTER (WHERE d.level = 'moderate'),
            array_agg(d.feature ORDER BY d.psi DESC) FILTER (WHERE d.level = 'major')
       INTO moderate, major

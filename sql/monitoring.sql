@@ -114,11 +114,8 @@ BEGIN
         RAISE EXCEPTION 'monitor_metrics: model % does not exist', $2
             USING ERRCODE = 'no_data_found', HINT = 'See `hrdpg models list`.';
     END IF;
-    CREATE TEMP TABLE IF NOT EXISTS hrdpg_mon_rows (
-        race_id bigint, horse_id bigint, p float8, won int, odds float8, market_p float8)
-        ON COMMIT DROP;
-    TRUNCATE hrdpg_mon_rows;
-    INSERT INTO hrdpg_mon_rows SELECT * FROM modeling.monitoring_rows($1, $2);
+    -- The day's rows are read from monitoring_rows each time, never parked in a temp table: a
+    -- temp table is resolvable from the caller's session, and this function runs as the owner.
 
     d.model_id := $2;
     d.day := $1;
@@ -127,7 +124,7 @@ BEGIN
                avg(ln(x.p)) FILTER (WHERE x.won = 1) AS lw,
                avg(ln(x.market_p)) FILTER (WHERE x.won = 1) AS mw,
                bool_and(x.market_p IS NOT NULL) AS priced
-          FROM hrdpg_mon_rows x GROUP BY x.race_id)
+          FROM modeling.monitoring_rows($1, $2) x GROUP BY x.race_id)
     SELECT count(*), coalesce(sum(r.field), 0), -avg(r.lw), avg(ln(r.field)),
            count(*) FILTER (WHERE r.priced), -avg(r.lw) FILTER (WHERE r.priced),
            -avg(r.mw) FILTER (WHERE r.priced), avg(ln(r.field)) FILTER (WHERE r.priced)
@@ -139,7 +136,7 @@ BEGIN
     d.model_pseudo_r2_priced := 1 - d.model_log_loss_priced / nullif(d.market_pseudo_r2, 0);
     d.market_pseudo_r2 := 1 - d.market_log_loss / nullif(d.market_pseudo_r2, 0);
     SELECT avg((x.p - x.won) ^ 2), avg((x.market_p - x.won) ^ 2)
-      INTO d.brier, d.market_brier FROM hrdpg_mon_rows x;
+      INTO d.brier, d.market_brier FROM modeling.monitoring_rows($1, $2) x;
 
     DELETE FROM modeling.monitoring_calibration c WHERE c.model_id = $2 AND c.day = $1;
     INSERT INTO modeling.monitoring_calibration AS c
@@ -147,13 +144,13 @@ BEGIN
     SELECT $2, $1, 'probability', b.band, pe[b.band + 1], pe[b.band + 2], count(*),
            avg(b.p), avg(b.won), avg(b.market_p)
       FROM (SELECT x.*, least(width_bucket(x.p, pe) - 1, cardinality(pe) - 2) AS band
-              FROM hrdpg_mon_rows x) b
+              FROM modeling.monitoring_rows($1, $2) x) b
      GROUP BY b.band
     UNION ALL
     SELECT $2, $1, 'odds', b.band, oe[b.band + 1], oe[b.band + 2], count(*),
            avg(b.p), avg(b.won), avg(b.market_p)
       FROM (SELECT x.*, width_bucket(x.odds, oe) - 1 AS band
-              FROM hrdpg_mon_rows x WHERE x.odds IS NOT NULL) b
+              FROM modeling.monitoring_rows($1, $2) x WHERE x.odds IS NOT NULL) b
      GROUP BY b.band;
     SELECT sum(abs(c.mean_p - c.win_rate) * c.n) / nullif(d.runners, 0) INTO d.ece
       FROM modeling.monitoring_calibration c

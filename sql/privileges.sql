@@ -60,6 +60,7 @@ VALUES
     ('record_failed_run', '{hrdpg_scorer}', 'CLI records a failed score_day'),
     ('fail_abandoned_runs', '{}', 'internal to score_range_start and housekeeping'),
     ('scoring_feature_query', '{}', 'internal to score_day'),
+    ('as_of_problem', '{}', 'internal to score_day, refresh_day and score_range_start'),
     ('refresh_day', '{hrdpg_scorer}', 're-price a scored day (the refresh job)'),
     -- features and history
     ('refresh_features', '{hrdpg_scorer,hrdpg_trainer}', 'trainer refreshes its window'),
@@ -83,6 +84,9 @@ VALUES
     -- registry
     ('register_model', '{hrdpg_trainer}', 'the only way to write modeling.models'),
     ('onnx_check', '{}', 'internal to register_model (runs ONNX in the server)'),
+    ('features_not_in_catalog', '{}', 'internal to register_model and move_alias'),
+    ('apply_database_grants', '{}', 'migrate, and an administrator after cloning a database'),
+    ('create_login', '{}', 'an administrator: hrdpg db login'),
     ('promote_model', '{hrdpg_owner}', 'moves money: an operator decision, not the trainer''s'),
     ('rollback_model', '{hrdpg_owner}', 'as promote'),
     ('move_alias', '{}', 'internal to promote/rollback (they hold the alias lock)'),
@@ -93,6 +97,7 @@ VALUES
     ('housekeeping', '{hrdpg_owner}', 'deletes old run and cron rows; tick runs it itself'),
     ('thin_signals', '{hrdpg_owner}', 'deletes intermediate publications; housekeeping runs it'),
     ('tick_job', '{}', 'internal to tick/schedule_status'),
+    ('cancel_long_reads', '{}', 'internal to tick: the reader''s enforced time limit'),
     ('schedule_score', '{}', 'internal to tick_job'),
     ('schedule_alert', '{}', 'internal to tick_job'),
     ('schedule_check_tz', '{}', 'trigger of modeling.schedule'),
@@ -149,6 +154,88 @@ COMMENT ON VIEW modeling.relation_grants IS
     'SELECT grants on modeling tables and views per group role (hrdpg_owner additionally gets '
     'SELECT, INSERT, UPDATE, DELETE on all of them); applied on each migrate.';
 
+-- Logins: the limits each group's logins get, in one place. Role settings are not inherited
+-- through membership, so they go on the login itself (modeling.create_login, `hrdpg db login`).
+CREATE OR REPLACE VIEW modeling.login_limits (group_role, connection_limit, settings) AS
+VALUES
+    -- The API: short reads only. A cross join of latest_signals must not run for minutes.
+    ('hrdpg_reader', 64, '{statement_timeout=5s,idle_in_transaction_session_timeout=30s,'
+                         'lock_timeout=2s,temp_file_limit=256MB}'::text[]),
+    ('hrdpg_scorer', 16, '{idle_in_transaction_session_timeout=10min}'),
+    ('hrdpg_trainer', 8, '{idle_in_transaction_session_timeout=10min}'),
+    ('hrdpg_owner', 8, '{idle_in_transaction_session_timeout=30min}');
+COMMENT ON VIEW modeling.login_limits IS
+    'Connection limit and role settings that modeling.create_login gives a login of each group '
+    'role (settings on a group role do not reach its members).';
+
+CREATE OR REPLACE FUNCTION modeling.create_login(
+    login name, group_role text, password_verifier text DEFAULT NULL)
+RETURNS text
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    l modeling.login_limits;
+    s text;
+    created boolean := false;
+BEGIN
+    SELECT * INTO l FROM modeling.login_limits x WHERE x.group_role = create_login.group_role;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'create_login: % is not an hrdpg group role', group_role
+            USING HINT = 'Use hrdpg_reader, hrdpg_scorer, hrdpg_trainer or hrdpg_owner.';
+    END IF;
+    IF password_verifier IS NOT NULL AND password_verifier !~ '^SCRAM-SHA-256\$' THEN
+        RAISE EXCEPTION 'create_login: pass a SCRAM-SHA-256 verifier, never a plain password';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname = login) THEN
+        EXECUTE pg_catalog.format('CREATE ROLE %I LOGIN', login);
+        created := true;
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname = login
+                  AND (r.rolsuper OR r.rolcreaterole OR r.rolcreatedb OR r.rolbypassrls
+                       OR r.rolreplication)) THEN
+        RAISE EXCEPTION 'create_login: % has administrative attributes; not touched', login;
+    END IF;
+    EXECUTE pg_catalog.format('ALTER ROLE %I LOGIN CONNECTION LIMIT %s', login,
+                              l.connection_limit);
+    IF password_verifier IS NOT NULL THEN
+        EXECUTE pg_catalog.format('ALTER ROLE %I PASSWORD %L', login, password_verifier);
+    END IF;
+    FOREACH s IN ARRAY l.settings LOOP
+        EXECUTE pg_catalog.format('ALTER ROLE %I SET %I = %L', login,
+                                  pg_catalog.split_part(s, '=', 1),
+                                  pg_catalog.split_part(s, '=', 2));
+    END LOOP;
+    EXECUTE pg_catalog.format('GRANT %I TO %I', group_role, login);
+    RETURN CASE WHEN created THEN 'created' ELSE 'updated' END;
+END
+$fn$;
+COMMENT ON FUNCTION modeling.create_login(name, text, text) IS
+    'Create (or bring up to date) a LOGIN role in one hrdpg group role with that group''s '
+    'modeling.login_limits; the password arrives as a SCRAM verifier. For administrators '
+    '(`hrdpg db login`).';
+REVOKE ALL ON FUNCTION modeling.create_login(name, text, text) FROM PUBLIC;
+
+-- Database-level grants live in pg_database, which CREATE DATABASE ... TEMPLATE does not copy:
+-- a database cloned from an engine database runs this again (the test harness does).
+CREATE OR REPLACE FUNCTION modeling.apply_database_grants()
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    EXECUTE pg_catalog.format('REVOKE TEMPORARY ON DATABASE %I FROM PUBLIC',
+                              pg_catalog.current_database());
+    EXECUTE pg_catalog.format('GRANT TEMPORARY ON DATABASE %I TO hrdpg_owner',
+                              pg_catalog.current_database());
+END
+$fn$;
+COMMENT ON FUNCTION modeling.apply_database_grants() IS
+    'Revoke TEMP on this database from PUBLIC and give it to hrdpg_owner only (the loaders stage '
+    'rows in temp tables). Run by every migrate; run it in a database cloned from an engine '
+    'database, whose database-level grants the clone does not inherit.';
+REVOKE ALL ON FUNCTION modeling.apply_database_grants() FROM PUBLIC;
+
 DO $grants$
 DECLARE
     f record;
@@ -199,3 +286,39 @@ BEGIN
     EXECUTE 'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA modeling TO hrdpg_owner';
 END
 $grants$;
+
+SELECT modeling.apply_database_grants();
+
+-- Nothing of the caller's session may reach code that runs as the owner (docs/security.md):
+--  * views: security_barrier, so a caller's (leaky) function in a WHERE clause sees only the
+--    rows the view returns, never the rows it filters out;
+--  * functions with a pinned search_path also pin the settings that change how dates,
+--    timestamps and intervals turn into text (as_of is handed to Python as text, the feature
+--    version hashes deparsed SQL). SQL-standard bodies stay unpinned to remain inlinable, and a
+--    procedure that COMMITs may not carry SET options;
+--  * temporary objects: PUBLIC loses TEMP on this database, so the engine's lower roles cannot
+--    plant a temp table for definer code to pick up. Only hrdpg_owner keeps it (the loaders
+--    stage CSV rows in temp tables).
+DO $session$
+DECLARE
+    o record;
+BEGIN
+    FOR o IN SELECT c.oid::pg_catalog.regclass AS rel
+               FROM pg_catalog.pg_class c
+               JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+              WHERE n.nspname = 'modeling' AND c.relkind = 'v' LOOP
+        EXECUTE pg_catalog.format('ALTER VIEW %s SET (security_barrier = true)', o.rel);
+    END LOOP;
+    FOR o IN SELECT p.oid::pg_catalog.regprocedure AS sig
+               FROM pg_catalog.pg_proc p
+               JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+              WHERE n.nspname = 'modeling' AND p.prokind = 'f'
+                AND EXISTS (SELECT 1 FROM pg_catalog.unnest(p.proconfig) x
+                             WHERE x LIKE 'search_path=%')
+                AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                                 WHERE d.objid = p.oid AND d.deptype = 'e') LOOP
+        EXECUTE pg_catalog.format('ALTER FUNCTION %s SET DateStyle = ''ISO, YMD'' '
+                                  'SET IntervalStyle = ''postgres''', o.sig);
+    END LOOP;
+END
+$session$;

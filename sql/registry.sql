@@ -1,6 +1,26 @@
 -- Model registry: validated registration, aliases with atomic promote/rollback and an audit
 -- trail. Writers go through these SECURITY DEFINER functions, never through the tables.
 
+-- One rule for "a model's features are ones this database computes", at register and at
+-- promote/rollback: a model naming anything else could never be scored.
+CREATE OR REPLACE FUNCTION modeling.features_not_in_catalog(feature_names text[])
+RETURNS text[]
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+    SELECT coalesce(array_agg(u.name ORDER BY u.ord), '{}')
+      FROM unnest($1) WITH ORDINALITY AS u(name, ord)
+     WHERE u.name IS NULL
+        OR u.name NOT IN (SELECT c.name FROM modeling.feature_catalog c)
+        OR u.ord > (SELECT min(v.ord) FROM unnest($1) WITH ORDINALITY AS v(name, ord)
+                     WHERE v.name = u.name)
+$fn$;
+COMMENT ON FUNCTION modeling.features_not_in_catalog(text[]) IS
+    'The names in feature_names that are NULL, repeated, or not in modeling.feature_catalog '
+    '(empty when the list is usable).';
+REVOKE ALL ON FUNCTION modeling.features_not_in_catalog(text[]) FROM PUBLIC;
+
 CREATE OR REPLACE FUNCTION modeling.onnx_check(
     artifact bytea, feature_names text[], input_name text, output_name text)
 RETURNS text
@@ -55,6 +75,11 @@ BEGIN
     IF feature_names IS NULL OR cardinality(feature_names) = 0 THEN
         RAISE EXCEPTION 'register_model: feature_names is empty';
     END IF;
+    IF cardinality(modeling.features_not_in_catalog(feature_names)) > 0 THEN
+        RAISE EXCEPTION 'register_model: feature name(s) not computed by this database: %',
+            array_to_string(modeling.features_not_in_catalog(feature_names), ', ', 'NULL')
+            USING HINT = 'See `hrdpg features catalog`; nothing was registered.';
+    END IF;
     IF feature_version IS DISTINCT FROM modeling.feature_version() THEN
         RAISE EXCEPTION 'register_model: model features are version %, the database has %',
             feature_version, modeling.feature_version()
@@ -97,11 +122,18 @@ AS $fn$
 DECLARE
     current_model bigint;
     model_fv text;
+    unknown text[];
 BEGIN
-    SELECT m.feature_version INTO model_fv FROM modeling.models m WHERE m.model_id = to_model;
+    SELECT m.feature_version, modeling.features_not_in_catalog(m.feature_names)
+      INTO model_fv, unknown FROM modeling.models m WHERE m.model_id = to_model;
     IF NOT FOUND THEN
         RAISE EXCEPTION '%: model % does not exist', action, to_model
             USING HINT = 'List models with `hrdpg models list`.';
+    END IF;
+    IF cardinality(unknown) > 0 THEN
+        RAISE EXCEPTION '%: model % reads feature(s) this database does not compute: %',
+            action, to_model, array_to_string(unknown, ', ', 'NULL')
+            USING HINT = 'Register a model trained on `hrdpg features catalog`.';
     END IF;
     IF model_fv IS DISTINCT FROM modeling.feature_version() THEN
         RAISE EXCEPTION '%: model % was trained on feature version %, the database computes %',

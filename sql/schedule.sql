@@ -171,6 +171,31 @@ COMMENT ON FUNCTION modeling.tick_job(modeling.schedule, timestamptz, bigint, bo
 REVOKE ALL ON FUNCTION modeling.tick_job(modeling.schedule, timestamptz, bigint, boolean)
     FROM PUBLIC;
 
+-- Role settings are defaults a session may lift (SET statement_timeout = 0), so the reader's
+-- time limit is also enforced from outside: every tick cancels reader queries running longer.
+CREATE OR REPLACE FUNCTION modeling.cancel_long_reads(max_runtime interval DEFAULT '1 minute')
+RETURNS integer
+LANGUAGE sql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+    SELECT count(*) FILTER (WHERE pg_catalog.pg_cancel_backend(a.pid))::integer
+      FROM pg_catalog.pg_stat_activity a
+      JOIN pg_catalog.pg_roles r ON r.oid = a.usesysid
+     WHERE a.datname = pg_catalog.current_database() AND a.state = 'active'
+       AND a.pid <> pg_catalog.pg_backend_pid()
+       AND a.query_start < pg_catalog.clock_timestamp() - $1
+       AND NOT r.rolsuper
+       AND pg_catalog.pg_has_role(a.usesysid, 'hrdpg_reader', 'MEMBER')
+       AND NOT pg_catalog.pg_has_role(a.usesysid, 'hrdpg_scorer', 'MEMBER')
+       AND NOT pg_catalog.pg_has_role(a.usesysid, 'hrdpg_trainer', 'MEMBER')
+$fn$;
+COMMENT ON FUNCTION modeling.cancel_long_reads(interval) IS
+    'Cancel queries of reader-only logins (the API) that have run longer than max_runtime '
+    '(real time); tick calls it every minute. Returns how many were cancelled.';
+REVOKE ALL ON FUNCTION modeling.cancel_long_reads(interval) FROM PUBLIC;
+
 CREATE OR REPLACE FUNCTION modeling.tick("now" timestamptz DEFAULT now())
 RETURNS jsonb
 LANGUAGE plpgsql
@@ -203,7 +228,8 @@ BEGIN
     END LOOP;
     UPDATE modeling.runs r
        SET status = 'ok', finished_at = clock_timestamp(),
-           params = r.params || jsonb_build_object('decisions', decisions),
+           params = r.params || jsonb_build_object(
+               'decisions', decisions, 'reads_cancelled', modeling.cancel_long_reads()),
            timings_ms = jsonb_build_object(
                'total', round(extract(epoch FROM clock_timestamp() - started) * 1000))
      WHERE r.run_id = tick_id;

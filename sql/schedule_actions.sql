@@ -110,9 +110,9 @@ REVOKE ALL ON FUNCTION modeling.housekeeping(timestamptz, integer, integer, inte
     FROM PUBLIC;
 
 -- The scoring action of morning and refresh jobs: modeling.score_day (morning) or
--- modeling.refresh_day (refresh: re-price without inference when nothing else changed) unless
--- the job's params.score_function names another function with the same named arguments (tests
--- use a cheap stub). The name goes through regproc, so it must resolve to exactly one function.
+-- modeling.refresh_day (refresh: re-price without inference when nothing else changed). Fixed
+-- in code on purpose: this runs as the owner, so no row or setting an engine role can write may
+-- choose the function it calls (a name from params once let a login run a pg_temp function).
 CREATE OR REPLACE FUNCTION modeling.schedule_score(
     job modeling.schedule, race_date date, as_of timestamptz)
 RETURNS jsonb
@@ -123,9 +123,7 @@ SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
     j modeling.schedule := $1;
-    fn regproc := coalesce(j.params ->> 'score_function',
-                           CASE j.kind WHEN 'refresh' THEN 'modeling.refresh_day'
-                                       ELSE 'modeling.score_day' END)::regproc;
+    a text := coalesce(j.params ->> 'alias', 'production');
     n_races bigint;
     published bigint;
     t0 timestamptz := clock_timestamp();
@@ -134,16 +132,21 @@ BEGIN
     IF n_races = 0 THEN
         RETURN jsonb_build_object('races', 0, 'published', 0, 'note', 'no races');
     END IF;
-    EXECUTE format('SELECT %s(race_date => $1, as_of => $2, alias => $3, wait => false, '
-                   'triggered_by => $4)', fn)
-       INTO published
-      USING $2, $3, coalesce(j.params ->> 'alias', 'production'), 'schedule:' || j.job;
-    RETURN jsonb_build_object('races', n_races, 'published', published, 'function', fn::text,
+    IF j.kind = 'refresh' THEN
+        published := modeling.refresh_day(race_date => $2, as_of => $3, alias => a, wait => false,
+                                          triggered_by => 'schedule:' || j.job);
+    ELSE
+        published := modeling.score_day(race_date => $2, as_of => $3, alias => a, wait => false,
+                                        triggered_by => 'schedule:' || j.job);
+    END IF;
+    RETURN jsonb_build_object('races', n_races, 'published', published,
+                              'function', CASE j.kind WHEN 'refresh' THEN 'modeling.refresh_day'
+                                                      ELSE 'modeling.score_day' END,
                               'ms', round(extract(epoch FROM clock_timestamp() - t0) * 1000));
 END
 $fn$;
 COMMENT ON FUNCTION modeling.schedule_score(modeling.schedule, date, timestamptz) IS
-    'Internal to tick: score race_date as of as_of for a job (params.score_function hook, '
-    'default modeling.score_day, refresh_day for refresh jobs; wait => false, '
+    'Internal to tick: score race_date as of as_of for a job (modeling.score_day, '
+    'refresh_day for refresh jobs, fixed in code; wait => false, '
     'triggered_by schedule:<job>).';
 REVOKE ALL ON FUNCTION modeling.schedule_score(modeling.schedule, date, timestamptz) FROM PUBLIC;

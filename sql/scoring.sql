@@ -37,6 +37,28 @@ COMMENT ON FUNCTION modeling.scoring_feature_query(text[]) IS
     'float8 per feature, NULL as NaN, big-endian), columns validated against feature_catalog.';
 REVOKE ALL ON FUNCTION modeling.scoring_feature_query(text[]) FROM PUBLIC;
 
+-- One rule for every entry that publishes "as of" a moment: a finite time, not in the future.
+-- latest_signals shows the newest as_of per race, so a publication stamped in 2099 would
+-- mask every real one after it. Five minutes of slack for a client clock ahead of the server.
+CREATE OR REPLACE FUNCTION modeling.as_of_problem(as_of timestamptz)
+RETURNS text
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+    SELECT CASE
+        WHEN $1 IS NULL THEN 'as_of must not be NULL'
+        WHEN NOT pg_catalog.isfinite($1) THEN pg_catalog.format('as_of %s is not a finite time', $1)
+        WHEN $1 > pg_catalog.now() + interval '5 minutes'
+            THEN pg_catalog.format('as_of %s is in the future (the server''s time is %s)', $1,
+                                   pg_catalog.now())
+    END
+$fn$;
+COMMENT ON FUNCTION modeling.as_of_problem(timestamptz) IS
+    'NULL when as_of may stamp a publication (finite, at most 5 minutes after now()); else why '
+    'not. score_day, refresh_day and score_range refuse such an as_of.';
+REVOKE ALL ON FUNCTION modeling.as_of_problem(timestamptz) FROM PUBLIC;
+
 CREATE OR REPLACE FUNCTION modeling.score_day(
     race_date date,
     as_of timestamptz DEFAULT now(),
@@ -151,7 +173,12 @@ SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
     new_id bigint;
+    problem text := CASE WHEN as_of IS NOT NULL THEN modeling.as_of_problem(as_of) END;
 BEGIN
+    IF problem IS NOT NULL THEN
+        RAISE EXCEPTION 'score_range: %', problem USING ERRCODE = '22023',
+            HINT = 'Pass a past as_of, or NULL to replay each race as of 1 minute before its off.';
+    END IF;
     PERFORM modeling.fail_abandoned_runs();
     -- The run is pinned to the alias's model now: score_chunk refuses to mix in another.
     INSERT INTO modeling.runs (kind, race_date, model_id, params, triggered_by)
@@ -185,10 +212,12 @@ BEGIN ATOMIC
     UPDATE modeling.runs r
        SET status = CASE WHEN finish_run.error IS NULL THEN 'ok' ELSE 'failed' END,
            error = finish_run.error, finished_at = clock_timestamp()
-     WHERE r.run_id = finish_run.run_id AND r.status = 'running';
+     WHERE r.run_id = finish_run.run_id AND r.status = 'running'
+       -- Only the session that started the run may close it (a scorer must not end others').
+       AND r.backend_pid = pg_catalog.pg_backend_pid();
 END;
 COMMENT ON FUNCTION modeling.finish_run(bigint, text) IS
-    'Close a running run row: ok, or failed with the error.';
+    'Close a running run row that this session started: ok, or failed with the error.';
 REVOKE ALL ON FUNCTION modeling.finish_run(bigint, text) FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION modeling.record_failed_run(
@@ -211,10 +240,12 @@ BEGIN
     IF coalesce($5, 'manual') NOT LIKE 'schedule:%' THEN
         PERFORM modeling.raise_alert(
             'critical', 'scoring', $1 || ':' || coalesce($2::text, '-'),
-            format('%s for %s failed: %s', $1, coalesce($2::text, '-'),
-                   coalesce($4, 'unknown error')),
+            -- Says who reported it: the text is the caller's, not the engine's.
+            format('%s for %s failed (reported by %s): %s', $1, coalesce($2::text, '-'),
+                   session_user, left(coalesce($4, 'unknown error'), 500)),
             jsonb_build_object('run_id', id, 'kind', $1, 'race_date', $2,
-                               'triggered_by', coalesce($5, 'manual')));
+                               'triggered_by', coalesce($5, 'manual'),
+                               'reported_by', session_user));
     END IF;
     RETURN id;
 END
@@ -248,6 +279,8 @@ BEGIN
     IF chunk_days IS NULL OR chunk_days < 1 THEN
         RAISE EXCEPTION 'score_range: chunk_days must be >= 1, got %', chunk_days;
     END IF;
+    -- A chunk longer than the range is the range (and d + chunk_days cannot overflow).
+    chunk_days := least(chunk_days, to_date - from_date + 1);
     run := modeling.score_range_start(from_date, to_date, chunk_days, as_of, alias,
                                       challengers, triggered_by);
     COMMIT;

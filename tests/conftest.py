@@ -109,6 +109,9 @@ def create_database(server: ServerHandle, template: str = "template0") -> str:
     with server.admin() as admin:
         admin.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
             sql.Identifier(name), sql.Identifier(template)))
+    if template != "template0":  # a clone of an engine database lacks its database grants
+        with psycopg.connect(server.settings_for(name).conninfo(), autocommit=True) as conn:
+            conn.execute("SELECT modeling.apply_database_grants()")
     return name
 
 

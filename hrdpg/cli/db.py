@@ -7,9 +7,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-from hrdpg import doctor, migrate, serverenv
+from hrdpg import doctor, logins, migrate, serverenv
 from hrdpg.cluster import Cluster
 from hrdpg.config import Settings, load_settings
+from hrdpg.db import connect
 from hrdpg.errors import HrdpgError
 
 
@@ -48,6 +49,16 @@ def register(commands: Any) -> None:
 
     sub.add_parser("doctor", help="what the server really runs, and what is wrong").set_defaults(
         handler=cmd_doctor)
+
+    login = sub.add_parser("login", help="create or update a login in an hrdpg group role, "
+                                         "with that group's limits")
+    login.add_argument("name", help="the login role, e.g. api")
+    login.add_argument("--role", required=True, choices=sorted(logins.GROUPS),
+                       help="the group it joins (the API's login: reader)")
+    login.add_argument("--password-env", metavar="VAR",
+                       help="read the password from this environment variable "
+                            "(default: keep the current password, or none)")
+    login.set_defaults(handler=cmd_login)
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -133,3 +144,18 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     report = doctor.run(_settings(args))
     print(report.render())
     return 0 if report.ok else 1
+
+
+def cmd_login(args: argparse.Namespace) -> int:
+    password = None
+    if args.password_env:
+        password = os.environ.get(args.password_env)
+        if not password:
+            raise HrdpgError(f"environment variable {args.password_env} is empty or unset")
+    with connect(_settings(args), autocommit=True) as conn:
+        action, others = logins.create_login(conn, args.name, args.role, password)
+    print(f"login {args.name}: {action} in hrdpg_{args.role} (limits: modeling.login_limits)")
+    if others:
+        print("note: PUBLIC may still connect to " + ", ".join(others) + "; as a superuser: "
+              + "; ".join(f'REVOKE CONNECT ON DATABASE "{d}" FROM PUBLIC' for d in others))
+    return 0

@@ -21,6 +21,10 @@ _CACHE: OrderedDict[tuple[int, str], LoadedModel] = OrderedDict()
 PLANS: dict[str, Any] = {}
 
 
+class ArtifactError(ValueError):
+    """A registry row whose artifact cannot be used (vanished, bytes not matching the hash)."""
+
+
 @dataclass(frozen=True)
 class ModelInfo:
     """Registry metadata of one model behind an alias (no artifact bytes)."""
@@ -126,10 +130,10 @@ def load(plpy: Any, info: ModelInfo) -> tuple[LoadedModel, bool]:
                               "SELECT artifact FROM modeling.models WHERE model_id = $1",
                               ["bigint"]), [info.model_id])
     if not rows:
-        raise ValueError(f"score: {info.label} vanished from modeling.models while loading")
+        raise ArtifactError(f"score: {info.label} vanished from modeling.models while loading")
     artifact = bytes(rows[0]["artifact"])
     if hashlib.sha256(artifact).hexdigest() != info.sha256:
-        raise ValueError(f"score: {info.label}: artifact bytes do not match artifact_sha256. "
+        raise ArtifactError(f"score: {info.label}: artifact bytes do not match artifact_sha256. "
                          "Next: re-register the model; the registry row is corrupted")
     session = make_session(artifact)
     inp = session.get_inputs()[0]

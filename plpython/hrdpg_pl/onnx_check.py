@@ -1,9 +1,12 @@
 """Server-side validation of a model artifact before it enters the registry.
 
-Runs inside PostgreSQL (PL/Python): the artifact must load in onnxruntime, take one double or
+Runs inside PostgreSQL (PL/Python): the artifact must pass onnx_guard's structural rules
+(size, no external data, no control flow, allowed operators) before onnxruntime sees it, then
+load in onnxruntime, take one double or
 float input of width len(feature_names) under the declared input name, produce the declared
 output, and give finite output for a probe batch. Returns None when the artifact is good,
-else one sentence saying what is wrong.
+else one sentence saying what is wrong. onnxruntime's own error text is never returned: it
+can quote bytes of files the artifact pointed at.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+
+from hrdpg_pl.onnx_guard import Refused, check_structure
 
 PROBE_ROWS = 8
 
@@ -31,10 +36,14 @@ def check_artifact(
     if not artifact:
         return "the artifact is empty"
     try:
+        check_structure(bytes(artifact))
+    except Refused as exc:
+        return str(exc)
+    try:
         sess = _session(bytes(artifact))
-    except Exception as exc:  # onnxruntime raises several unrelated types for bad bytes
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return f"onnxruntime cannot load the artifact (truncated or corrupted?): {first[:300]}"
+    except Exception:  # onnxruntime raises several unrelated types for bad bytes
+        return ("onnxruntime cannot load the artifact (truncated or corrupted?); re-export it "
+                "with `hrdpg train`")
     inputs = sess.get_inputs()
     if len(inputs) != 1:
         return f"expected one input tensor, the graph has {len(inputs)}"
@@ -56,8 +65,8 @@ def check_artifact(
     probe[0, :] = np.nan  # every feature missing must still score
     try:
         out = np.asarray(sess.run([output_name], {input_name: probe})[0])
-    except Exception as exc:
-        return f"onnxruntime failed on a probe batch: {str(exc)[:300]}"
+    except Exception:
+        return "onnxruntime failed on a probe batch (the graph does not run on [N, features])"
     if out.shape[0] != PROBE_ROWS or out.size != PROBE_ROWS:
         return f"output shape {list(out.shape)} is not one value per input row"
     if not np.all(np.isfinite(out)):

@@ -97,6 +97,7 @@ def refresh_day(plpy: Any, race_date: str, as_of: str, alias: str, wait: bool,
     """Returns the runner signals published for the alias (0 when skipped)."""
     t_start = time.perf_counter()
     params: dict[str, Any] = {"as_of": as_of, "alias": alias, "wait": wait}
+    scoring.check_as_of(plpy, "refresh_day", as_of)
     if not scoring.lock_dates(plpy, [race_date], wait):
         scoring_publish.skip_run(plpy, "refresh_day", race_date,
                                  {**params, "reason": "another scoring call holds this date"},
@@ -145,5 +146,6 @@ def refresh_day(plpy: Any, race_date: str, as_of: str, alias: str, wait: bool,
     blocked = int(s.gate.blocked.sum())
     stats.tick("total", time.perf_counter() - t_start)
     scoring_publish.finish_run(plpy, run_id, stats.rows_in, stats.rows_out, races.n - blocked,
-                               blocked, stats.timings, {"base_run_id": base_run})
+                               blocked, stats.timings,
+                               {"base_run_id": base_run, "odds_ignored": best.ignored})
     return len(batch)

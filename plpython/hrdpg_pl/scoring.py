@@ -40,6 +40,7 @@ class Stats:
     rows_main: int = 0
     races_published: int = 0
     races_blocked: int = 0
+    odds_ignored: int = 0
     timings: dict[str, float] = field(default_factory=dict)
     models: dict[str, Any] = field(default_factory=dict)
 
@@ -52,6 +53,15 @@ def _fail(plpy: Any, message: str, hint: str, sqlstate: str = "55000") -> None:
     plpy.error(message, hint=hint, sqlstate=sqlstate)
 
 
+def check_as_of(plpy: Any, caller: str, as_of: str) -> None:
+    """Refuse an as_of that may not stamp a publication (modeling.as_of_problem)."""
+    problem = plpy.execute(prepared(plpy, "as_of", "SELECT modeling.as_of_problem($1) AS p",
+                                    ["timestamptz"]), [as_of])[0]["p"]
+    if problem is not None:
+        _fail(plpy, f"{caller}: {problem}; nothing scored",
+              "Pass a past as_of (the default is now()).", "22023")
+
+
 def lock_dates(plpy: Any, dates: list[str], wait: bool) -> bool:
     """Transaction-scoped lock per date, in date order (no deadlock between ranges)."""
     for d in sorted(dates):
@@ -62,26 +72,54 @@ def lock_dates(plpy: Any, dates: list[str], wait: bool) -> bool:
     return True
 
 
+CATALOG_SQL = "SELECT name FROM modeling.feature_catalog"
+SKIPPED_ALERT_SQL = ("SELECT modeling.raise_alert('warning', 'model', $1, $2, $3::jsonb)")
+
+
+def unusable(info: ModelInfo, current_version: str, catalog: set[str]) -> str | None:
+    """Why this database cannot score the model, or None."""
+    if info.feature_version != current_version:
+        return (f"it was trained on feature version {info.feature_version}, the database "
+                f"computes {current_version}")
+    unknown = [n for n in info.feature_names if n not in catalog]
+    if unknown:
+        return "it reads feature(s) the catalogue does not have: " + ", ".join(unknown)
+    return None
+
+
 def load_models(plpy: Any, alias: str, challengers: bool, stats: Stats) -> list[LoadedModel]:
+    """The alias's model (any problem stops the call) and the challengers that can be scored:
+    a broken challenger is skipped with a warning alert, so production still publishes."""
     t0 = time.perf_counter()
     main, others = model_cache.resolve(plpy, alias, challengers)
     current = str(plpy.execute("SELECT modeling.feature_version() AS v")[0]["v"])
-    if main.feature_version != current:
-        _fail(plpy, f"score: {main.label} was trained on feature version "
-                    f"{main.feature_version}, the database computes {current}; nothing scored",
+    catalog = {str(r["name"]) for r in plpy.execute(prepared(plpy, "catalog", CATALOG_SQL, []))}
+    problem = unusable(main, current, catalog)
+    if problem is not None:
+        _fail(plpy, f"score: {main.label} cannot be scored: {problem}; nothing scored",
               "Retrain on the current features (`hrdpg train ... --promote " + alias + "`) or "
               "roll the alias back to a model trained on them (`hrdpg models rollback --alias "
               + alias + "`).")
-    usable: list[ModelInfo] = [main]
-    for info in others:
-        if info.feature_version == current:
-            usable.append(info)
-        else:  # a stale challenger must not stop production scoring
-            stats.models[info.alias] = {"model_id": info.model_id,
-                                        "skipped": "feature version " + info.feature_version}
     loaded = []
-    for info in usable:
-        model, hit = model_cache.load(plpy, info)
+    for info in [main, *others]:
+        problem = None if info is main else unusable(info, current, catalog)
+        if problem is None:
+            try:
+                model, hit = model_cache.load(plpy, info)
+            except Exception as exc:
+                if info is main:
+                    raise
+                # Our own messages only: onnxruntime's text could quote bytes of a file.
+                problem = (str(exc) if isinstance(exc, model_cache.ArtifactError)
+                           else "its artifact does not load")
+        if problem is not None:
+            stats.models[info.alias] = {"model_id": info.model_id, "skipped": problem}
+            plpy.execute(prepared(plpy, "skipped_alert", SKIPPED_ALERT_SQL,
+                                  ["text", "text", "text"]),
+                         [f"model:{info.model_id}:skipped",
+                          f"challenger {info.label} was not scored: {problem}",
+                          json.dumps({"model_id": info.model_id, "alias": info.alias})])
+            continue
         stats.models[info.alias] = {"model_id": info.model_id, "cached": hit}
         loaded.append(model)
     stats.tick("load", time.perf_counter() - t0)
@@ -153,6 +191,7 @@ def score_dates(plpy: Any, run_id: int, date_from: str, date_to: str, as_of: str
         names += [n for n in [*m.info.feature_names, *extra] if n not in names]
     rows = scoring_fetch.features(plpy, names, date_from, date_to)
     best, terms = scoring_fetch.odds(plpy, races, rows)
+    stats.odds_ignored += best.ignored
     lim = limits(plpy)
     stats.tick("fetch", time.perf_counter() - t0)
     stats.rows_in += int(rows.race_id.size)
@@ -190,6 +229,7 @@ def score_day(plpy: Any, race_date: str, as_of: str, alias: str, challengers: bo
     t_start = time.perf_counter()
     params: dict[str, Any] = {"as_of": as_of, "alias": alias, "challengers": challengers,
                               "wait": wait, "max_null_share": max_null_share, **(extra or {})}
+    check_as_of(plpy, "score_day", as_of)
     if not (0.0 <= max_null_share <= 1.0):
         _fail(plpy, f"score_day: max_null_share {max_null_share} is not in [0, 1]",
               "Pass a share, e.g. 0.5.", "22023")
@@ -208,7 +248,7 @@ def score_day(plpy: Any, race_date: str, as_of: str, alias: str, challengers: bo
     stats.tick("total", time.perf_counter() - t_start)
     scoring_publish.finish_run(plpy, run_id, stats.rows_in, stats.rows_out,
                                stats.races_published, stats.races_blocked, stats.timings,
-                               {"models": stats.models})
+                               {"models": stats.models, "odds_ignored": stats.odds_ignored})
     return stats.rows_main
 
 

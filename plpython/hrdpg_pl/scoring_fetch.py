@@ -55,6 +55,7 @@ class BestOdds:
     source: list[str | None]
     observed_us: I64
     volume: F64
+    ignored: int = 0  # latest quotes per source that are not a price (NaN, <= 1, too large)
 
 
 RACES_SQL = """
@@ -121,6 +122,10 @@ def _plan_cached_query(plpy: Any, key: str, names: list[str]) -> Any:
     return PLANS[key]
 
 
+# What counts as a price, for the best-odds pick here and the DQ check (scoring_model): a
+# decimal price in (1, MAX_DECIMAL_ODDS). The reference racing.odds table has the same CHECK.
+MAX_DECIMAL_ODDS = 10000.0
+
 ODDS_SQL = """
 WITH req AS (
     SELECT r.race_id, r.as_of, ra.off_time
@@ -135,12 +140,16 @@ WITH req AS (
      WHERE o.observed_at <= req.as_of AND o.observed_at < req.off_time
      ORDER BY o.race_id, o.horse_id, o.source, o.observed_at DESC
 ), best AS (
+    -- A real price beats a quote that is not one (NaN sorts above every number, 1e308 would
+    -- be published as the price); a runner with only such quotes keeps one, which the DQ
+    -- check reports and prices as no odds.
     SELECT DISTINCT ON (race_id, horse_id) * FROM latest
-     ORDER BY race_id, horse_id, odds DESC NULLS LAST, source
+     ORDER BY race_id, horse_id, (odds > 1 AND odds < @MAX@) DESC, odds DESC NULLS LAST, source
 ), terms AS (
     SELECT DISTINCT ON (race_id) race_id, ew_places, ew_fraction FROM latest
      WHERE source_kind = 'bookmaker' AND ew_places IS NOT NULL AND ew_fraction IS NOT NULL
-     ORDER BY race_id, odds DESC NULLS LAST, source
+       AND odds > 1 AND odds < @MAX@
+     ORDER BY race_id, odds DESC, source
 )
 SELECT (SELECT string_agg(int8send(race_id) || int8send(horse_id)
                           || float8send(coalesce(odds, 'NaN'))
@@ -150,8 +159,9 @@ SELECT (SELECT string_agg(int8send(race_id) || int8send(horse_id)
        (SELECT array_agg(source ORDER BY race_id, horse_id) FROM best) AS sources,
        (SELECT array_agg(race_id ORDER BY race_id) FROM terms) AS term_race,
        (SELECT array_agg(ew_places ORDER BY race_id) FROM terms) AS term_places,
-       (SELECT array_agg(ew_fraction ORDER BY race_id) FROM terms) AS term_fraction
-"""
+       (SELECT array_agg(ew_fraction ORDER BY race_id) FROM terms) AS term_fraction,
+       (SELECT count(*) FROM latest WHERE NOT (odds > 1 AND odds < @MAX@)) AS ignored
+""".replace("@MAX@", repr(MAX_DECIMAL_ODDS))
 
 # observed_at travels as exact integer microseconds: as text it cost a timestamptz parse per
 # published row on the way back in, and bets match it exactly against racing.odds.
@@ -175,7 +185,7 @@ def odds(plpy: Any, races: Races, rows: FeatureRows
     rec = np.frombuffer(bytes(res["blob"] or b""), dtype=ODDS_DTYPE)
     n = rows.race_id.size
     best = BestOdds(np.full(n, np.nan), [None] * n, np.zeros(n, dtype=np.int64),
-                    np.full(n, np.nan))
+                    np.full(n, np.nan), int(res["ignored"] or 0))
     if rec.size and n:
         have = row_keys(rec["race"].astype(np.int64), rec["horse"].astype(np.int64))
         want = row_keys(rows.race_id, rows.horse_id)

@@ -17,7 +17,7 @@ import numpy.typing as npt
 from hrdpg_pl import place, pricing, racenorm
 from hrdpg_pl.model_cache import LoadedModel, ModelInfo
 from hrdpg_pl.scoring_dq import GateResult, gate
-from hrdpg_pl.scoring_fetch import BestOdds, FeatureRows, uk_each_way_terms
+from hrdpg_pl.scoring_fetch import MAX_DECIMAL_ODDS, BestOdds, FeatureRows, uk_each_way_terms
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -127,7 +127,7 @@ def gate_and_price(p: F64, p_model: F64, x: F64, rows: FeatureRows, race_ids: I6
     t0 = time.perf_counter()
     idx = np.searchsorted(race_ids, rows.race_id)
     odds_raw = best.odds
-    invalid = ~np.isnan(odds_raw) & ~(np.isfinite(odds_raw) & (odds_raw > 1.0))
+    invalid = ~np.isnan(odds_raw) & ~((odds_raw > 1.0) & (odds_raw < MAX_DECIMAL_ODDS))
     g = gate(race_ids, idx, rows.horse_id, x, p, invalid, odds_raw, max_null_share, model_id)
     t["dq"] = time.perf_counter() - t0
 

@@ -21,11 +21,12 @@ GROUP_ROLES = ("hrdpg_owner", "hrdpg_scorer", "hrdpg_trainer", "hrdpg_reader")
 
 @contextmanager
 def login_as(server: ServerHandle, db: Settings, *groups: str,
-             create_schema: bool = False) -> Iterator[psycopg.Connection]:
+             create_schema: bool = False, temp: bool = False) -> Iterator[psycopg.Connection]:
     """A new LOGIN role (random name and password) in ``groups``, connected to ``db``.
 
     Roles are cluster-global: the role is dropped afterwards, with whatever it created in db.
-    ``create_schema`` lets it create schemas in db (an attacker with a schema of its own).
+    ``create_schema`` lets it create schemas in db (an attacker with a schema of its own);
+    ``temp`` gives it TEMP, which the engine's lower roles lack (as if a DBA granted it).
     """
     name = f"hrdpg_t_{uuid.uuid4().hex[:10]}"
     password = secrets.token_urlsafe(18)
@@ -37,6 +38,9 @@ def login_as(server: ServerHandle, db: Settings, *groups: str,
                 sql.Identifier(group), sql.Identifier(name)))
         if create_schema:
             admin.execute(sql.SQL("GRANT CREATE ON DATABASE {} TO {}").format(
+                sql.Identifier(db.dbname), sql.Identifier(name)))
+        if temp:
+            admin.execute(sql.SQL("GRANT TEMPORARY ON DATABASE {} TO {}").format(
                 sql.Identifier(db.dbname), sql.Identifier(name)))
     try:
         with psycopg.connect(make_conninfo(db.conninfo(), user=name, password=password),

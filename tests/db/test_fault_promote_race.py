@@ -57,7 +57,7 @@ def test_promote_during_score_day(synth_db: Settings, synth_conn: psycopg.Connec
     for key, s in published.items():
         assert s["p_win"] == pytest.approx(want[key], abs=1e-9)
 
-    later = "2030-01-02 00:00+00"
+    later = "2020-01-02 00:00+00"
     assert score(synth_conn, as_of=later) > 0
     latest = synth_conn.execute("SELECT DISTINCT model_id FROM modeling.latest_signals "
                                 "WHERE race_date = %s", (DAY,)).fetchall()

@@ -19,13 +19,13 @@ def test_view_matches_oracle(synth_db: Settings, synth_conn: psycopg.Connection,
     install(synth_conn, trained(server, synth_template))
     install(synth_conn, trained(server, synth_template, with_market=False), alias="challenger",
             name="win_nomkt")
-    for as_of in ("2030-01-01 00:00+00", "2030-01-02 00:00+00", "2030-01-03 00:00+00"):
+    for as_of in ("2020-01-01 00:00+00", "2020-01-02 00:00+00", "2020-01-03 00:00+00"):
         assert score(synth_conn, as_of=as_of) > 0
     # A later publication of one race only: that race moves on, the others stay.
     race = synth_conn.execute("SELECT min(race_id) FROM modeling.signals").fetchone()
     assert race is not None
-    synth_conn.execute("UPDATE modeling.signals SET as_of = '2030-01-04 00:00+00' "
-                       "WHERE race_id = %s AND as_of = '2030-01-03 00:00+00'", race)
+    synth_conn.execute("UPDATE modeling.signals SET as_of = '2020-01-04 00:00+00' "
+                       "WHERE race_id = %s AND as_of = '2020-01-03 00:00+00'", race)
     synth_conn.commit()
 
     rows = synth_conn.execute("SELECT race_id, horse_id, as_of, model_id, alias "

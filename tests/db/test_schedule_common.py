@@ -1,9 +1,10 @@
-"""Shared helpers of the scheduling tests (no tests here): a stub scoring function hooked in
-through params.score_function, races placed in local time, ticks at explicit instants."""
+"""Shared helpers of the scheduling tests (no tests here): a stub scoring function swapped in
+for score_day and refresh_day, races placed in local time, ticks at explicit instants."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -34,12 +35,26 @@ $$;
 """
 
 
+STUBBED_SCORERS = """
+CREATE OR REPLACE FUNCTION modeling.score_day(
+    race_date date, as_of timestamptz DEFAULT now(), alias text DEFAULT 'production',
+    challengers boolean DEFAULT true, wait boolean DEFAULT true,
+    max_null_share double precision DEFAULT 0.5, triggered_by text DEFAULT 'manual')
+RETURNS bigint LANGUAGE plpgsql AS $$ BEGIN RETURN {0}($1, $2, $3, $5, $7); END $$;
+CREATE OR REPLACE FUNCTION modeling.refresh_day(
+    race_date date, as_of timestamptz DEFAULT now(), alias text DEFAULT 'production',
+    wait boolean DEFAULT true, triggered_by text DEFAULT 'manual')
+RETURNS bigint LANGUAGE plpgsql AS $$ BEGIN RETURN {0}($1, $2, $3, $4, $5); END $$;
+"""
+
+
 def use_stub(conn: psycopg.Connection, function: str = "public.stub_score") -> None:
-    """Install the stubs and point the scoring jobs at ``function``."""
+    """Install the stubs and replace this test database's score_day and refresh_day with
+    ``function`` (the scheduler calls those two by name; only a superuser can swap them).
+    plpgsql, so ``function`` may be created after this call."""
+    assert re.fullmatch(r"public\.stub_[a-z_]+", function), function
     conn.execute(STUB_SQL)
-    conn.execute("UPDATE modeling.schedule SET params = params || jsonb_build_object("
-                 "'score_function', %s::text) WHERE kind IN ('morning_score', 'refresh')",
-                 (function,))
+    conn.execute(STUBBED_SCORERS.format(function))
     conn.commit()
 
 

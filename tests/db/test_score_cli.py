@@ -16,7 +16,7 @@ def test_cli_scores_prints_and_records_failure(
         synth_template: str, capsys: pytest.CaptureFixture[str]) -> None:
     model_id = install(synth_conn, trained(server, synth_template))
     dsn = synth_db.conninfo()
-    assert main(["--dsn", dsn, "score", DAY.isoformat(), "--as-of", "2030-01-01T00:00:00+00:00",
+    assert main(["--dsn", dsn, "score", DAY.isoformat(), "--as-of", "2020-01-01T00:00:00+00:00",
                  "--top", "2"]) == 0
     out = capsys.readouterr().out
     n = synth_conn.execute("SELECT count(*) FROM modeling.latest_signals WHERE race_date = %s",

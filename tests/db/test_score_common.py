@@ -22,7 +22,7 @@ TRAIN_TO = START + dt.timedelta(days=109)
 TEST_FROM = START + dt.timedelta(days=110)
 TEST_TO = START + dt.timedelta(days=149)
 DAY = TEST_FROM + dt.timedelta(days=5)
-LATE = "2030-01-01 00:00+00"  # an as_of after every off: the latest pre-off odds
+LATE = "2020-01-01 00:00+00"  # an as_of after every off: the latest pre-off odds
 
 
 @functools.cache

@@ -37,9 +37,9 @@ def test_concurrent_calls_serialise_and_nowait_skips(
     assert count == (results[0], results[0])
 
     with psycopg.connect(synth_db.conninfo()) as holder:
-        holder.execute("SELECT modeling.score_day(%s, %s)", (DAY, "2030-01-03 00:00+00"))
+        holder.execute("SELECT modeling.score_day(%s, %s)", (DAY, "2020-01-03 00:00+00"))
         # holder's transaction is open: the date's lock is held
-        assert score(synth_conn, as_of="2030-01-04 00:00+00", wait=False) == 0
+        assert score(synth_conn, as_of="2020-01-04 00:00+00", wait=False) == 0
         holder.commit()
     runs = synth_conn.execute("SELECT status, count(*) FROM modeling.runs "
                               "GROUP BY status ORDER BY status").fetchall()

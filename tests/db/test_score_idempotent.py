@@ -7,7 +7,7 @@ import psycopg
 from tests.conftest import ServerHandle
 from tests.db.test_score_common import DAY, LATE, install, score, signals, trained
 
-LATER = "2030-01-02 00:00+00"
+LATER = "2020-01-02 00:00+00"
 
 
 def test_same_as_of_is_idempotent_new_as_of_adds(

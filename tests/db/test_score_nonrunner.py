@@ -10,7 +10,7 @@ import psycopg
 from tests.conftest import ServerHandle
 from tests.db.test_score_common import install, score, signals, trained
 
-FIRST, SECOND = "2030-01-01 00:00+00", "2030-01-01 00:05+00"
+FIRST, SECOND = "2020-01-01 00:00+00", "2020-01-01 00:05+00"
 
 
 def test_non_runner_dropped_and_race_renormalised(

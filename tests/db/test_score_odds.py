@@ -4,6 +4,7 @@ and priced as no odds."""
 from __future__ import annotations
 
 import psycopg
+from psycopg import sql
 
 from tests.conftest import ServerHandle
 from tests.db.test_score_common import DAY, install, score, signals, trained
@@ -90,3 +91,43 @@ def test_best_odds_time_and_source_are_exact(
         "AND o.source = s.best_odds_source AND o.observed_at = s.best_odds_at "
         "WHERE s.best_win_odds IS NOT NULL").fetchone()
     assert exact is not None and exact[0] == 0 and exact[1] > 0
+
+
+def test_quotes_that_are_not_prices_never_hide_the_best_price(
+        synth_conn: psycopg.Connection, server: ServerHandle, synth_template: str) -> None:
+    install(synth_conn, trained(server, synth_template))
+    race = _races(synth_conn)[3]
+    horse, off = synth_conn.execute(
+        "SELECT min(o.horse_id), min(r.off_time) FROM racing.odds o JOIN racing.races r "
+        "USING (race_id) WHERE race_id = %s", (race,)).fetchone() or (None, None)
+    # Independently: the best of each source's latest quote before the off.
+    real_best = synth_conn.execute(
+        "SELECT max(decimal_odds) FROM (SELECT DISTINCT ON (source) decimal_odds "
+        "FROM racing.odds WHERE race_id = %s AND horse_id = %s AND observed_at < %s "
+        "ORDER BY source, observed_at DESC) x", (race, horse, off)).fetchone()
+    assert real_best is not None and real_best[0] > 1
+    # A team's own odds table need not carry the reference schema's CHECK.
+    check = synth_conn.execute(
+        "SELECT conname FROM pg_constraint WHERE conrelid = 'racing.odds'::regclass "
+        "AND contype = 'c' AND pg_get_constraintdef(oid) LIKE '%%decimal_odds%%'").fetchone()
+    assert check is not None
+    synth_conn.execute(sql.SQL("ALTER TABLE racing.odds DROP CONSTRAINT {}").format(
+        sql.Identifier(check[0])))
+    synth_conn.execute(
+        "INSERT INTO racing.odds (race_id, horse_id, observed_at, source, source_kind, "
+        "decimal_odds) SELECT ru.race_id, ru.horse_id, ra.off_time - interval '1 minute', "
+        "bad.source, 'bookmaker', bad.odds FROM racing.runners ru JOIN racing.races ra "
+        "USING (race_id), (VALUES ('bad_nan', 'NaN'::float8), ('bad_huge', 1e308), "
+        "('bad_inf', 'Infinity'::float8)) bad(source, odds) WHERE ru.race_id = %s", (race,))
+    synth_conn.commit()
+    score(synth_conn)
+    row = signals(synth_conn)[(race, horse)]
+    assert row["best_win_odds"] == real_best[0]
+    assert row["best_odds_source"] not in ("bad_nan", "bad_huge", "bad_inf")
+    ignored = synth_conn.execute(
+        "SELECT params ->> 'odds_ignored' FROM modeling.runs WHERE kind = 'score_day' "
+        "AND status = 'ok' ORDER BY run_id DESC LIMIT 1").fetchone()
+    runners = synth_conn.execute("SELECT count(*) FROM racing.runners WHERE race_id = %s",
+                                 (race,)).fetchone()
+    assert ignored is not None and runners is not None
+    assert int(ignored[0]) == 3 * runners[0]

@@ -8,7 +8,7 @@ import psycopg
 from tests.conftest import ServerHandle
 from tests.db.test_score_common import DAY, expected_p, install, score, signals, trained
 
-FIRST, SECOND = "2030-01-01 00:00+00", "2030-01-01 00:05+00"
+FIRST, SECOND = "2020-01-01 00:00+00", "2020-01-01 00:05+00"
 
 
 def test_promote_between_calls_uses_new_model(

@@ -56,8 +56,9 @@ def test_search_path_tricks_change_nothing(
     synth_conn.execute("SELECT modeling.refresh_features(%s, %s)", (DAY, DAY))
     features_before = features_digest(synth_conn)
     synth_conn.commit()
-    attacked_as_of = "2030-01-02 00:00+00"
-    with login_as(server, synth_db, "hrdpg_scorer", create_schema=True) as attacker:
+    attacked_as_of = "2020-01-02 00:00+00"
+    with login_as(server, synth_db, "hrdpg_scorer", create_schema=True,
+                  temp=True) as attacker:
         arm(attacker)
         # The traps are live for the attacker's own queries ...
         assert attacker.execute("SELECT now() = '2000-01-01'::timestamptz").fetchone() == (True,)
