@@ -1,4 +1,5 @@
-"""`hrdpg load ...`: bulk-load racing CSV/Parquet files, or the Betfair ANZ sample files."""
+"""`hrdpg load ...`: bulk-load racing CSV/Parquet files, the Betfair ANZ sample files or the
+HKJC results files."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from hrdpg.config import load_settings
 from hrdpg.db import connect
 from hrdpg.loader import DEFAULT_CHUNK_ROWS, TABLES, LoadReport, load_file
 from hrdpg.loader.betfair_anz import load_betfair_anz
+from hrdpg.loader.hkjc import load_hkjc
 
 
 def register(commands: Any) -> None:
@@ -39,6 +41,15 @@ def register(commands: Any) -> None:
                        help=f"rows per COPY write (default {DEFAULT_CHUNK_ROWS})")
         p.add_argument("--quiet", action="store_true", help="no progress bar")
         p.set_defaults(handler=cmd_load, table=table)
+    hk = sub.add_parser("hkjc", help="the public HKJC results files (a directory holding "
+                                     "20YY/results_*.csv and horses/form_records/)")
+    hk.add_argument("root", type=Path, metavar="DIR")
+    hk.add_argument("--strict", action="store_true",
+                    help="roll back a file entirely if any of its rows is rejected")
+    hk.add_argument("--chunk-rows", type=int, default=DEFAULT_CHUNK_ROWS, metavar="N",
+                    help=f"rows per COPY write (default {DEFAULT_CHUNK_ROWS})")
+    hk.add_argument("--quiet", action="store_true", help="no progress bar")
+    hk.set_defaults(handler=cmd_load, table="hkjc")
 
 
 @contextmanager
@@ -62,7 +73,11 @@ def cmd_load(args: argparse.Namespace) -> int:
     show = not args.quiet and sys.stderr.isatty()
     reports: list[LoadReport] = []
     with connect(settings) as conn, _progress(show) as progress:
-        if args.table == "betfair-anz":
+        if args.table == "hkjc":
+            hk_summary, reports = load_hkjc(conn, args.root, strict=args.strict,
+                                            chunk_rows=args.chunk_rows, progress=progress)
+            print(hk_summary.render())
+        elif args.table == "betfair-anz":
             summary, reports = load_betfair_anz(conn, args.files, strict=args.strict,
                                                 chunk_rows=args.chunk_rows, progress=progress)
             print(summary.render())

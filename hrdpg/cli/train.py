@@ -27,8 +27,16 @@ def register(commands: Any) -> None:
     p.add_argument("--register", action=argparse.BooleanOptionalAction, default=True,
                    help="register the model after the parity check (default: yes)")
     p.add_argument("--promote", metavar="ALIAS", help="then point ALIAS at it")
+    p.add_argument("--features", type=_names, default=(), metavar="A,B,...",
+                   help="train on these catalogue features only")
+    p.add_argument("--exclude", type=_names, default=(), metavar="A,B,...",
+                   help="leave these catalogue features out")
     p.add_argument("--max-rounds", type=int, default=2000, help=argparse.SUPPRESS)
     p.set_defaults(handler=cmd_train)
+
+
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(n.strip() for n in text.split(",") if n.strip())
 
 
 def summary(result: TrainResult) -> Table:
@@ -51,10 +59,17 @@ def cmd_train(args: argparse.Namespace) -> int:
     spec = TrainSpec(name=args.name, train_from=args.train_from, train_to=args.train_to,
                      test_from=args.test_from, test_to=args.test_to,
                      with_market=args.with_market, seed=args.seed, register=args.register,
-                     promote=args.promote, max_rounds=args.max_rounds)
+                     promote=args.promote, max_rounds=args.max_rounds,
+                     features=args.features, exclude=args.exclude)
     with connect(load_settings(args.dsn)) as conn:
         result = train(conn, spec)
     console = Console()
+    dropped = result.params["features_dropped_all_null"]
+    if dropped:
+        console.print(f"warning: left out (no value in the training window): "
+                      f"{', '.join(dropped)}")
+    console.print(f"features ({len(result.params['features'])}): "
+                  f"{', '.join(result.params['features'])}")
     console.print(summary(result))
     bayes = result.metrics.get("bayes")
     if bayes:

@@ -126,7 +126,7 @@ ODDS = TableSpec(
         Column("observed_at", "timestamptz", "ts", required=True),
         Column("source", "text", "text", required=True),
         Column("source_kind", "text", "text", required=True,
-               check=_in("bookmaker", "exchange")),
+               check=_in("bookmaker", "exchange", "tote")),
         Column("decimal_odds", "double precision", "double", required=True,
                check="{v} > 1 AND {v} < 10000", reason="odds_out_of_range"),
         Column("ew_places", "smallint", "int", check="{v} BETWEEN 1 AND 6"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,6 +50,12 @@ class Window:
         return Window(self.race_id[mask], self.horse_id[mask], self.day[mask], self.won[mask],
                       self.market[mask], self.x[mask], self.feature_names)
 
+    def select(self, names: list[str]) -> Window:
+        """The same rows with only the named feature columns, in that order."""
+        cols = [self.feature_names.index(n) for n in names]
+        return Window(self.race_id, self.horse_id, self.day, self.won, self.market,
+                      np.ascontiguousarray(self.x[:, cols]), list(names))
+
     def data_hash(self) -> str:
         digest = hashlib.sha256()
         for part in (self.race_id, self.horse_id, self.won, self.x):
@@ -58,11 +64,23 @@ class Window:
         return digest.hexdigest()
 
 
-def feature_list(conn: psycopg.Connection, with_market: bool) -> list[str]:
-    rows = conn.execute(
-        "SELECT name FROM modeling.feature_catalog "
-        "WHERE feature_group <> 'market' OR %s ORDER BY position", (with_market,)).fetchall()
-    return [str(r[0]) for r in rows]
+def feature_list(conn: psycopg.Connection, with_market: bool,
+                 only: Sequence[str] = (), exclude: Sequence[str] = ()) -> list[str]:
+    """The catalogue's features in catalogue order: all (market group only with_market), or
+    just ``only``; minus ``exclude``. A name the catalogue does not have is an error."""
+    rows = conn.execute("SELECT name, feature_group FROM modeling.feature_catalog "
+                        "ORDER BY position").fetchall()
+    catalog = [str(r[0]) for r in rows]
+    unknown = sorted(set(only) - set(catalog)) + sorted(set(exclude) - set(catalog))
+    if unknown:
+        raise HrdpgError(f"unknown feature(s): {', '.join(unknown)}; "
+                         "see `hrdpg features catalog`")
+    chosen = ([n for n in catalog if n in set(only)] if only else
+              [str(n) for n, g in rows if g != "market" or with_market])
+    chosen = [n for n in chosen if n not in set(exclude)]
+    if not chosen:
+        raise HrdpgError("no features left to train on; check --features / --exclude")
+    return chosen
 
 
 def _query(features: list[str], date_from: dt.date, date_to: dt.date) -> sql.Composed:

@@ -45,6 +45,8 @@ class TrainSpec:
     promote: str | None = None
     max_rounds: int = 2000
     lgb_overrides: dict[str, Any] = field(default_factory=dict)
+    features: tuple[str, ...] = ()  # only these (catalogue order); empty = the catalogue's
+    exclude: tuple[str, ...] = ()
 
 
 @dataclass
@@ -74,11 +76,11 @@ def check_window_data(w: Window, label: str, min_races: int) -> None:
     if w.n_races < min_races:
         raise HrdpgError(f"the {label} window has {w.n_races} races, fewer than {min_races}; "
                          "widen it")
-    empty = [n for j, n in enumerate(w.feature_names) if not np.isfinite(w.x[:, j]).any()]
-    if empty:
-        hint = " (or train with --no-market)" if any(n.startswith("mkt_") for n in empty) else ""
-        raise HrdpgError(f"feature column(s) all NULL in the {label} window: "
-                         f"{', '.join(empty)}; check the source data{hint}")
+
+
+def empty_features(w: Window) -> list[str]:
+    """Features with no value at all in the window (the source data does not carry them)."""
+    return [n for j, n in enumerate(w.feature_names) if not np.isfinite(w.x[:, j]).any()]
 
 
 def code_version() -> str:
@@ -121,12 +123,18 @@ def _train(conn: psycopg.Connection, s: TrainSpec, st: _Stages) -> TrainResult:
     with st.stage("refresh features"):
         conn.execute("SELECT modeling.refresh_features(%s, %s)", (s.train_from, s.test_to))
         conn.commit()
-    names = feature_list(conn, s.with_market)
+    names = feature_list(conn, s.with_market, s.features, s.exclude)
     row = conn.execute("SELECT modeling.feature_version()").fetchone()
     feature_version = str(row[0]) if row else ""
     with st.stage("read training window") as tick:
         tw = read_window(conn, names, s.train_from, s.train_to, lambda d, t: tick(d, t))
     check_window_data(tw, "training", MIN_RACES)
+    dropped = empty_features(tw)
+    if dropped == names:
+        raise HrdpgError(f"every chosen feature is NULL in the training window "
+                         f"({', '.join(dropped)}); check the source data")
+    names = [n for n in names if n not in dropped]
+    tw = tw.select(names)
     with st.stage("read test window") as tick:
         ts = read_window(conn, names, s.test_from, s.test_to, lambda d, t: tick(d, t))
     check_window_data(ts, "test", 1)
@@ -157,6 +165,7 @@ def _train(conn: psycopg.Connection, s: TrainSpec, st: _Stages) -> TrainResult:
     params = {"lightgbm": fitted.params, "best_iteration": fitted.best_iteration,
               "temperature": temperature, "with_market": s.with_market,
               "blend": blend.as_json() if blend else None,
+              "features": names, "features_dropped_all_null": dropped,
               "normalisation": "race softmax of log_strength (hrdpg_pl.racenorm)"}
     result_metrics: dict[str, Any] = {
         "test": test, "bayes": truth, "parity_max_abs_diff": diff,

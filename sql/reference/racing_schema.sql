@@ -66,7 +66,7 @@ CREATE TABLE IF NOT EXISTS racing.odds (
     horse_id     bigint      NOT NULL,
     observed_at  timestamptz NOT NULL,
     source       text        NOT NULL,
-    source_kind  text        NOT NULL CHECK (source_kind IN ('bookmaker', 'exchange')),
+    source_kind  text        NOT NULL CHECK (source_kind IN ('bookmaker', 'exchange', 'tote')),
     decimal_odds double precision NOT NULL CHECK (decimal_odds > 1 AND decimal_odds < 10000),
     ew_places    smallint    CHECK (ew_places BETWEEN 1 AND 6),
     ew_fraction  numeric(4, 3) CHECK (ew_fraction > 0 AND ew_fraction <= 1),
@@ -76,3 +76,17 @@ CREATE TABLE IF NOT EXISTS racing.odds (
 );
 COMMENT ON TABLE racing.odds IS
     'Timestamped price snapshots per runner and source; best and closing odds derive from here.';
+
+-- Upgrades of databases made before a CHECK widened (CREATE TABLE IF NOT EXISTS keeps the old):
+-- 'tote' (pari-mutuel pools, e.g. HKJC) joined the odds source kinds.
+DO $upgrade$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint
+                    WHERE conrelid = 'racing.odds'::regclass AND conname = 'odds_source_kind_check'
+                      AND pg_catalog.pg_get_constraintdef(oid) LIKE '%tote%') THEN
+        ALTER TABLE racing.odds DROP CONSTRAINT IF EXISTS odds_source_kind_check;
+        ALTER TABLE racing.odds ADD CONSTRAINT odds_source_kind_check
+            CHECK (source_kind IN ('bookmaker', 'exchange', 'tote'));
+    END IF;
+END
+$upgrade$;

@@ -45,12 +45,34 @@ def test_too_few_races(synth_conn: psycopg.Connection) -> None:
     assert models(synth_conn) == 0
 
 
-def test_all_null_feature_is_named(synth_conn: psycopg.Connection) -> None:
+def test_all_null_feature_is_left_out_and_named(synth_conn: psycopg.Connection) -> None:
     synth_conn.execute("UPDATE racing.runners SET speed_figure = NULL")
     synth_conn.commit()
-    with pytest.raises(HrdpgError, match="all NULL in the training window: speed_rel"):
-        train(synth_conn, spec(), show=False)
+    result = train(synth_conn, spec(register=False, max_rounds=20),
+                   show=False)
+    assert result.params["features_dropped_all_null"] == ["speed_rel"]
+    assert "speed_rel" not in result.params["features"]
+    assert "speed_rel" not in result.metrics["feature_importance_gain"]
+
+
+def test_every_feature_null_is_refused(synth_conn: psycopg.Connection) -> None:
+    synth_conn.execute("UPDATE racing.runners SET speed_figure = NULL")
+    synth_conn.commit()
+    with pytest.raises(HrdpgError, match="every chosen feature is NULL"):
+        train(synth_conn, spec(features=("speed_rel",)), show=False)
     assert models(synth_conn) == 0
+
+
+def test_feature_choice_and_unknown_names(synth_conn: psycopg.Connection) -> None:
+    chosen = ("rating_rel", "h_win_rate", "j_win_rate_90")
+    result = train(synth_conn, spec(features=chosen, register=False, max_rounds=20),
+                   show=False)
+    assert tuple(result.params["features"]) == chosen
+    excluded = train(synth_conn, spec(exclude=("rating_rel",), register=False, max_rounds=20),
+                     show=False)
+    assert "rating_rel" not in excluded.params["features"]
+    with pytest.raises(HrdpgError, match="unknown feature.*no_such"):
+        train(synth_conn, spec(features=("no_such",)), show=False)
 
 
 def test_cli_reports_error(db: Settings, capsys: pytest.CaptureFixture[str]) -> None:
