@@ -20,8 +20,8 @@ from hrdpg.errors import HrdpgError
 from hrdpg.loader import staging
 from hrdpg.loader.report import LoadReport
 from hrdpg.loader.spec import TABLES
-from hrdpg.loader.upsert import count_stage, record_rejects, upsert
-from hrdpg.loader.validate import validate
+from hrdpg.loader.upsert import count_stage, record_nulled, record_rejects, upsert
+from hrdpg.loader.validate import null_bad_fields, validate
 
 DEFAULT_CHUNK_ROWS = 10_000
 
@@ -55,7 +55,8 @@ def _finish_run(conn: psycopg.Connection, report: LoadReport) -> None:
     counts = {"inserted": report.inserted, "updated": report.updated,
               "unchanged": report.unchanged, "rejected": report.rejected,
               "committed": report.committed,
-              "reasons": {r.reason: r.count for r in report.reasons}}
+              "reasons": {r.reason: r.count for r in report.reasons},
+              "nulled": {r.reason: r.count for r in report.nulled}}
     with conn.transaction():
         conn.execute(
             "UPDATE modeling.runs SET status = %s, rows_in = %s, rows_out = %s, "
@@ -101,11 +102,15 @@ def load_file(conn: psycopg.Connection, table: str, path: Path | str, *, strict:
             staging.copy_into_stage(conn, stream, path, header, chunk_rows, progress, task)
             report.timings_ms["copy"] = _ms(t)
             t = time.perf_counter()
+            if not strict:  # strict refuses the file for any bad value, so nothing is nulled
+                null_bad_fields(conn, spec, header)
             validate(conn, spec, header)
             report.rows_in, report.rejected = count_stage(conn)
             report.timings_ms["validate"] = _ms(t)
             t = time.perf_counter()
             report.reasons = record_rejects(conn, report.load_id, name, table)
+            if not strict:
+                report.nulled = record_nulled(conn, report.load_id, name, table)
             report.inserted, report.updated = upsert(conn, spec, header)
             report.unchanged = report.rows_in - report.rejected - report.inserted - report.updated
             report.timings_ms["upsert"] = _ms(t)

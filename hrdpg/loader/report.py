@@ -18,6 +18,7 @@ class LoadReport:
     unchanged: int = 0
     rejected: int = 0
     reasons: list[ReasonCount] = field(default_factory=list)
+    nulled: list[ReasonCount] = field(default_factory=list)  # fields set to NULL, row kept
     strict: bool = False
     committed: bool = False
     error: str | None = None
@@ -37,6 +38,12 @@ class LoadReport:
             more = ", ..." if r.count > len(r.example_lines) else ""
             lines.append(f"    {r.count:>7}  {r.reason}  (line "
                          f"{', '.join(map(str, r.example_lines))}{more})")
+        for r in self.nulled:
+            more = ", ..." if r.count > len(r.example_lines) else ""
+            lines.append(f"    {r.count:>7}  nulled {r.reason}, row kept  (line "
+                         f"{', '.join(map(str, r.example_lines))}{more})")
+        if self.nulled:
+            lines.append(f"  nulled fields: modeling.load_nulled, load_id {self.load_id}")
         if self.error is not None:
             lines.append(f"  FAILED: {self.error}")
         elif self.rejected:

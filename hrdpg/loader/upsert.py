@@ -14,7 +14,7 @@ from psycopg import sql
 
 from hrdpg.loader.spec import TableSpec
 from hrdpg.loader.staging import STAGE
-from hrdpg.loader.validate import TYPED
+from hrdpg.loader.validate import NULLED, TYPED
 
 EXAMPLES_PER_REASON = 5
 
@@ -76,3 +76,21 @@ def count_stage(conn: psycopg.Connection) -> tuple[int, int]:
     ).format(sql.Identifier(STAGE))).fetchone()
     assert row is not None
     return int(row[0]), int(row[1])
+
+
+def record_nulled(conn: psycopg.Connection, load_id: int, file_name: str,
+                  table: str) -> list[ReasonCount]:
+    """Copy the nulled-field notes of kept rows to modeling.load_nulled; counts by reason (a
+    rejected row is reported once, as a reject)."""
+    conn.execute(sql.SQL(
+        "INSERT INTO modeling.load_nulled (load_id, file_name, table_name, line_no, column_name,"
+        " reason, raw_value) SELECT %s, %s, %s, n.line_no, n.column_name, n.reason, n.raw_value"
+        " FROM {nulled} n JOIN {stage} s USING (line_no) WHERE s.reason IS NULL"
+    ).format(nulled=sql.Identifier(NULLED), stage=sql.Identifier(STAGE)),
+        (load_id, file_name, table))
+    rows = conn.execute(
+        "SELECT reason, count(*), (array_agg(line_no ORDER BY line_no))[1:%s]"
+        " FROM modeling.load_nulled WHERE load_id = %s GROUP BY reason"
+        " ORDER BY count(*) DESC, reason", (EXAMPLES_PER_REASON, load_id)).fetchall()
+    return [ReasonCount(r, int(n), tuple(int(x) for x in lines)) for r, n, lines in rows]
+

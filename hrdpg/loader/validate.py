@@ -1,5 +1,7 @@
 """Set-based validation of the staged rows: every rejected row gets exactly one reason.
 
+Phase 0 (not in strict mode) sets optional fields that do not parse or are out of range to
+NULL, noting each in a temp list, so the row is kept (a bad price must not cost a result).
 Phase 1 works on the text stage: NULLs in required columns, values that do not parse, values
 outside the schema's CHECK ranges, cross-column row checks. COALESCE evaluates its arguments in
 order and stops at the first non-NULL one, so a range check only runs on a row whose values all
@@ -13,10 +15,43 @@ import psycopg
 from psycopg import sql
 
 from hrdpg.loader.parse import PARSE_REASON, checked, parses, typed, value
-from hrdpg.loader.spec import TableSpec
+from hrdpg.loader.spec import Column, TableSpec
 from hrdpg.loader.staging import STAGE
 
 TYPED = "_hrdpg_typed"
+NULLED = "_hrdpg_nulled"
+
+
+def nullable(spec: TableSpec, header: list[str]) -> list[Column]:
+    """Columns whose bad value is nulled instead of rejecting the row: optional, not part of
+    the key, without a default (a nulled surface would silently become 'turf')."""
+    return [c for c in spec.columns if c.name in header and not c.required
+            and c.default is None and c.name not in spec.key
+            and (c.kind != "text" or c.check is not None)]
+
+
+def null_bad_fields(conn: psycopg.Connection, spec: TableSpec, header: list[str]) -> None:
+    """Phase 0: note and NULL every unusable optional field (line, column, reason, raw)."""
+    conn.execute(sql.SQL(
+        "CREATE TEMP TABLE {} (line_no bigint, column_name text, reason text, raw_value text)"
+        " ON COMMIT DROP").format(sql.Identifier(NULLED)))
+    for col in nullable(spec, header):
+        arms = [sql.SQL("CASE WHEN NOT ({}) THEN {} END").format(
+            parses(col), sql.Literal(f"{PARSE_REASON[col.kind]}:{col.name}"))] \
+            if col.kind != "text" else []
+        if col.check is not None:
+            arms.append(sql.SQL("CASE WHEN NOT ({}) THEN {} END").format(
+                checked(col), sql.Literal(f"{col.reason}:{col.name}")))
+        reason = sql.SQL("COALESCE({}, NULL::text)").format(sql.SQL(", ").join(arms))
+        conn.execute(sql.SQL(
+            "WITH bad AS (SELECT line_no, {reason} AS reason, {raw} AS raw FROM {stage}"
+            "              WHERE {v} IS NOT NULL),"
+            " noted AS (INSERT INTO {nulled} SELECT line_no, {name}, reason, raw FROM bad"
+            "            WHERE reason IS NOT NULL RETURNING line_no)"
+            " UPDATE {stage} s SET {col} = NULL FROM noted n WHERE s.line_no = n.line_no"
+        ).format(reason=reason, raw=sql.Identifier(col.name), stage=sql.Identifier(STAGE),
+                 v=value(col.name), nulled=sql.Identifier(NULLED), name=sql.Literal(col.name),
+                 col=sql.Identifier(col.name)))
 
 
 def _reason_expr(spec: TableSpec, header: list[str]) -> sql.Composed:

@@ -73,12 +73,22 @@ def test_runner_rejects(conn: psycopg.Connection, tmp_path: Path) -> None:
                      "102,9,2,3,57,,finished,2.0",      # 12 good
                  ])
     report = load_file(conn, "runners", path)
-    assert report.ok and (report.inserted, report.rejected) == (2, 9)
+    assert report.ok and (report.inserted, report.rejected) == (7, 4)
     assert rejects(conn, report.load_id) == {
-        3: "bad_draw:draw", 4: "bad_draw:draw", 5: "out_of_range:age",
-        6: "bad_number:weight_kg", 7: "finish_pos_without_finish",
-        8: "odds_out_of_range:sp_decimal", 9: "unknown_race", 10: "duplicate_runner",
+        7: "finish_pos_without_finish", 9: "unknown_race", 10: "duplicate_runner",
         11: "duplicate_runner"}
+    # A bad optional field costs the field, not the runner: nulled, reported, row kept.
+    nulled = conn.execute("SELECT line_no, column_name, reason, raw_value FROM "
+                          "modeling.load_nulled WHERE load_id = %s ORDER BY line_no",
+                          (report.load_id,)).fetchall()
+    assert nulled == [(3, "draw", "bad_draw:draw", "0"), (4, "draw", "bad_draw:draw", "-1"),
+                      (5, "age", "out_of_range:age", "30"),
+                      (6, "weight_kg", "bad_number:weight_kg", "sixty"),
+                      (8, "sp_decimal", "odds_out_of_range:sp_decimal", "1.0")]
+    kept = dict(conn.execute("SELECT horse_id, (draw, age, weight_kg, sp_decimal)::text "
+                             "FROM racing.runners WHERE race_id = 101").fetchall())
+    assert kept[2] == "(,4,60.00,)" and kept[5] == "(5,4,,)" and kept[7] == "(7,4,60.00,)"
+    assert {r.reason: r.count for r in report.nulled}["bad_draw:draw"] == 2
 
 
 def test_odds_rejects(conn: psycopg.Connection, tmp_path: Path) -> None:
@@ -89,7 +99,7 @@ def test_odds_rejects(conn: psycopg.Connection, tmp_path: Path) -> None:
                      "101,1,2025-03-01T14:00:00Z,b,bookmaker,3.5",     # 2 good
                      "101,1,2025-03-01T14:01:00Z,b,bookmaker,1.0",     # 3
                      "101,1,2025-03-01T14:02:00Z,b,bookmaker,10000",   # 4
-                     "101,1,2025-03-01T14:03:00Z,b,tote,3.0",          # 5
+                     "101,1,2025-03-01T14:03:00Z,b,pool,3.0",          # 5
                      "101,9,2025-03-01T14:03:00Z,b,bookmaker,3.0",     # 6
                      "555,1,2025-03-01T14:03:00Z,b,bookmaker,3.0",     # 7
                      "101,2,2025-03-01T14:03:00Z,b,bookmaker,3.0",     # 8 dup
