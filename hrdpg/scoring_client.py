@@ -11,12 +11,21 @@ from psycopg.types.json import Jsonb
 from hrdpg.errors import HrdpgError
 
 TABLE_SQL = """
-SELECT l.off_time, r.course, l.horse_id, l.p_win, l.fair_win_odds, l.best_win_odds,
+SELECT l.off_time, r.course, r.country, l.horse_id, l.p_win, l.fair_win_odds, l.best_win_odds,
        l.best_odds_source, l.edge_win, l.stake_fraction, l.model_id, l.as_of
   FROM modeling.latest_signals l
   JOIN modeling.src_races r ON r.race_id = l.race_id
  WHERE l.race_date = %s
  ORDER BY l.off_time, l.race_id, l.p_win DESC
+"""
+# One publication (a past as_of): what that call published, not the newest.
+PUBLICATION_SQL = """
+SELECT s.off_time, r.course, r.country, s.horse_id, s.p_win, s.fair_win_odds, s.best_win_odds,
+       s.best_odds_source, s.edge_win, s.stake_fraction, s.model_id, s.as_of
+  FROM modeling.signals s
+  JOIN modeling.src_races r ON r.race_id = s.race_id
+ WHERE s.race_date = %s AND s.alias = %s AND s.as_of = %s
+ ORDER BY s.off_time, s.race_id, s.p_win DESC
 """
 
 
@@ -41,5 +50,9 @@ def score_day(conn: psycopg.Connection, day: dt.date, as_of: dt.datetime | None 
     return int(row[0]) if row else 0
 
 
-def latest_table(conn: psycopg.Connection, day: dt.date) -> list[tuple[Any, ...]]:
+def latest_table(conn: psycopg.Connection, day: dt.date, as_of: dt.datetime | None = None,
+                 alias: str = "production") -> list[tuple[Any, ...]]:
+    """The day's latest production signals, or with as_of the alias's publication then."""
+    if as_of is not None:
+        return conn.execute(PUBLICATION_SQL, (day, alias, as_of)).fetchall()
     return conn.execute(TABLE_SQL, (day,)).fetchall()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 import psycopg
@@ -58,13 +59,22 @@ def _call(conn: psycopg.Connection, what: str, query: str,
         raise HrdpgError(f"{what} failed: {diag.message_primary or exc}.{hint}") from exc
 
 
+def _cell(v: Any) -> str:
+    """Floats and long decimals (a ROI as numeric) to 4 places; money keeps its 2."""
+    if v is None:
+        return ""
+    if isinstance(v, float) or (isinstance(v, Decimal) and v.is_finite()
+                                and int(v.as_tuple().exponent) < -4):
+        return f"{v:.4f}"
+    return str(v)
+
+
 def _print(title: str, cols: list[str], rows: list[tuple[Any, ...]]) -> None:
     table = Table(title=title)
     for c in cols:
         table.add_column(c)
     for r in rows:
-        table.add_row(*("" if v is None else f"{v:.4f}" if isinstance(v, float) else str(v)
-                        for v in r))
+        table.add_row(*(_cell(v) for v in r))
     Console(width=160).print(table)
 
 

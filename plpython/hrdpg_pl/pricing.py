@@ -97,12 +97,13 @@ def _validate(
         race = int(np.flatnonzero(places < 0)[0])
         raise ValueError(f"race {race}: places = {int(places[race])} must be >= 0")
     each_way = places >= 2
-    bad_f = each_way & ~((fraction > 0.0) & (fraction <= 1.0))
+    bad_f = each_way & ~((fraction >= 0.0) & (fraction <= 1.0))
     if bad_f.any():
         race = int(np.flatnonzero(bad_f)[0])
         raise ValueError(
-            f"race {race}: each-way fraction = {fraction[race]!r} must be in (0, 1] when "
-            f"places = {int(places[race])}; set places to 0 for a win-only race"
+            f"race {race}: each-way fraction = {fraction[race]!r} must be in [0, 1] when "
+            f"places = {int(places[race])} (0 = a place market without each-way); set places "
+            "to 0 for a win-only race"
         )
 
 
@@ -163,7 +164,9 @@ def price(
     odds_valid = ~np.isnan(odds)
 
     p_place = place_probabilities(ri, p, places_r, discounts)
-    each_way = (places_r >= 2)[ri]
+    # A place market without each-way (fraction 0: a tote's place pool) gets place
+    # probabilities but no each-way price, edge or stake: that bet does not exist there.
+    each_way = ((places_r >= 2) & (frac_r > 0))[ri]
     place_odds = np.where(each_way, each_way_place_odds(odds, frac_r[ri]), np.nan)
 
     ev_win = p * odds - 1.0

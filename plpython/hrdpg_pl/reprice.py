@@ -132,7 +132,8 @@ def refresh_day(plpy: Any, race_date: str, as_of: str, alias: str, wait: bool,
     own = rec["p"].astype(np.float64)
     p, _ = win_probabilities(info, np.log(own), rows.race_id, market)
     stats.tick("blend", time.perf_counter() - t0)
-    s = gate_and_price(p, own, rows.x, rows, races.race_id, races.handicap, terms, best, lim,
+    s = gate_and_price(p, own, rows.x, rows, races.race_id, races.handicap, races.country,
+                       terms, best, lim,
                        1.0, info.model_id,
                        lambda pub: ([base_reasons[i] for i in pub.tolist()], None))
     for k, v in s.timings.items():

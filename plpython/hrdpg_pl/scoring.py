@@ -161,7 +161,8 @@ def add_signals(batch: SignalBatch, info: ModelInfo, s: Scored,
         p_place=nullable(np.where(win_only, np.nan, pr.p_place)),
         ew_places=[None if w else int(p) for w, p in zip(win_only.tolist(), s.places.tolist(),
                                                          strict=True)],
-        ew_fraction=nullable(np.where(win_only, np.nan, s.fraction)),
+        # ew_places = places the place market pays; ew_fraction NULL = no each-way offered.
+        ew_fraction=nullable(np.where(win_only | (s.fraction <= 0), np.nan, s.fraction)),
         fair_win_odds=pr.fair_win_odds.tolist(),
         fair_place_odds=nullable(np.where(win_only, np.nan, pr.fair_place_odds)),
         best_win_odds=nullable(s.odds), si=src, at_us=at,
@@ -198,7 +199,8 @@ def score_dates(plpy: Any, run_id: int, date_from: str, date_to: str, as_of: str
 
     batch = SignalBatch(races, run_id, models[0].info.feature_version)
     for i, model in enumerate(models):
-        s = score(model, rows, races.race_id, races.handicap, terms, best, lim, max_null_share)
+        s = score(model, rows, races.race_id, races.handicap, races.country, terms, best, lim,
+                  max_null_share)
         for k, v in s.timings.items():
             stats.tick(k, v)
         t0 = time.perf_counter()

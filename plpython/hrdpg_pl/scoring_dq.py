@@ -2,7 +2,8 @@
 
 A race failing a blocking check is not published; its check results (and every other race's)
 go to modeling.dq_results. Invalid odds are reported but do not block: the runner is priced as
-having no odds.
+having no odds. A race whose book (the sum of 1 / best price over its runners) is implausible
+for the kind of market that priced it is published without stakes: its prices are not trusted.
 """
 
 from __future__ import annotations
@@ -19,6 +20,11 @@ F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
 SUM_TOL = 1e-9
 MIN_RUNNERS = 2
+# Plausible books of the best prices per source kind. Bookmakers carry a margin (best prices
+# across firms can dip a little under 1); an exchange's best back prices sum close to 1; a
+# tote's final odds pay out the pool less its take (HKJC: 17.5 %, so about 1.2).
+BOOK_RANGE: dict[str, tuple[float, float]] = {
+    "bookmaker": (0.95, 1.6), "exchange": (0.95, 1.1), "tote": (1.0, 1.4)}
 
 
 @dataclass
@@ -118,3 +124,32 @@ def _odds_check(idx: I64, n: int, horse_id: I64, invalid_odds: npt.NDArray[np.bo
              "odds": float(raw_odds[i]) if np.isfinite(raw_odds[i]) else str(raw_odds[i])}
             for i in rows], "action": "priced as no odds"}, allow_nan=False)
     return ok, details
+
+
+def book_check(race_ids: I64, idx: I64, odds: F64, kinds: list[str | None], g: GateResult,
+               model_id: int) -> npt.NDArray[np.bool_]:
+    """Adds a book_plausible result per race to g; returns the races whose book is implausible
+    (only judged when every runner has a valid price, by the kind most of them came from)."""
+    n = race_ids.size
+    priced = np.isfinite(odds)
+    runners = np.bincount(idx, minlength=n)
+    n_priced = np.bincount(idx, weights=priced, minlength=n)
+    book = np.bincount(idx, weights=np.where(priced, 1.0 / np.where(priced, odds, 1.0), 0.0),
+                       minlength=n)
+    kind_of: list[str | None] = [None] * n
+    for r in np.unique(idx).tolist():
+        found = [kinds[i] for i in np.flatnonzero(idx == r).tolist() if kinds[i]]
+        kind_of[r] = max(set(found), key=found.count) if found else None
+    bad = np.zeros(n, dtype=bool)
+    for r in range(n):
+        kind = kind_of[r]
+        judged = runners[r] > 0 and n_priced[r] == runners[r] and kind in BOOK_RANGE
+        lo, hi = BOOK_RANGE.get(kind or "", (0.0, float("inf")))
+        bad[r] = bool(judged and not lo <= book[r] <= hi)
+        g.add(int(race_ids[r]), "book_plausible", not bad[r], False,
+              {"model_id": model_id, "kind": kind,
+               "book": round(float(book[r]), 6) if judged else None,
+               "range": [lo, hi] if judged else None,
+               "action": "published without stakes" if bad[r] else "none"})
+    return bad
+

@@ -7,7 +7,7 @@ value, the packed buffer costs one copy.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -28,6 +28,7 @@ class Races:
     off_time: list[str]
     as_of: list[str]
     handicap: npt.NDArray[np.bool_]
+    country: list[str | None]  # decides the place and each-way rules (market_rules)
 
     @property
     def n(self) -> int:
@@ -56,11 +57,12 @@ class BestOdds:
     observed_us: I64
     volume: F64
     ignored: int = 0  # latest quotes per source that are not a price (NaN, <= 1, too large)
+    kind: list[str | None] = field(default_factory=list)  # source_kind of each best price
 
 
 RACES_SQL = """
 SELECT ra.race_id, ra.race_date::text AS race_date, ra.off_time::text AS off_time,
-       coalesce(ra.handicap, false) AS handicap,
+       coalesce(ra.handicap, false) AS handicap, ra.country,
        coalesce($3, ra.off_time - interval '1 minute')::text AS as_of
   FROM modeling.src_races ra
  WHERE ra.race_date BETWEEN $1 AND $2
@@ -76,7 +78,8 @@ def races(plpy: Any, date_from: str, date_to: str, as_of: str | None) -> Races:
         race_date=[str(r["race_date"]) for r in rows],
         off_time=[str(r["off_time"]) for r in rows],
         as_of=[str(r["as_of"]) for r in rows],
-        handicap=np.array([bool(r["handicap"]) for r in rows], dtype=bool))
+        handicap=np.array([bool(r["handicap"]) for r in rows], dtype=bool),
+        country=[r["country"] for r in rows])
 
 
 def subset(races: Races, race_ids: I64) -> Races:
@@ -85,7 +88,7 @@ def subset(races: Races, race_ids: I64) -> Races:
     pos = np.flatnonzero(keep).tolist()
     return Races(race_id=races.race_id[keep], race_date=[races.race_date[i] for i in pos],
                  off_time=[races.off_time[i] for i in pos], as_of=[races.as_of[i] for i in pos],
-                 handicap=races.handicap[keep])
+                 handicap=races.handicap[keep], country=[races.country[i] for i in pos])
 
 
 def row_dtype(n_features: int) -> np.dtype[np.void]:
@@ -157,6 +160,7 @@ SELECT (SELECT string_agg(int8send(race_id) || int8send(horse_id)
                           || int8send((extract(epoch FROM observed_at) * 1000000)::int8),
                           ''::bytea ORDER BY race_id, horse_id) FROM best) AS blob,
        (SELECT array_agg(source ORDER BY race_id, horse_id) FROM best) AS sources,
+       (SELECT array_agg(source_kind ORDER BY race_id, horse_id) FROM best) AS kinds,
        (SELECT array_agg(race_id ORDER BY race_id) FROM terms) AS term_race,
        (SELECT array_agg(ew_places ORDER BY race_id) FROM terms) AS term_places,
        (SELECT array_agg(ew_fraction ORDER BY race_id) FROM terms) AS term_fraction,
@@ -185,7 +189,7 @@ def odds(plpy: Any, races: Races, rows: FeatureRows
     rec = np.frombuffer(bytes(res["blob"] or b""), dtype=ODDS_DTYPE)
     n = rows.race_id.size
     best = BestOdds(np.full(n, np.nan), [None] * n, np.zeros(n, dtype=np.int64),
-                    np.full(n, np.nan), int(res["ignored"] or 0))
+                    np.full(n, np.nan), int(res["ignored"] or 0), [None] * n)
     if rec.size and n:
         have = row_keys(rec["race"].astype(np.int64), rec["horse"].astype(np.int64))
         want = row_keys(rows.race_id, rows.horse_id)
@@ -194,28 +198,14 @@ def odds(plpy: Any, races: Races, rows: FeatureRows
         best.odds[found] = rec["odds"][pos[found]]
         best.volume[found] = rec["volume"][pos[found]]
         best.observed_us[found] = rec["at"][pos[found]]
-        sources = res["sources"]
+        sources, kinds = res["sources"], res["kinds"]
         for i in np.flatnonzero(found).tolist():
             best.source[i] = sources[pos[i]]
+            best.kind[i] = kinds[pos[i]]
     terms = {int(r): (int(p), float(f)) for r, p, f in zip(
         res["term_race"] or [], res["term_places"] or [], res["term_fraction"] or [],
         strict=True)}
     return best, terms
-
-
-def uk_each_way_terms(field_size: I64, handicap: npt.NDArray[np.bool_]
-                      ) -> tuple[I64, F64]:
-    """Standard UK each-way terms by field size and handicap: (places, fraction).
-
-    < 5 runners: win only (0); 5-7: 2 at 1/4; 8-15: 3 at 1/5 (handicaps 12-15: 3 at 1/4);
-    16+: handicaps 4 at 1/4, others 3 at 1/5.
-    """
-    n = np.asarray(field_size, dtype=np.int64)
-    h = np.asarray(handicap, dtype=bool)
-    places = np.select([n < 5, n < 8, n < 16, h], [0, 2, 3, 4], default=3).astype(np.int64)
-    quarter = ((n >= 5) & (n < 8)) | (h & (n >= 12))
-    fraction = np.where(places == 0, 0.0, np.where(quarter, 0.25, 0.2))
-    return places, fraction
 
 
 # Everything of the day that runner_features reads besides earlier days. Results of the day's

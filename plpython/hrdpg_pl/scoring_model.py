@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from hrdpg_pl import place, pricing, racenorm
+from hrdpg_pl import pricing, racenorm
+from hrdpg_pl.market_rules import place_terms
 from hrdpg_pl.model_cache import LoadedModel, ModelInfo
-from hrdpg_pl.scoring_dq import GateResult, gate
-from hrdpg_pl.scoring_fetch import MAX_DECIMAL_ODDS, BestOdds, FeatureRows, uk_each_way_terms
+from hrdpg_pl.scoring_dq import GateResult, book_check, gate
+from hrdpg_pl.scoring_fetch import MAX_DECIMAL_ODDS, BestOdds, FeatureRows
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -94,8 +95,8 @@ def _reasons(model: LoadedModel, x: F64) -> list[str]:
 
 
 def score(model: LoadedModel, rows: FeatureRows, race_ids: I64, handicap: npt.NDArray[np.bool_],
-          terms: dict[int, tuple[int, float]], best: BestOdds, limits: Limits,
-          max_null_share: float) -> Scored:
+          country: list[str | None], terms: dict[int, tuple[int, float]], best: BestOdds,
+          limits: Limits, max_null_share: float) -> Scored:
     """race_ids: the date range's races (sorted); rows: their runners (any order)."""
     t0 = time.perf_counter()
     x = rows.columns(model.info.feature_names)
@@ -111,14 +112,16 @@ def score(model: LoadedModel, rows: FeatureRows, race_ids: I64, handicap: npt.ND
         except Exception as exc:  # explanations must never stop publishing; the run records it
             return ["[]"] * pub.size, f"{type(exc).__name__}: {str(exc)[:200]}"
 
-    s = gate_and_price(p, own, x, rows, race_ids, handicap, terms, best, limits, max_null_share,
+    s = gate_and_price(p, own, x, rows, race_ids, handicap, country, terms, best, limits,
+                       max_null_share,
                        model.info.model_id, explain)
     s.timings["infer"] = infer_s
     return s
 
 
 def gate_and_price(p: F64, p_model: F64, x: F64, rows: FeatureRows, race_ids: I64,
-                   handicap: npt.NDArray[np.bool_], terms: dict[int, tuple[int, float]],
+                   handicap: npt.NDArray[np.bool_], country: list[str | None],
+                   terms: dict[int, tuple[int, float]],
                    best: BestOdds, limits: Limits, max_null_share: float, model_id: int,
                    explain: Callable[[I64], tuple[list[str], str | None]]) -> Scored:
     """From win probabilities per row: DQ gate, each-way terms, pricing and reasons of the
@@ -129,17 +132,19 @@ def gate_and_price(p: F64, p_model: F64, x: F64, rows: FeatureRows, race_ids: I6
     odds_raw = best.odds
     invalid = ~np.isnan(odds_raw) & ~((odds_raw > 1.0) & (odds_raw < MAX_DECIMAL_ODDS))
     g = gate(race_ids, idx, rows.horse_id, x, p, invalid, odds_raw, max_null_share, model_id)
+    implausible = book_check(race_ids, idx, np.where(invalid, np.nan, odds_raw), best.kind, g,
+                             model_id)
+    # A race with an implausible book is priced as having no odds: no edge, no stake.
+    odds_raw = np.where(implausible[idx], np.nan, odds_raw)
     t["dq"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
     pub = np.flatnonzero(~g.blocked[idx])
     pub_races, ri = np.unique(idx[pub], return_inverse=True)
     field_size = np.bincount(ri, minlength=pub_races.size)
-    places, fraction = uk_each_way_terms(field_size, handicap[pub_races])
-    for j, r in enumerate(pub_races.tolist()):
-        quoted = terms.get(int(race_ids[r]))
-        if quoted and quoted[0] >= 2 and 0 < quoted[1] <= 1:
-            places[j], fraction[j] = min(quoted[0], place.MAX_PLACES), quoted[1]
+    places, fraction = place_terms([country[r] for r in pub_races.tolist()], field_size,
+                                   handicap[pub_races],
+                                   [terms.get(int(race_ids[r])) for r in pub_races.tolist()])
     priced = None
     odds = np.where(invalid, np.nan, odds_raw)[pub]
     if pub.size:

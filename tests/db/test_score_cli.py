@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from zoneinfo import ZoneInfo
+
 import psycopg
 import pytest
 
@@ -23,6 +26,26 @@ def test_cli_scores_prints_and_records_failure(
                            (DAY,)).fetchone()
     assert n is not None and f"{n[0]} runner signals published" in out
     assert "p_win" in out and "best odds" in out
+    # Off times in the course's zone, named: the first race of the day as London shows it.
+    first = synth_conn.execute("SELECT min(off_time) FROM modeling.src_races WHERE race_date "
+                               "= %s AND country = 'GB'", (DAY,)).fetchone()
+    assert first is not None and first[0] is not None
+    london = first[0].astimezone(ZoneInfo("Europe/London"))
+    assert f"{london:%H:%M} {london.tzname()}" in out
+
+    # A later publication, then a replay of the earlier as_of shows what that call published.
+    assert main(["--dsn", dsn, "score", DAY.isoformat(), "--as-of",
+                 "2020-01-02T00:00:00+00:00"]) == 0
+    capsys.readouterr()
+    assert main(["--dsn", dsn, "score", DAY.isoformat(), "--as-of",
+                 "2020-01-01T00:00:00+00:00"]) == 0
+    replay = capsys.readouterr().out
+    assert "as of 2020-01-01T00:00:00+00:00" in replay
+    shown = synth_conn.execute(
+        "SELECT count(*) FROM modeling.signals WHERE race_date = %s AND alias = 'production' "
+        "AND as_of = '2020-01-01 00:00+00'", (DAY,)).fetchone()
+    assert shown is not None and shown[0] > 0
+    assert len(re.findall(r"\b\d\d:\d\d [A-Z]{2,5}\b", replay)) == shown[0]
 
     synth_conn.execute("UPDATE modeling.models SET feature_version = 'stale' "
                        "WHERE model_id = %s", (model_id,))

@@ -131,3 +131,27 @@ def test_quotes_that_are_not_prices_never_hide_the_best_price(
                                  (race,)).fetchone()
     assert ignored is not None and runners is not None
     assert int(ignored[0]) == 3 * runners[0]
+
+
+def test_race_with_an_implausible_book_publishes_no_stakes(
+        synth_conn: psycopg.Connection, server: ServerHandle, synth_template: str) -> None:
+    install(synth_conn, trained(server, synth_template))
+    race = _races(synth_conn)[4]
+    # Every price of the race 40 % longer: a book of about 0.8 where bookmakers sum above 1.
+    synth_conn.execute("UPDATE racing.odds SET decimal_odds = decimal_odds * 1.4 "
+                       "WHERE race_id = %s", (race,))
+    synth_conn.commit()
+    score(synth_conn)
+    rows = signals(synth_conn)
+    mine = [v for (r, _), v in rows.items() if r == race]
+    assert mine and all(v[f] is None for v in mine for f in ODDS_FIELDS)
+    assert all(v["p_win"] > 0 for v in mine)  # probabilities are still published
+    dq = synth_conn.execute(
+        "SELECT passed, blocked, details FROM modeling.dq_results WHERE race_id = %s "
+        "AND check_name = 'book_plausible'", (race,)).fetchone()
+    assert dq is not None and dq[:2] == (False, False)
+    assert dq[2]["kind"] == "bookmaker" and dq[2]["book"] < 0.95
+    others = synth_conn.execute(
+        "SELECT bool_and(passed) FROM modeling.dq_results WHERE race_id <> %s "
+        "AND check_name = 'book_plausible'", (race,)).fetchone()
+    assert others == (True,)

@@ -31,7 +31,7 @@ def test_outputs_and_caps(
     kind = rng.integers(0, 5, p.size)  # sprinkle missing and invalid prices
     odds = np.select([kind == 0, kind == 1, kind == 2], [np.nan, 1.0, 0.0], odds)
     places = rng.integers(0, 5, n_races)
-    fraction = rng.choice([0.2, 0.25, 1 / 3, 1.0], n_races)
+    fraction = rng.choice([0.0, 0.2, 0.25, 1 / 3, 1.0], n_races)  # 0: no each-way offered
     perm = rng.permutation(p.size)
     ri, p, odds = ri[perm], p[perm], odds[perm]
 
@@ -42,7 +42,7 @@ def test_outputs_and_caps(
     assert len(out.problems) == int(np.sum(np.isfinite(odds) & (odds <= 1.0)))
     assert np.isfinite(out.p_place).all() and np.isfinite(out.fair_place_odds).all()
     assert (out.p_place >= p - 1e-12).all()
-    ew = (places >= 2)[ri]
+    ew = ((places >= 2) & (fraction > 0))[ri]
     for name in ("ev_win", "kelly_win", "stake_win"):
         values = getattr(out, name)
         assert (np.isfinite(values) == usable).all(), name
@@ -69,7 +69,7 @@ def _valid(ri: np.ndarray, p: np.ndarray, places: np.ndarray, fraction: np.ndarr
     if (np.abs(np.bincount(ri, weights=p, minlength=places.size) - 1) > 1e-9)[n > 0].any():
         return False
     ew = places >= 2
-    if not ((fraction > 0) & (fraction <= 1))[ew].all():
+    if not ((fraction >= 0) & (fraction <= 1))[ew].all():
         return False
     return not (ew & (places < n) & (places > 6)).any()
 

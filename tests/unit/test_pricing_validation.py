@@ -43,7 +43,7 @@ def test_race_without_any_odds_still_gets_probabilities() -> None:
         (np.array([0.4, np.nan, 0.2, 0.1]), 3, 0.25, r"runner 1 \(race 0\): p_win"),
         (np.array([0.4, 0.3, 0.2, 0.0]), 3, 0.25, "runner 3"),
         (np.array([0.4, 0.3, 0.2, 0.2]), 3, 0.25, "race 0: p_win sums to"),
-        (P, 3, 0.0, "race 0: each-way fraction"),
+        (P, 3, -0.1, "race 0: each-way fraction"),
         (P, 3, 1.5, "race 0: each-way fraction"),
         (P, -1, 0.25, "race 0: places"),
     ],
@@ -59,3 +59,13 @@ def test_win_only_race_ignores_fraction() -> None:
     out = price(RI, P, np.array([0]), np.array([np.nan]), np.full(4, 5.0))
     np.testing.assert_allclose(out.p_place, P)
     assert np.isnan(out.place_odds).all()
+
+
+def test_place_market_without_each_way_prices_places_only() -> None:
+    """fraction 0 (a tote's place pool): place probabilities, no each-way price or stake."""
+    out = price(np.zeros(4, dtype=np.int64), P, np.array([3]), np.array([0.0]),
+                np.array([3.0, 4.0, 5.0, 9.0]), 0.25, 0.05, 0.1)
+    assert out.p_place.sum() == pytest.approx(3.0)
+    assert np.isnan(out.place_odds).all() and np.isnan(out.ev_each_way).all()
+    assert np.nan_to_num(out.stake_each_way).sum() == 0
+    assert np.isfinite(out.ev_win).all()

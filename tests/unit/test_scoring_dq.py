@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 from hrdpg_pl.scoring_dq import gate
 
 
@@ -38,3 +39,25 @@ def test_each_check_blocks_its_race_only() -> None:
             if c == "probabilities_sum"]
     assert sums == [1.0, 1.0, 1.0, 1.0, 0.9]
     assert g.passed[g.check_name.index("odds_valid") + 6] is True  # race 20's odds check
+
+
+def test_book_check_judges_complete_books_by_their_kind() -> None:
+    from hrdpg_pl.scoring_dq import BOOK_RANGE, GateResult, book_check
+
+    race_ids = np.array([1, 2, 3, 4, 5])
+    # 1: a bookmaker book of 0.76 (a data error); 2: 1.15; 3: one runner unpriced;
+    # 4: a tote at 1.2; 5: an exchange at 1.3
+    odds = np.array([1 / 0.19] * 4 + [2.0, 1 / 0.65, 3.0, np.nan, 1 / 0.6, 1 / 0.6,
+                                      1 / 0.65, 1 / 0.65])
+    idx = np.array([0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4])
+    kinds: list[str | None] = ["bookmaker"] * 8 + ["tote", "tote", "exchange", "exchange"]
+    g = GateResult(blocked=np.zeros(5, dtype=bool))
+    bad = book_check(race_ids, idx, odds, kinds, g, model_id=7)
+    books = [0.76, 1.15, None, 1.2, 1.3]
+    expected = [b is not None and not (BOOK_RANGE[k][0] <= b <= BOOK_RANGE[k][1])
+                for b, k in zip(books, ["bookmaker", "bookmaker", None, "tote", "exchange"],
+                                strict=True)]
+    assert bad.tolist() == expected == [True, False, False, False, True]
+    details = [json.loads(d) for d in g.details]
+    assert details[0]["book"] == pytest.approx(0.76) and details[2]["book"] is None
+    assert g.check_name == ["book_plausible"] * 5 and not any(g.is_blocked)

@@ -6,7 +6,8 @@ import struct
 
 import numpy as np
 import pytest
-from hrdpg_pl.scoring_fetch import decode_rows, uk_each_way_terms
+from hrdpg_pl.market_rules import uk_each_way_terms
+from hrdpg_pl.scoring_fetch import decode_rows
 
 
 def test_decode_rows_big_endian_with_nan() -> None:
