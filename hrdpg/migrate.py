@@ -3,14 +3,24 @@
 Alembic owns the tables of the ``modeling`` schema. Views and functions are not history: they
 live in sql/ as CREATE OR REPLACE files, are dropped before a revision runs (so a revision never
 trips over a view that depends on a column it changes) and reinstalled after it.
+
+An upgrade (or downgrade) is ONE transaction on one connection: extensions, the reference
+racing schema, dropping the reloadable objects, every revision, reloading sql/ and the grants.
+PostgreSQL DDL is transactional, so a failure anywhere leaves the database as it was, still
+scoring; concurrent sessions wait on the locks and then see the new schema whole.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from alembic.config import Config
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from psycopg import sql
 from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
@@ -53,7 +63,6 @@ def ensure_extensions(conn: psycopg.Connection) -> list[str]:
             "pg_cron is not available in this database (needs shared_preload_libraries = "
             "'pg_cron' and cron.database_name = this database); scheduling is disabled"
         )
-    conn.commit()
     return warnings
 
 
@@ -64,18 +73,63 @@ def alembic_config(connection: object) -> Config:
     return cfg
 
 
-def _run_alembic(settings: Settings, action: str, target: str) -> None:
+def known_revision(target: str) -> None:
+    """Refuse a revision Alembic does not know before anything changes."""
+    if target in ("head", "base"):
+        return
+    script = ScriptDirectory.from_config(alembic_config(None))
+    try:
+        found = script.get_revision(target)
+    except (CommandError, KeyError, ValueError):
+        found = None
+    if found is None:
+        known = ", ".join(r.revision for r in reversed(list(script.walk_revisions())))
+        raise HrdpgError(f"unknown revision {target!r}; nothing was changed. Known: base, "
+                         f"{known}, head")
+
+
+@contextmanager
+def one_transaction(settings: Settings) -> Iterator[tuple[psycopg.Connection, Any]]:
+    """(psycopg connection, SQLAlchemy connection) of one session inside one transaction,
+    committed at the end, rolled back on any error."""
     conninfo = settings.conninfo()
     engine = create_engine(
         "postgresql+psycopg://", creator=lambda: psycopg.connect(conninfo), poolclass=NullPool
     )
-    with engine.begin() as connection:
-        cfg = alembic_config(connection)
+    try:
+        with engine.begin() as connection:
+            raw = connection.connection.driver_connection
+            assert isinstance(raw, psycopg.Connection)
+            yield raw, connection
+    finally:
+        engine.dispose()
+
+
+def _run_alembic(connection: Any, action: str, target: str) -> None:
+    cfg = alembic_config(connection)
+    try:
         if action == "upgrade":
             command.upgrade(cfg, target)
         else:
             command.downgrade(cfg, target)
-    engine.dispose()
+    except CommandError as exc:
+        raise HrdpgError(f"alembic {action} {target} refused: {exc}; nothing was changed") \
+            from None
+
+
+DATA_TABLES = ("models", "signals", "bets", "runs", "feature_store")
+
+
+def data_held(conn: psycopg.Connection) -> dict[str, int]:
+    """Rows of the modeling tables a downgrade would take with it (that exist here)."""
+    held = {}
+    for table in DATA_TABLES:
+        name = f"modeling.{table}"
+        if conn.execute("SELECT to_regclass(%s)", (name,)).fetchone() != (None,):
+            row = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(
+                sql.Identifier("modeling", table))).fetchone()
+            held[table] = int(row[0]) if row else 0
+    return held
 
 
 def current_revision(conn: psycopg.Connection) -> str | None:
@@ -138,31 +192,34 @@ def migrate(
     reference_racing: bool = True,
     source_views: Path | None = None,
 ) -> list[str]:
-    """Bring a database to ``target`` and reinstall the reloadable objects. Returns warnings."""
+    """Bring a database to ``target`` and reinstall the reloadable objects, all in one
+    transaction. Returns warnings."""
+    known_revision(target)
     ensure_database(settings)
-    with connect(settings) as conn:
+    with one_transaction(settings) as (conn, connection):
         warnings = ensure_extensions(conn)
         if reference_racing:
             conn.execute(REFERENCE_RACING_SQL.read_text().encode())
         drop_reloadable(conn)
-        conn.commit()
-    _run_alembic(settings, "upgrade", target)
-    if target != "head":
-        # Reloadable objects target the newest schema; an older one runs without them.
-        warnings.append(f"schema at {target}: reloadable sql/ objects not installed")
-        return warnings
-    with connect(settings) as conn:
-        reload_sql(conn, source_views)
-        conn.commit()
-        # A revision that rewrote the run history (0009 filled its state columns) leaves its
-        # pages not all-visible, so the day path's index-only scans would visit the heap until
-        # autovacuum came by. Cheap when there is nothing to do.
-        vacuum_history(conn)
+        _run_alembic(connection, "upgrade", target)
+        if target != "head":
+            # Reloadable objects target the newest schema; an older one runs without them.
+            warnings.append(f"schema at {target}: reloadable sql/ objects not installed")
+        else:
+            reload_sql(conn, source_views)
+    if target == "head":
+        with connect(settings) as conn:
+            # A revision that rewrote the run history (0009 filled its state columns) leaves
+            # its pages not all-visible, so the day path's index-only scans would visit the
+            # heap until autovacuum came by. Cheap when there is nothing to do; after the
+            # commit, since VACUUM cannot run inside a transaction.
+            vacuum_history(conn)
     return warnings
 
 
 def downgrade(settings: Settings, target: str) -> None:
-    with connect(settings) as conn:
+    """Downgrade in one transaction (an unknown revision is refused before anything runs)."""
+    known_revision(target)
+    with one_transaction(settings) as (conn, connection):
         drop_reloadable(conn)
-        conn.commit()
-    _run_alembic(settings, "downgrade", target)
+        _run_alembic(connection, "downgrade", target)

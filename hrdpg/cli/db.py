@@ -38,6 +38,8 @@ def register(commands: Any) -> None:
 
     down = sub.add_parser("downgrade", help="Alembic downgrade (e.g. to base)")
     down.add_argument("target", help="revision, or 'base'")
+    down.add_argument("--yes", action="store_true",
+                      help="go ahead: the revisions undone drop their tables and data")
     down.set_defaults(handler=cmd_downgrade)
 
     env = sub.add_parser("server-env", help="build the Python environment the server imports")
@@ -122,7 +124,16 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_downgrade(args: argparse.Namespace) -> int:
-    migrate.downgrade(_settings(args), args.target)
+    settings = _settings(args)
+    migrate.known_revision(args.target)
+    if not args.yes:
+        with connect(settings) as conn:
+            held = migrate.data_held(conn)
+        what = ", ".join(f"{n:,} {t}" for t, n in held.items() if n) or "no rows yet"
+        raise HrdpgError(f"downgrading to {args.target} drops the tables of the revisions undone "
+                         f"(this database holds {what}); nothing was changed. Back up first "
+                         "(pg_dump), then re-run with --yes")
+    migrate.downgrade(settings, args.target)
     print(f"downgraded to {args.target}")
     return 0
 

@@ -36,6 +36,8 @@ def register(commands: Any) -> None:
     demo.add_argument("--days", type=int, default=300, help="days of synthetic racing")
     demo.add_argument("--races-per-day", type=int, default=30)
     demo.add_argument("--top", type=int, default=15, help="signals to show")
+    demo.add_argument("--yes", action="store_true",
+                      help="replace racing data that is not a demo world (it is deleted)")
     demo.set_defaults(handler=cmd_demo)
 
 
@@ -68,6 +70,13 @@ def load_world(console: Console, conn: psycopg.Connection, args: argparse.Namesp
     started = step(console, f"synthetic world: {args.days} days x {args.races_per_day} races")
     world = generate(SynthConfig(seed=2025, start_date=DEMO_START, n_days=args.days,
                                  races_per_day=args.races_per_day))
+    row = conn.execute("SELECT (SELECT count(*) FROM racing.races), "
+                       "to_regclass('synth.runner_truth') IS NOT NULL").fetchone()
+    races, is_demo = row if row else (0, False)
+    if races and not is_demo and not args.yes:
+        raise HrdpgError(f"this database holds {races:,} races that are not a demo world, and "
+                         "the demo replaces all racing data. Run it on a database of its own "
+                         "(--dsn '... dbname=hrdpg_demo'), or pass --yes to delete them")
     conn.execute("TRUNCATE racing.races, racing.runners, racing.odds, modeling.feature_store, "
                  "modeling.run_history, modeling.entity_daily, modeling.draw_daily")
     conn.execute("DROP TABLE IF EXISTS synth.runner_truth")
