@@ -30,6 +30,7 @@ from hrdpg.config import ALEMBIC_DIR, SQL_DIR, Settings
 from hrdpg.db import connect
 from hrdpg.errors import HrdpgError
 from hrdpg.features import vacuum_history
+from hrdpg.serverenv import engine_source_hash
 
 REFERENCE_RACING_SQL = SQL_DIR / "reference" / "racing_schema.sql"
 MANIFEST = SQL_DIR / "manifest.txt"
@@ -172,12 +173,25 @@ def manifest_files(manifest: Path = MANIFEST) -> list[Path]:
     return files
 
 
+def record_engine_hash(conn: psycopg.Connection) -> None:
+    """modeling.installed_engine_hash(): the hash of this checkout's engine modules, which
+    scoring compares with the server's own (a server with other modules refuses to score)."""
+    conn.execute(sql.SQL(
+        "CREATE OR REPLACE FUNCTION modeling.installed_engine_hash() RETURNS text "
+        "LANGUAGE sql IMMUTABLE RETURN {}").format(sql.Literal(engine_source_hash())))
+    conn.execute("COMMENT ON FUNCTION modeling.installed_engine_hash() IS 'Hash of the hrdpg_pl "
+                 "modules of the checkout that migrated this database (written by hrdpg db "
+                 "migrate); scoring refuses server modules with another hash.'")
+
+
 def reload_sql(conn: psycopg.Connection, source_views: Path | None = None) -> list[Path]:
     """(Re)install all reloadable objects in manifest order, in the caller's transaction."""
     loaded = []
     for path in manifest_files():
         if source_views is not None and path.name == "source_views.sql":
             path = source_views
+        if path.name == "privileges.sql":  # before the grants, which classify every function
+            record_engine_hash(conn)
         try:
             conn.execute(path.read_text().encode())
         except psycopg.Error as exc:

@@ -81,6 +81,7 @@ VALUES
     ('places_for_field', '{hrdpg_scorer,hrdpg_trainer}', 'pure helper'),
     ('shrunk_rate', '{hrdpg_scorer,hrdpg_trainer}', 'pure helper'),
     ('engine_info', '{hrdpg_scorer,hrdpg_trainer}', 'hrdpg db doctor'),
+    ('installed_engine_hash', '{hrdpg_scorer,hrdpg_trainer}', 'written by migrate; no data'),
     -- registry
     ('register_model', '{hrdpg_trainer}', 'the only way to write modeling.models'),
     ('onnx_check', '{}', 'internal to register_model (runs ONNX in the server)'),

@@ -19,8 +19,14 @@ def _module_version(name: str) -> str | None:
     return str(getattr(module, "__version__", "unknown"))
 
 
-def engine_info() -> dict[str, Any]:
+def source_hash() -> str | None:
+    """The hash `hrdpg db server-env` / migrate wrote next to these modules (None when they
+    were not installed by hrdpg, e.g. imported from a checkout)."""
     hash_file = Path(hrdpg_pl.__file__).with_name("_source_hash.txt")
+    return hash_file.read_text().strip() if hash_file.exists() else None
+
+
+def engine_info() -> dict[str, Any]:
     return {
         "python": platform.python_version(),
         "python_executable": sys.executable,
@@ -28,6 +34,6 @@ def engine_info() -> dict[str, Any]:
         "onnxruntime": _module_version("onnxruntime"),
         "hrdpg_pl": hrdpg_pl.__version__,
         "hrdpg_pl_path": str(Path(hrdpg_pl.__file__).parent),
-        "hrdpg_pl_source_hash": hash_file.read_text().strip() if hash_file.exists() else None,
+        "hrdpg_pl_source_hash": source_hash(),
         "openblas_num_threads": os.environ.get("OPENBLAS_NUM_THREADS"),
     }

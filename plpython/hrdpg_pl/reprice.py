@@ -104,6 +104,7 @@ def refresh_day(plpy: Any, race_date: str, as_of: str, alias: str, wait: bool,
                                  triggered_by)
         return 0
     info, _ = model_cache.resolve(plpy, alias, False)
+    scoring.check_engine_modules(plpy)
     reason, base_run = why_full(plpy, info, race_date, alias)
     if base_run is None:
         return scoring.score_day(plpy, race_date, as_of, alias, True, True, 0.5, triggered_by,

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from hrdpg_pl import model_cache, scoring_fetch, scoring_publish
+from hrdpg_pl.info import source_hash
 from hrdpg_pl.model_cache import LoadedModel, ModelInfo, prepared
 from hrdpg_pl.scoring_model import Limits, Scored, score
 from hrdpg_pl.scoring_publish import SignalBatch, nullable
@@ -51,6 +52,20 @@ class Stats:
 def _fail(plpy: Any, message: str, hint: str, sqlstate: str = "55000") -> None:
     """Raise an ERROR with a hint; 55000 = object_not_in_prerequisite_state."""
     plpy.error(message, hint=hint, sqlstate=sqlstate)
+
+
+def check_engine_modules(plpy: Any) -> None:
+    """Refuse to score when these modules are not the ones the database's SQL was migrated
+    with: SQL and Python of different versions could publish without an error."""
+    installed = plpy.execute(prepared(plpy, "engine_hash",
+                                      "SELECT modeling.installed_engine_hash() AS h", []))[0]["h"]
+    mine = source_hash()
+    if mine != installed:
+        _fail(plpy, f"score: the server's engine modules ({mine or 'not installed by hrdpg'}) "
+                    f"are not the ones this database was migrated with ({installed}); "
+                    "nothing scored",
+              "Rebuild the server's modules from the migrated checkout (`hrdpg db server-env`, "
+              "or `hrdpg db migrate` on the embedded cluster) and reconnect.")
 
 
 def check_as_of(plpy: Any, caller: str, as_of: str) -> None:
@@ -92,6 +107,7 @@ def load_models(plpy: Any, alias: str, challengers: bool, stats: Stats) -> list[
     a broken challenger is skipped with a warning alert, so production still publishes."""
     t0 = time.perf_counter()
     main, others = model_cache.resolve(plpy, alias, challengers)
+    check_engine_modules(plpy)
     current = str(plpy.execute("SELECT modeling.feature_version() AS v")[0]["v"])
     catalog = {str(r["name"]) for r in plpy.execute(prepared(plpy, "catalog", CATALOG_SQL, []))}
     problem = unusable(main, current, catalog)

@@ -3,7 +3,8 @@
 A race failing a blocking check is not published; its check results (and every other race's)
 go to modeling.dq_results. Invalid odds are reported but do not block: the runner is priced as
 having no odds. A race whose book (the sum of 1 / best price over its runners) is implausible
-for the kind of market that priced it is published without stakes: its prices are not trusted.
+for the kind of market that priced it is published without edges or stakes: its prices are shown
+as quoted but not trusted.
 """
 
 from __future__ import annotations
@@ -20,11 +21,13 @@ F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
 SUM_TOL = 1e-9
 MIN_RUNNERS = 2
-# Plausible books of the best prices per source kind. Bookmakers carry a margin (best prices
-# across firms can dip a little under 1); an exchange's best back prices sum close to 1; a
-# tote's final odds pay out the pool less its take (HKJC: 17.5 %, so about 1.2).
+# Plausible books of the best prices per source kind. The best price of each runner across
+# several sources sums below one firm's book (best-of-many: about 0.95 to 1.01 on the synthetic
+# world, where one firm's book is 1.1 to 1.3), so the floor leaves room below 1; a book of 0.76
+# is a feed error, not competition. An exchange's best backs sum close to 1; a tote's final odds
+# pay out the pool less its take (HKJC: 17.5 %, so about 1.2).
 BOOK_RANGE: dict[str, tuple[float, float]] = {
-    "bookmaker": (0.95, 1.6), "exchange": (0.95, 1.1), "tote": (1.0, 1.4)}
+    "bookmaker": (0.9, 1.6), "exchange": (0.9, 1.2), "tote": (1.0, 1.4)}
 
 
 @dataclass

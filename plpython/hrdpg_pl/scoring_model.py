@@ -6,6 +6,7 @@ scoring_publish.py.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import time
 from collections.abc import Callable
@@ -119,6 +120,18 @@ def score(model: LoadedModel, rows: FeatureRows, race_ids: I64, handicap: npt.ND
     return s
 
 
+def untrusted(priced: pricing.PricedRunners, rows: npt.NDArray[np.bool_]
+              ) -> pricing.PricedRunners:
+    """The same pricing with edges, Kelly fractions and stakes removed on ``rows``."""
+    def cut(values: F64) -> F64:
+        return np.where(rows, np.nan, values)
+
+    return dataclasses.replace(
+        priced, ev_win=cut(priced.ev_win), ev_each_way=cut(priced.ev_each_way),
+        kelly_win=cut(priced.kelly_win), kelly_each_way=cut(priced.kelly_each_way),
+        stake_win=cut(priced.stake_win), stake_each_way=cut(priced.stake_each_way))
+
+
 def gate_and_price(p: F64, p_model: F64, x: F64, rows: FeatureRows, race_ids: I64,
                    handicap: npt.NDArray[np.bool_], country: list[str | None],
                    terms: dict[int, tuple[int, float]],
@@ -134,8 +147,6 @@ def gate_and_price(p: F64, p_model: F64, x: F64, rows: FeatureRows, race_ids: I6
     g = gate(race_ids, idx, rows.horse_id, x, p, invalid, odds_raw, max_null_share, model_id)
     implausible = book_check(race_ids, idx, np.where(invalid, np.nan, odds_raw), best.kind, g,
                              model_id)
-    # A race with an implausible book is priced as having no odds: no edge, no stake.
-    odds_raw = np.where(implausible[idx], np.nan, odds_raw)
     t["dq"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -152,6 +163,8 @@ def gate_and_price(p: F64, p_model: F64, x: F64, rows: FeatureRows, race_ids: I6
                                kelly_multiplier=limits.kelly_multiplier,
                                max_stake_fraction=limits.max_stake_fraction,
                                max_race_fraction=limits.max_race_fraction)
+        if implausible.any():  # prices shown as quoted, but no edge and no stake on them
+            priced = untrusted(priced, implausible[idx[pub]])
     t["price"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     reasons, error = explain(pub)

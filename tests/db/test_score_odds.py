@@ -144,13 +144,16 @@ def test_race_with_an_implausible_book_publishes_no_stakes(
     score(synth_conn)
     rows = signals(synth_conn)
     mine = [v for (r, _), v in rows.items() if r == race]
-    assert mine and all(v[f] is None for v in mine for f in ODDS_FIELDS)
-    assert all(v["p_win"] > 0 for v in mine)  # probabilities are still published
+    stakes = ("edge_win", "edge_each_way", "kelly_fraction", "stake_fraction")
+    assert mine and all(v[f] is None for v in mine for f in stakes)
+    assert all(v["p_win"] > 0 and v["best_win_odds"] > 1 for v in mine)  # shown as quoted
+    others = [v for (r, _), v in rows.items() if r != race and v["best_win_odds"]]
+    assert others and all(v["edge_win"] is not None for v in others)
     dq = synth_conn.execute(
         "SELECT passed, blocked, details FROM modeling.dq_results WHERE race_id = %s "
         "AND check_name = 'book_plausible'", (race,)).fetchone()
     assert dq is not None and dq[:2] == (False, False)
-    assert dq[2]["kind"] == "bookmaker" and dq[2]["book"] < 0.95
+    assert dq[2]["book"] < dq[2]["range"][0]
     others = synth_conn.execute(
         "SELECT bool_and(passed) FROM modeling.dq_results WHERE race_id <> %s "
         "AND check_name = 'book_plausible'", (race,)).fetchone()
