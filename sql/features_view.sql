@@ -2,6 +2,30 @@
 -- Every window partitions by (race_date, race_id), so a filter on race_date is pushed below
 -- the windows and a one-day query touches one day of rows.
 
+-- The market's prices of a runner as known at a moment: the first and the last price observed
+-- before the off and, given as_of, not after it. The view reads them as of the off (training);
+-- scoring re-reads them as of its own as_of (hrdpg_pl.scoring_fetch.market_as_of), so a replay
+-- of a past morning never sees a later price. A SQL-standard body: inlined, names bound here.
+CREATE OR REPLACE FUNCTION modeling.market_odds(
+    race_id bigint, horse_id bigint, off_time timestamptz, as_of timestamptz)
+RETURNS TABLE (morning_odds double precision, latest_odds double precision)
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT (SELECT o.decimal_odds FROM modeling.src_odds o
+             WHERE o.race_id = market_odds.race_id AND o.horse_id = market_odds.horse_id
+               AND o.observed_at < market_odds.off_time
+               AND (market_odds.as_of IS NULL OR o.observed_at <= market_odds.as_of)
+             ORDER BY o.observed_at, o.source LIMIT 1),
+           (SELECT o.decimal_odds FROM modeling.src_odds o
+             WHERE o.race_id = market_odds.race_id AND o.horse_id = market_odds.horse_id
+               AND o.observed_at < market_odds.off_time
+               AND (market_odds.as_of IS NULL OR o.observed_at <= market_odds.as_of)
+             ORDER BY o.observed_at DESC, o.source LIMIT 1);
+END;
+COMMENT ON FUNCTION modeling.market_odds(bigint, bigint, timestamptz, timestamptz) IS
+    'First (morning) and last (latest) price of a runner observed before off_time and, unless '
+    'as_of is NULL, at or before as_of: the market features as known at a moment.';
+
 CREATE OR REPLACE VIEW modeling.runner_features AS
 WITH field AS (
     SELECT ru.race_id, ru.horse_id, ra.race_date, ra.off_time, ru.age, ru.draw, ru.weight_kg,
@@ -26,15 +50,7 @@ priced AS (
            s.t_win_rate_365, s.t_form_ae_14, s.draw_bias_ae, m.morning_odds, m.latest_odds
       FROM field f
       JOIN modeling.feature_store s USING (race_id, horse_id, race_date)
-      LEFT JOIN LATERAL (
-            SELECT (SELECT o.decimal_odds FROM modeling.src_odds o
-                     WHERE o.race_id = f.race_id AND o.horse_id = f.horse_id
-                       AND o.observed_at < f.off_time
-                     ORDER BY o.observed_at, o.source LIMIT 1) AS morning_odds,
-                   (SELECT o.decimal_odds FROM modeling.src_odds o
-                     WHERE o.race_id = f.race_id AND o.horse_id = f.horse_id
-                       AND o.observed_at < f.off_time
-                     ORDER BY o.observed_at DESC, o.source LIMIT 1) AS latest_odds) m ON true
+      LEFT JOIN LATERAL modeling.market_odds(f.race_id, f.horse_id, f.off_time, NULL) m ON true
 )
 SELECT p.race_id, p.horse_id, p.race_date, p.off_time,
        -- core: the runner and its field
@@ -115,6 +131,8 @@ RETURN (
     SELECT left(md5(string_agg(c.position || ':' || c.name || ':' || c.feature_group, ','
                                ORDER BY c.position)
                 || pg_get_viewdef('modeling.runner_features'::regclass)
+                || pg_get_functiondef('modeling.market_odds(bigint, bigint, timestamptz, '
+                                      'timestamptz)'::regprocedure)
                 || pg_get_functiondef('modeling.refresh_features(date, date)'::regprocedure)
                 || pg_get_functiondef('modeling.refresh_daily_totals(date)'::regprocedure)
                 || pg_get_functiondef('modeling.feature_values(date, date, boolean)'::regprocedure)

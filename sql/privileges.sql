@@ -76,6 +76,7 @@ VALUES
     ('entity_windows_before', '{}', 'internal to feature_parts (probe branch)'),
     ('draw_totals_before', '{}', 'internal to the daily totals fold and feature_parts'),
     ('feature_version', '{hrdpg_scorer,hrdpg_trainer}', 'stable hash, no data'),
+    ('market_odds', '{hrdpg_trainer}', 'read by runner_features (the trainer reads it)'),
     ('distance_band', '{hrdpg_scorer,hrdpg_trainer}', 'pure helper'),
     ('going_group', '{hrdpg_scorer,hrdpg_trainer}', 'pure helper'),
     ('places_for_field', '{hrdpg_scorer,hrdpg_trainer}', 'pure helper'),
@@ -136,6 +137,7 @@ VALUES
     ('schedule_runs', '{hrdpg_scorer}'),
     ('src_races', '{hrdpg_scorer,hrdpg_trainer}'),
     ('src_runners', '{hrdpg_trainer}'),
+    ('src_odds', '{hrdpg_trainer}'),  -- runner_features' market columns read it as the caller
     ('runner_features', '{hrdpg_trainer}'),
     ('feature_catalog', '{hrdpg_scorer,hrdpg_trainer}'),
     ('feature_store', '{hrdpg_trainer}'),

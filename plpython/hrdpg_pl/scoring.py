@@ -205,8 +205,11 @@ def score_dates(plpy: Any, run_id: int, date_from: str, date_to: str, as_of: str
     for m in models:
         extra = [m.info.params.get("blend", {}).get("market_feature", "mkt_latest_prob")] \
             if isinstance(m.info.params.get("blend"), dict) else []
-        names += [n for n in [*m.info.feature_names, *extra] if n not in names]
+        for n in [*m.info.feature_names, *extra]:  # each column once, however often named
+            if n not in names:
+                names.append(n)
     rows = scoring_fetch.features(plpy, names, date_from, date_to)
+    scoring_fetch.market_as_of(plpy, races, rows)
     best, terms = scoring_fetch.odds(plpy, races, rows)
     stats.odds_ignored += best.ignored
     lim = limits(plpy)

@@ -125,6 +125,49 @@ def _plan_cached_query(plpy: Any, key: str, names: list[str]) -> Any:
     return PLANS[key]
 
 
+# The market features as known at each race's as_of (modeling.market_odds, the same rule the
+# view applies as of the off): the view alone would hand a replay of a past morning the prices
+# of the whole day. Runners as the view has them (non-runners out).
+MARKET_SQL = """
+SELECT string_agg(int8send(ru.race_id) || int8send(ru.horse_id)
+                  || float8send(coalesce(m.morning_odds, 'NaN'))
+                  || float8send(coalesce(m.latest_odds, 'NaN')), ''::bytea
+                  ORDER BY ru.race_id, ru.horse_id) AS blob
+  FROM unnest($1::int8[], $2::timestamptz[]) AS r(race_id, as_of)
+  JOIN modeling.src_races ra ON ra.race_id = r.race_id
+  JOIN modeling.src_runners ru ON ru.race_id = r.race_id
+ CROSS JOIN LATERAL modeling.market_odds(ru.race_id, ru.horse_id, ra.off_time, r.as_of) m
+ WHERE NOT ru.non_runner AND ru.status IS DISTINCT FROM 'non_runner'
+"""
+MARKET_COLUMNS = {"mkt_morning_prob": "morning", "mkt_latest_prob": "latest"}
+MARKET_DTYPE = np.dtype([("race", ">i8"), ("horse", ">i8"), ("morning", ">f8"),
+                         ("latest", ">f8")])
+
+
+def market_as_of(plpy: Any, races: Races, rows: FeatureRows) -> None:
+    """Overwrite the market feature columns of rows with their values as of each race's
+    as_of: 1/odds with the overround removed over the race's priced runners, as in the view."""
+    wanted = sorted({n for n in rows.names if n in MARKET_COLUMNS})
+    if not wanted or not rows.race_id.size:
+        return
+    plan = prepared(plpy, "market", MARKET_SQL, ["int8[]", "timestamptz[]"])
+    blob = plpy.execute(plan, [races.race_id.tolist(), races.as_of])[0]["blob"]
+    rec = np.frombuffer(bytes(blob or b""), dtype=MARKET_DTYPE)
+    have = row_keys(rec["race"].astype(np.int64), rec["horse"].astype(np.int64))
+    want = row_keys(rows.race_id, rows.horse_id)
+    pos = np.clip(np.searchsorted(have, want), 0, max(have.size - 1, 0))
+    found = (have[pos] == want) if have.size else np.zeros(want.size, dtype=bool)
+    _, race_index = np.unique(rows.race_id, return_inverse=True)
+    for name in wanted:
+        odds = np.full(rows.race_id.size, np.nan)
+        odds[found] = rec[MARKET_COLUMNS[name]][pos[found]]
+        with np.errstate(divide="ignore", invalid="ignore"):  # an unpriced race stays NaN
+            inv = 1.0 / odds
+            total = np.bincount(race_index, weights=np.nan_to_num(inv))
+            for j in [j for j, n in enumerate(rows.names) if n == name]:
+                rows.x[:, j] = inv / total[race_index]
+
+
 # What counts as a price, for the best-odds pick here and the DQ check (scoring_model): a
 # decimal price in (1, MAX_DECIMAL_ODDS). The reference racing.odds table has the same CHECK.
 MAX_DECIMAL_ODDS = 10000.0
