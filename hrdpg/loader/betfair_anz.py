@@ -22,7 +22,7 @@ import psycopg
 from rich.progress import Progress
 
 from hrdpg.errors import HrdpgError
-from hrdpg.loader.core import DEFAULT_CHUNK_ROWS, load_file
+from hrdpg.loader.core import DEFAULT_CHUNK_ROWS, load_contract_files
 from hrdpg.loader.report import LoadReport
 
 STATE_TZ = {"NSW": "Australia/Sydney", "ACT": "Australia/Sydney", "VIC": "Australia/Melbourne",
@@ -228,14 +228,8 @@ def load_betfair_anz(conn: psycopg.Connection, paths: Sequence[Path], *, strict:
     """Convert and load; stops after a file that did not commit (later ones would only be
     rejected for the missing races or runners)."""
     files = input_files(paths)
-    reports: list[LoadReport] = []
     with tempfile.TemporaryDirectory(prefix="hrdpg-betfair-") as tmp:
         summary = convert(files, Path(tmp))
-        for table in ("races", "runners", "odds"):
-            report = load_file(conn, table, Path(tmp) / f"{table}.csv", strict=strict,
-                               chunk_rows=chunk_rows, progress=progress,
-                               display_name=f"betfair-anz:{table}.csv")
-            reports.append(report)
-            if not report.ok:
-                break
+        reports = load_contract_files(conn, Path(tmp), "betfair-anz", strict=strict,
+                                      chunk_rows=chunk_rows, progress=progress)
     return summary, reports

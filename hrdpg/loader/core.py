@@ -130,3 +130,21 @@ def load_file(conn: psycopg.Connection, table: str, path: Path | str, *, strict:
         if conn.info.transaction_status == TransactionStatus.IDLE:
             _finish_run(conn, report)
     return report
+
+
+def load_contract_files(conn: psycopg.Connection, directory: Path, label: str, *,
+                        strict: bool = False, chunk_rows: int = DEFAULT_CHUNK_ROWS,
+                        progress: Progress | None = None) -> list[LoadReport]:
+    """Load a converter's races.csv, runners.csv and odds.csv from directory, in that order,
+    reported as ``label:races.csv`` etc.; stops after a file that did not commit (the later
+    ones would only be rejected for the missing races or runners)."""
+    reports: list[LoadReport] = []
+    for table in ("races", "runners", "odds"):
+        report = load_file(conn, table, directory / f"{table}.csv", strict=strict,
+                           chunk_rows=chunk_rows, progress=progress,
+                           display_name=f"{label}:{table}.csv")
+        reports.append(report)
+        if not report.ok:
+            break
+    return reports
+

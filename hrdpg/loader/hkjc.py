@@ -31,7 +31,7 @@ from rich.progress import Progress
 
 from hrdpg.errors import HrdpgError
 from hrdpg.loader import hkjc_fields as f
-from hrdpg.loader.core import DEFAULT_CHUNK_ROWS, load_file
+from hrdpg.loader.core import DEFAULT_CHUNK_ROWS, load_contract_files
 from hrdpg.loader.report import LoadReport
 
 HK = ZoneInfo("Asia/Hong_Kong")
@@ -210,14 +210,8 @@ def load_hkjc(conn: psycopg.Connection, root: Path, *, strict: bool = False,
               chunk_rows: int = DEFAULT_CHUNK_ROWS, progress: Progress | None = None
               ) -> tuple[HkjcSummary, list[LoadReport]]:
     """Convert the directory and load races, runners, odds (stops after a file that fails)."""
-    reports: list[LoadReport] = []
     with tempfile.TemporaryDirectory(prefix="hrdpg-hkjc-") as tmp:
         summary = convert(root, Path(tmp))
-        for table in ("races", "runners", "odds"):
-            report = load_file(conn, table, Path(tmp) / f"{table}.csv", strict=strict,
-                               chunk_rows=chunk_rows, progress=progress,
-                               display_name=f"hkjc:{table}.csv")
-            reports.append(report)
-            if not report.ok:
-                break
+        reports = load_contract_files(conn, Path(tmp), "hkjc", strict=strict,
+                                      chunk_rows=chunk_rows, progress=progress)
     return summary, reports
