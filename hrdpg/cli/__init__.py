@@ -7,6 +7,8 @@ import os
 import sys
 from collections.abc import Sequence
 
+import psycopg
+
 from hrdpg.cli import alerts as alerts_cmd
 from hrdpg.cli import bets as bets_cmd
 from hrdpg.cli import db as db_cmd
@@ -19,7 +21,17 @@ from hrdpg.cli import schedule as schedule_cmd
 from hrdpg.cli import score as score_cmd
 from hrdpg.cli import synth as synth_cmd
 from hrdpg.cli import train as train_cmd
-from hrdpg.errors import HrdpgError
+from hrdpg.errors import HrdpgError, server_message
+
+
+def _one_line(exc: BaseException) -> str:
+    """What went wrong and what to do, in one line; `--debug` shows the traceback."""
+    if isinstance(exc, psycopg.Error):
+        return f"the database refused: {server_message(exc)}"
+    if isinstance(exc, OSError):
+        where = f" {exc.filename}" if exc.filename else ""
+        return f"{exc.strerror or exc}:{where}. Check the path and its permissions."
+    return str(exc)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="hrdpg",
         description="Postgres-native horse-racing modeling engine.",
     )
+    parser.add_argument("--debug", action="store_true",
+                        help="show the Python traceback of an error")
     parser.add_argument(
         "--dsn",
         help="libpq connection string of an existing server (default: $HRDPG_DSN, "
@@ -53,13 +67,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         result: int = args.handler(args)
-    except HrdpgError as exc:
-        print(f"hrdpg: error: {exc}", file=sys.stderr)
+    except BrokenPipeError:  # `hrdpg models show 1 | head`: the reader left, say nothing
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+    except (HrdpgError, psycopg.Error, OSError) as exc:
+        if args.debug:
+            raise
+        print(f"hrdpg: error: {_one_line(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("hrdpg: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:  # `hrdpg models show 1 | head`: the reader left, say nothing
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 141
     return result

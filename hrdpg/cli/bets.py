@@ -17,7 +17,7 @@ from rich.table import Table
 from hrdpg.cli.argtypes import iso_date, iso_timestamp
 from hrdpg.config import load_settings
 from hrdpg.db import connect
-from hrdpg.errors import HrdpgError
+from hrdpg.errors import HrdpgError, server_message
 
 
 def register(commands: Any) -> None:
@@ -54,9 +54,7 @@ def _call(conn: psycopg.Connection, what: str, query: str,
             cur = conn.execute(query, params)
             return [d.name for d in cur.description or []], cur.fetchall()
     except psycopg.Error as exc:
-        diag = exc.diag
-        hint = f" Hint: {diag.message_hint}" if diag.message_hint else ""
-        raise HrdpgError(f"{what} failed: {diag.message_primary or exc}.{hint}") from exc
+        raise HrdpgError(f"{what} failed: {server_message(exc)}") from exc
 
 
 def _cell(v: Any) -> str:
