@@ -70,7 +70,20 @@ SELECT s.race_id, s.horse_id, s.model_id, s.as_of::text AS as_of, s.p_win, s.p_p
               DESC, s.horse_id
 """
 
+# A runner keeps one rejection per profile, the newest: the refreshes near the off publish a
+# signal a minute and each would otherwise add a row (and skew the P&L view's counts). The
+# decision being inserted for the runner replaces it, rejected again or accepted.
 INSERT_SQL = """
+WITH replaced AS (
+    DELETE FROM modeling.bets b
+     USING unnest($4::int8[], $5::int8[], $6::int8[], $7::timestamptz[], $17::text[])
+           AS k(race_id, horse_id, model_id, signal_as_of, reject_reason)
+     WHERE b.profile = $1 AND b.status = 'rejected'
+       AND b.race_id = k.race_id AND b.horse_id = k.horse_id
+       -- the same rejection again stays as it is (the insert then records nothing)
+       AND (b.model_id, b.signal_as_of, b.reject_reason)
+           IS DISTINCT FROM (k.model_id, k.signal_as_of, k.reject_reason)
+)
 INSERT INTO modeling.bets
     (profile, race_date, dry_run, race_id, horse_id, model_id, signal_as_of, bet_type, stake,
      odds, odds_source, ew_places, ew_fraction, p_win, edge, status, reject_reason,

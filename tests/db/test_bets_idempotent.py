@@ -31,6 +31,13 @@ def test_propose_twice_and_rescore(conn: psycopg.Connection) -> None:
     live = conn.execute("SELECT count(*) FROM modeling.bets WHERE status <> 'rejected'"
                         ).fetchone()
     assert live == (4,)
+    # The runner keeps one rejection, the newest, however many signals rejected it.
+    rejections = conn.execute("SELECT horse_id, signal_as_of FROM modeling.bets "
+                              "WHERE status = 'rejected'").fetchall()
+    assert rejections == [(a[2], later)]
+    assert w.propose(conn, as_of=later) == []
+    assert conn.execute("SELECT horse_id, signal_as_of FROM modeling.bets "
+                        "WHERE status = 'rejected'").fetchall() == rejections
 
 
 def test_settle_twice(conn: psycopg.Connection) -> None:
