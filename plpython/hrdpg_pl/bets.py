@@ -32,7 +32,9 @@ SELECT l.bankroll + coalesce((SELECT sum(b.pnl) FROM modeling.bets b
 USAGE_SQL = """
 SELECT coalesce(sum(b.stake) FILTER (WHERE b.race_date = $2), 0) AS day_stake,
        count(*) FILTER (WHERE b.race_date = $2) AS day_bets,
-       coalesce(sum(b.stake) FILTER (WHERE b.status IN ('proposed', 'placed')), 0) AS pending
+       coalesce(sum(b.stake) FILTER (WHERE b.status IN ('proposed', 'placed')), 0) AS pending,
+       coalesce(sum(b.stake) FILTER (WHERE b.race_date = $2
+                                       AND b.status IN ('proposed', 'placed')), 0) AS day_open
   FROM modeling.bets b WHERE b.profile = $1 AND b.status <> 'rejected'
 """
 
@@ -134,7 +136,7 @@ def _usage(plpy: Any, profile: str, race_date: str) -> Usage:
     r = plpy.execute(prepared(plpy, "bets_usage", USAGE_SQL, ["text", "date"]),
                      [profile, race_date])[0]
     use = Usage(day_stake=Decimal(r["day_stake"]), day_bets=int(r["day_bets"]),
-                pending=Decimal(r["pending"]))
+                pending=Decimal(r["pending"]), day_open=Decimal(r["day_open"]))
     for row in plpy.execute(prepared(plpy, "bets_race_usage", RACE_USAGE_SQL,
                                      ["text", "date"]), [profile, race_date]):
         use.race_stake[int(row["race_id"])] = Decimal(row["stake"])

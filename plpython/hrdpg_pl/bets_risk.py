@@ -51,6 +51,7 @@ class Usage:
     day_stake: Decimal = Decimal(0)
     day_bets: int = 0
     pending: Decimal = Decimal(0)
+    day_open: Decimal = Decimal(0)  # stakes of the day's bets not settled yet: still at risk
     race_stake: dict[int, Decimal] = field(default_factory=dict)
     race_bets: dict[int, int] = field(default_factory=dict)
 
@@ -131,8 +132,10 @@ def check(race_id: int, stake: Decimal, volume: float | None, lim: Limits, use: 
     race_bets = use.race_bets.get(race_id, 0)
     rules: list[tuple[str, bool, object, object]] = [
         ("halted", lim.halted, True, lim.halted),
-        ("daily_loss_limit", lim.realised_today <= -lim.daily_loss_limit,
-         lim.daily_loss_limit, lim.realised_today),
+        # What the day can still lose: the realised loss, every open stake, and this one. A
+        # morning batch is proposed before any result, so the realised loss alone cannot stop it.
+        ("daily_loss_limit", -lim.realised_today + use.day_open + stake > lim.daily_loss_limit,
+         lim.daily_loss_limit, -lim.realised_today + use.day_open),
         ("liquidity", volume is not None and volume < lim.min_liquidity,
          lim.min_liquidity, volume),
         ("max_bets_per_race", race_bets + 1 > lim.max_bets_per_race,
@@ -156,6 +159,7 @@ def accept(race_id: int, stake: Decimal, use: Usage) -> None:
     use.day_stake += stake
     use.day_bets += 1
     use.pending += stake
+    use.day_open += stake
     use.race_stake[race_id] = use.race_stake.get(race_id, Decimal(0)) + stake
     use.race_bets[race_id] = use.race_bets.get(race_id, 0) + 1
 

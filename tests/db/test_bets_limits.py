@@ -91,3 +91,15 @@ def test_daily_loss_limit_rejects_and_alerts(conn: psycopg.Connection) -> None:
     alert = conn.execute("SELECT severity, dedup_key FROM modeling.alerts "
                          "WHERE category = 'bets'").fetchall()
     assert alert == [("warning", f"daily_loss_limit:default:{w.DAY}")]
+
+
+def test_daily_loss_limit_bounds_a_morning_batch(conn: psycopg.Connection) -> None:
+    """Before any result: the stakes accepted for the day never exceed what it may lose."""
+    w.card(conn)  # five value runners at 100 each under LOOSE
+    w.limits(conn, daily_loss_limit=250)
+    conn.commit()
+    rows = w.propose(conn)
+    accepted = sum(r["stake"] for r in rows if r["status"] != "rejected")
+    assert accepted == 200 and accepted <= 250
+    assert [r["reject_reason"] for r in rows if r["status"] == "rejected"] \
+        == ["daily_loss_limit"] * 3

@@ -14,7 +14,7 @@ LIM = Limits(bankroll=Decimal(10000), kelly_multiplier=0.25, min_edge=0.02,
              max_stake_fraction=0.02, max_stake_per_bet=Decimal(1000),
              max_stake_per_race=Decimal(1000), max_stake_per_day=Decimal(5000),
              max_bets_per_race=10, max_bets_per_day=100, max_pending_exposure=Decimal(5000),
-             daily_loss_limit=Decimal(500), min_liquidity=0.0, realised_today=Decimal(0),
+             daily_loss_limit=Decimal(10000), min_liquidity=0.0, realised_today=Decimal(0),
              halted=False)
 
 
@@ -67,7 +67,9 @@ def test_each_way_when_its_edge_is_better_and_kelly_maximises_growth() -> None:
 
 RULES = [
     ("halted", dict(halted=True)),
-    ("daily_loss_limit", dict(realised_today=Decimal(-500))),
+    ("daily_loss_limit", dict(realised_today=Decimal(-10000))),
+    # Nothing lost yet, but 2 x 200 open and a third would put 600 at risk against 500.
+    ("daily_loss_limit_at_risk", dict(daily_loss_limit=Decimal(500))),
     ("max_bets_per_race", dict(max_bets_per_race=1)),
     ("max_stake_per_race", dict(max_stake_per_race=Decimal(399))),
     ("max_bets_per_day", dict(max_bets_per_day=2)),
@@ -83,10 +85,10 @@ def test_each_rule(rule: str, change: dict[str, object]) -> None:
     sigs = [win(0.5, 5.0), win(0.5, 5.0), win(0.5, 5.0, race=2)]
     out = decide(sigs, replace(LIM, **change), Usage())
     reasons = [d.reject[0] if d.reject else None for d in out]
-    first = {"halted": 0, "daily_loss_limit": 0,
+    first = {"halted": 0, "daily_loss_limit": 0, "daily_loss_limit_at_risk": 2,
              "max_bets_per_race": 1, "max_stake_per_race": 1, "max_bets_per_day": 2,
              "max_stake_per_day": 2, "max_pending_exposure": 2}[rule]
-    assert reasons[first] == rule
+    assert reasons[first] == rule.removesuffix("_at_risk")
     assert all(r is None for r in reasons[:first])
     if rule in ("max_bets_per_race", "max_stake_per_race"):
         assert reasons[2] is None  # race 2 has its own allowance
