@@ -103,6 +103,7 @@ VALUES
     ('schedule_score', '{}', 'internal to tick_job'),
     ('schedule_alert', '{}', 'internal to tick_job'),
     ('schedule_check_tz', '{}', 'trigger of modeling.schedule'),
+    ('schedule_defaults', '{hrdpg_scorer}', 'pure: the parameters each job kind reads'),
     -- bets and risk
     ('propose_bets', '{hrdpg_scorer}', 'dry-run bets through the risk manager'),
     ('settle', '{hrdpg_scorer}', 'settle a day from results'),

@@ -3,17 +3,55 @@
 -- offset: pg_cron 1.4 runs in GMT). What each job does is in sql/schedule_actions.sql.
 -- See docs/scheduling.md.
 
--- modeling.schedule.tz must name a zone PostgreSQL knows. A CHECK cannot read a catalogue
--- view, so a trigger does it (reloadable: it is dropped and recreated with this file).
+-- Every parameter a job of each kind reads, with its default: the one place for both. A job's
+-- params override these; a key not listed is refused when the row is written (a misspelt
+-- "near_evry" must not silently fall back to the default). null = optional, no default.
+CREATE OR REPLACE FUNCTION modeling.schedule_defaults(kind text)
+RETURNS jsonb
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN CASE kind
+    WHEN 'morning_score' THEN
+        '{"alias": "production", "max_attempts": 3, "retry_minutes": 10}'::jsonb
+    WHEN 'refresh' THEN
+        '{"alias": "production", "after": null, "far_minutes": 30, "far_every": 10,
+          "near_every": 1}'::jsonb
+    WHEN 'monitoring' THEN
+        '{"check": "acceptance", "goal": 0.8, "days_back": 1, "min_n": 100, "min_races": 10,
+          "drift_days": 1, "max_attempts": 3, "retry_minutes": 10}'::jsonb
+    WHEN 'housekeeping' THEN
+        '{"cron_retention_days": 14, "runs_retention_days": 7, "signals_thin_days": 7,
+          "max_attempts": 3, "retry_minutes": 10}'::jsonb
+END;
+COMMENT ON FUNCTION modeling.schedule_defaults(text) IS
+    'The parameters a schedule job of this kind reads and their defaults (null: optional); '
+    'a job''s params override them, any other key is refused.';
+
+-- modeling.schedule.tz must name a zone PostgreSQL knows and params only keys its kind reads.
+-- A CHECK cannot read a catalogue view, so a trigger does it (reloadable with this file).
 CREATE OR REPLACE FUNCTION modeling.schedule_check_tz()
 RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $fn$
+DECLARE
+    defaults jsonb := modeling.schedule_defaults(NEW.kind);
+    bad text;
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_timezone_names z WHERE z.name = NEW.tz) THEN
         RAISE EXCEPTION 'schedule: unknown time zone %', quote_literal(NEW.tz)
             USING ERRCODE = '22023', HINT = 'Use an IANA name such as Europe/Madrid.';
+    END IF;
+    SELECT pg_catalog.string_agg(pg_catalog.quote_literal(k), ', ') INTO bad
+      FROM pg_catalog.jsonb_object_keys(coalesce(NEW.params, '{}')) AS k
+     WHERE NOT defaults ? k
+        OR (pg_catalog.jsonb_typeof(defaults -> k) <> 'null'
+            AND pg_catalog.jsonb_typeof(NEW.params -> k)
+                <> pg_catalog.jsonb_typeof(defaults -> k));
+    IF bad IS NOT NULL THEN
+        RAISE EXCEPTION 'schedule: job % (%) has unknown or mistyped params %', NEW.job,
+            NEW.kind, bad
+            USING ERRCODE = '22023',
+                  HINT = pg_catalog.format('A %s job reads: %s', NEW.kind, defaults::text);
     END IF;
     NEW.updated_at := pg_catalog.now();
     NEW.updated_by := current_user;
@@ -21,14 +59,15 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION modeling.schedule_check_tz() IS
-    'Trigger of modeling.schedule: tz must be in pg_timezone_names; stamps updated_at/by.';
+    'Trigger of modeling.schedule: tz must be in pg_timezone_names and params keys (and value '
+    'types) those of schedule_defaults(kind); stamps updated_at/by.';
 REVOKE ALL ON FUNCTION modeling.schedule_check_tz() FROM PUBLIC;
 
 CREATE OR REPLACE TRIGGER schedule_check_tz
     BEFORE INSERT OR UPDATE ON modeling.schedule
     FOR EACH ROW EXECUTE FUNCTION modeling.schedule_check_tz();
 COMMENT ON TRIGGER schedule_check_tz ON modeling.schedule IS
-    'Rejects a tz that is not in pg_timezone_names.';
+    'Rejects a tz that is not in pg_timezone_names and params a job of its kind does not read.';
 
 -- One job at instant t: what is due (dry => only say so), else run it, record the slot, and on
 -- failure a failed run row and a critical alert. Never raises for a failing action.
@@ -42,7 +81,7 @@ SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
     j modeling.schedule := $1;
-    p jsonb := j.params;
+    p jsonb := modeling.schedule_defaults(j.kind) || coalesce(j.params, '{}');
     lday date := ($2 AT TIME ZONE j.tz)::date;
     minute timestamptz := date_trunc('minute', $2);
     lslot timestamptz;
@@ -57,7 +96,7 @@ BEGIN
         RETURN jsonb_build_object('job', j.job, 'decision', 'disabled');
     END IF;
     IF j.kind = 'refresh' THEN
-        IF p ? 'after' AND NOT EXISTS (
+        IF p ->> 'after' IS NOT NULL AND NOT EXISTS (
                 SELECT 1 FROM modeling.schedule_runs r
                  WHERE r.job = p ->> 'after' AND r.local_day = lday
                    AND r.status = 'ok') THEN
@@ -70,10 +109,9 @@ BEGIN
             RETURN jsonb_build_object('job', j.job, 'decision', 'idle',
                                       'reason', 'no race of the day before its off');
         END IF;
-        every := CASE WHEN next_off - $2 > make_interval(mins => coalesce(
-                                (p ->> 'far_minutes')::int, 30))
-                      THEN coalesce((p ->> 'far_every')::int, 10)
-                      ELSE coalesce((p ->> 'near_every')::int, 1) END;
+        every := CASE WHEN next_off - $2 > make_interval(mins => (p ->> 'far_minutes')::int)
+                      THEN (p ->> 'far_every')::int
+                      ELSE (p ->> 'near_every')::int END;
         -- Minutes since the day's last scoring (this job or the one it runs after), compared
         -- on whole minutes: pg_cron starts a few hundred ms late, never early.
         SELECT max(x) INTO last_at FROM (
@@ -101,12 +139,12 @@ BEGIN
                 'job', j.job, 'decision', 'done',
                 'next_due', ((lday + 1) + j.local_time) AT TIME ZONE j.tz);
         END IF;
-        IF FOUND AND prev.attempts >= coalesce((p ->> 'max_attempts')::int, 3) THEN
+        IF FOUND AND prev.attempts >= (p ->> 'max_attempts')::int THEN
             RETURN jsonb_build_object('job', j.job, 'decision', 'gave_up',
                                       'attempts', prev.attempts);
         END IF;
         IF FOUND AND minute < date_trunc('minute', prev.attempted_at)
-                              + make_interval(mins => coalesce((p ->> 'retry_minutes')::int, 10))
+                              + make_interval(mins => (p ->> 'retry_minutes')::int)
         THEN
             RETURN jsonb_build_object('job', j.job, 'decision', 'retry_later',
                                       'attempts', prev.attempts);
@@ -119,24 +157,21 @@ BEGIN
     BEGIN
         -- monitoring jobs: params.check picks the morning acceptance (default) or the daily
         -- model monitoring of the day days_back before (results are in by then).
-        IF j.kind = 'monitoring'
-           AND coalesce(p ->> 'check', 'acceptance') NOT IN ('acceptance', 'daily') THEN
+        IF j.kind = 'monitoring' AND p ->> 'check' NOT IN ('acceptance', 'daily') THEN
             RAISE EXCEPTION 'schedule: monitoring job % has unknown params.check %',
                 j.job, quote_literal(p ->> 'check')
                 USING HINT = 'Use "acceptance" or "daily".';
         END IF;
         res := CASE
             WHEN j.kind = 'housekeeping' THEN modeling.housekeeping(
-                $2, coalesce((p ->> 'cron_retention_days')::int, 14),
-                coalesce((p ->> 'runs_retention_days')::int, 7),
-                coalesce((p ->> 'signals_thin_days')::int, 7))
+                $2, (p ->> 'cron_retention_days')::int, (p ->> 'runs_retention_days')::int,
+                (p ->> 'signals_thin_days')::int)
             WHEN j.kind = 'monitoring' AND p ->> 'check' = 'daily' THEN modeling.monitor_day(
-                lday - coalesce((p ->> 'days_back')::int, 1), NULL,
-                coalesce((p ->> 'min_n')::int, 100), coalesce((p ->> 'min_races')::int, 10),
-                coalesce((p ->> 'drift_days')::int, 1))
+                lday - (p ->> 'days_back')::int, NULL, (p ->> 'min_n')::int,
+                (p ->> 'min_races')::int, (p ->> 'drift_days')::int)
             WHEN j.kind = 'monitoring' THEN (
                 SELECT to_jsonb(a) FROM modeling.acceptance(
-                    lday, j.tz, coalesce((p ->> 'goal')::float8, 0.8), j.local_time) a)
+                    lday, j.tz, (p ->> 'goal')::float8, j.local_time) a)
             ELSE modeling.schedule_score(j, lday, $2) END;
     -- OTHERS does not cover query_canceled: without it a statement_timeout or cancel in the
     -- action would abort the whole tick and leave no slot, run row or alert behind.

@@ -123,7 +123,7 @@ SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
     j modeling.schedule := $1;
-    a text := coalesce(j.params ->> 'alias', 'production');
+    a text := (modeling.schedule_defaults(j.kind) || coalesce(j.params, '{}')) ->> 'alias';
     n_races bigint;
     published bigint;
     t0 timestamptz := clock_timestamp();

@@ -13,7 +13,9 @@ TRANSACTION_CONTROL = {"score_range"}
 
 # Granted functions that deliberately run with the caller's rights: they write nothing and read
 # only what their callers may read anyway.
-CALLER_RIGHTS = {"feature_version", "engine_info", "installed_engine_hash", "distance_band",
+CALLER_RIGHTS = {"feature_version", "engine_info", "installed_engine_hash", "schedule_defaults",
+                 "market_odds",
+                 "distance_band",
                  "going_group",
                  "places_for_field", "shrunk_rate", *TRANSACTION_CONTROL}
 
