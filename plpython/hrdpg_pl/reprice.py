@@ -75,13 +75,15 @@ def why_full(plpy: Any, info: ModelInfo, race_date: str, alias: str
     return None, int(base["run_id"])
 
 
-def _market(plpy: Any, info: ModelInfo, race_date: str,
-            rows: scoring_fetch.FeatureRows) -> npt.NDArray[np.float64] | None:
-    """The blend's market column for the base rows (NaN where the view has none)."""
+def _market(plpy: Any, info: ModelInfo, race_date: str, rows: scoring_fetch.FeatureRows,
+            races: scoring_fetch.Races) -> npt.NDArray[np.float64] | None:
+    """The blend's market column for the base rows as of each race's as_of, exactly as a full
+    score_day reads it (NaN where there is none)."""
     name = market_feature(info)
     if name is None:
         return None
     feats = scoring_fetch.features(plpy, [name], race_date, race_date)
+    scoring_fetch.market_as_of(plpy, races, feats)
     have = scoring_fetch.row_keys(feats.race_id, feats.horse_id)
     want = scoring_fetch.row_keys(rows.race_id, rows.horse_id)
     out = np.full(want.size, np.nan)
@@ -125,7 +127,7 @@ def refresh_day(plpy: Any, race_date: str, as_of: str, alias: str, wait: bool,
                                  np.unique(rows.race_id))
     best, terms = scoring_fetch.odds(plpy, races, rows)
     lim = scoring.limits(plpy)
-    market = _market(plpy, info, race_date, rows)
+    market = _market(plpy, info, race_date, rows, races)
     stats.tick("fetch", time.perf_counter() - t0)
     stats.rows_in = int(rec.size)
 
