@@ -134,10 +134,13 @@ SELECT string_agg(int8send(ru.race_id) || int8send(ru.horse_id)
                   || float8send(coalesce(m.latest_odds, 'NaN')), ''::bytea
                   ORDER BY ru.race_id, ru.horse_id) AS blob
   FROM unnest($1::int8[], $2::timestamptz[]) AS r(race_id, as_of)
-  JOIN modeling.src_races ra ON ra.race_id = r.race_id
-  JOIN modeling.src_runners ru ON ru.race_id = r.race_id
- CROSS JOIN LATERAL modeling.market_odds(ru.race_id, ru.horse_id, ra.off_time, r.as_of) m
- WHERE NOT ru.non_runner AND ru.status IS DISTINCT FROM 'non_runner'
+ -- Probed race by race (OFFSET 0 keeps the planner from hashing every runner of the history).
+ CROSS JOIN LATERAL (SELECT ru.race_id, ru.horse_id, ra.off_time
+                       FROM modeling.src_races ra
+                       JOIN modeling.src_runners ru ON ru.race_id = ra.race_id
+                      WHERE ra.race_id = r.race_id AND NOT ru.non_runner
+                        AND ru.status IS DISTINCT FROM 'non_runner' OFFSET 0) ru
+ CROSS JOIN LATERAL modeling.market_odds(ru.race_id, ru.horse_id, ru.off_time, r.as_of) m
 """
 MARKET_COLUMNS = {"mkt_morning_prob": "morning", "mkt_latest_prob": "latest"}
 MARKET_DTYPE = np.dtype([("race", ">i8"), ("horse", ">i8"), ("morning", ">f8"),
