@@ -40,6 +40,9 @@ from hrdpg.trainer.pipeline import TrainSpec, train
 # After every off of the synthetic worlds (they start in 2019 or 2020); score_day refuses an
 # as_of in the future, which once stamped publications that masked every later one.
 AS_OF = "2026-01-01 00:00+00"
+# The external paths publish at their own instant, so their upserts never meet the rows a
+# committed score_day left at AS_OF (whose p_place a p_win-only update would contradict).
+EXTERNAL_AS_OF = "2025-12-31 23:00+00"
 # A refresh re-prices the races not yet off: its committed base run is three hours before the
 # day's first off, the refresh a minute before it (every race still to run).
 FIRST_OFF_SQL = "SELECT min(off_time) FROM modeling.src_races WHERE race_date = %s"
@@ -153,7 +156,7 @@ def main() -> None:
                 for r, h, v in zip(x.race_id.tolist(), x.horse_id.tolist(), p.tolist(),
                                    strict=True):
                     cp.write_row((r, h, v))
-            conn.execute(EXTERNAL_UPSERT, (AS_OF, model_id, fv))
+            conn.execute(EXTERNAL_UPSERT, (EXTERNAL_AS_OF, model_id, fv))
             conn.rollback()
 
         off: dict[int, dt.datetime] = dict(conn.execute(
@@ -168,7 +171,8 @@ def main() -> None:
                                        x.race_id)
             for r, h, v in zip(x.race_id.tolist(), x.horse_id.tolist(), p.tolist(),
                                strict=True):
-                conn.execute(ROW_UPSERT, (AS_OF, r, h, model_id, day, off[r], v, 1 / v, fv))
+                conn.execute(ROW_UPSERT, (EXTERNAL_AS_OF, r, h, model_id, day, off[r], v, 1 / v,
+                                          fv))
             conn.rollback()
 
         def refresh() -> None:
