@@ -139,10 +139,17 @@ def book_check(race_ids: I64, idx: I64, odds: F64, kinds: list[str | None], g: G
     n_priced = np.bincount(idx, weights=priced, minlength=n)
     book = np.bincount(idx, weights=np.where(priced, 1.0 / np.where(priced, odds, 1.0), 0.0),
                        minlength=n)
-    kind_of: list[str | None] = [None] * n
-    for r in np.unique(idx).tolist():
-        found = [kinds[i] for i in np.flatnonzero(idx == r).tolist() if kinds[i]]
-        kind_of[r] = max(set(found), key=found.count) if found else None
+    # The kind most of a race's best prices came from, counted in one pass (a backfill chunk
+    # holds thousands of races): codes are BOOK_RANGE's kinds, then "other"; None is not counted.
+    names = [*BOOK_RANGE, None]
+    code = {k: i for i, k in enumerate(BOOK_RANGE)}
+    codes = np.array([-1 if k is None else code.get(k, len(BOOK_RANGE)) for k in kinds],
+                     dtype=np.int64)
+    seen = codes >= 0
+    counts = np.bincount(idx[seen] * len(names) + codes[seen],
+                         minlength=n * len(names)).reshape(n, len(names))
+    kind_of = [names[int(c)] if counts[r, c] else None
+               for r, c in enumerate(counts.argmax(axis=1).tolist())]
     bad = np.zeros(n, dtype=bool)
     for r in range(n):
         kind = kind_of[r]
