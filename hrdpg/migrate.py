@@ -30,7 +30,7 @@ from hrdpg.config import ALEMBIC_DIR, SQL_DIR, Settings
 from hrdpg.db import connect
 from hrdpg.errors import HrdpgError
 from hrdpg.features import vacuum_history
-from hrdpg.serverenv import engine_source_hash
+from hrdpg.serverenv import engine_source_hash, feature_module_facts
 
 REFERENCE_RACING_SQL = SQL_DIR / "reference" / "racing_schema.sql"
 MANIFEST = SQL_DIR / "manifest.txt"
@@ -184,14 +184,33 @@ def record_engine_hash(conn: psycopg.Connection) -> None:
                  "migrate); scoring refuses server modules with another hash.'")
 
 
+def record_feature_modules(conn: psycopg.Connection) -> None:
+    """modeling.feature_modules_hash() / feature_module_calls(): the history modules' source
+    hash and the modeling functions they call, which feature_version() covers."""
+    digest, calls = feature_module_facts()
+    conn.execute(sql.SQL(
+        "CREATE OR REPLACE FUNCTION modeling.feature_modules_hash() RETURNS text "
+        "LANGUAGE sql IMMUTABLE RETURN {}").format(sql.Literal(digest)))
+    conn.execute(sql.SQL(
+        "CREATE OR REPLACE FUNCTION modeling.feature_module_calls() RETURNS text[] "
+        "LANGUAGE sql IMMUTABLE RETURN {}::text[]").format(sql.Literal(calls)))
+    conn.execute("COMMENT ON FUNCTION modeling.feature_modules_hash() IS 'Hash of the history "
+                 "modules (hrdpg_pl.history and its imports) of the checkout that migrated this "
+                 "database; part of feature_version().'")
+    conn.execute("COMMENT ON FUNCTION modeling.feature_module_calls() IS 'The modeling "
+                 "functions the history modules call; feature_version() covers them.'")
+
+
 def reload_sql(conn: psycopg.Connection, source_views: Path | None = None) -> list[Path]:
     """(Re)install all reloadable objects in manifest order, in the caller's transaction."""
     loaded = []
+    # Written first: the engine hash is classified by the grants, the feature module facts
+    # are read by feature_version().
+    record_engine_hash(conn)
+    record_feature_modules(conn)
     for path in manifest_files():
         if source_views is not None and path.name == "source_views.sql":
             path = source_views
-        if path.name == "privileges.sql":  # before the grants, which classify every function
-            record_engine_hash(conn)
         try:
             conn.execute(path.read_text().encode())
         except psycopg.Error as exc:

@@ -10,6 +10,7 @@ change: deriving an import path from a GUC would let any role run code as the se
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import subprocess
 import sys
@@ -37,6 +38,38 @@ def engine_source_hash(package_dir: Path = PLPYTHON_DIR / ENGINE_PACKAGE) -> str
         digest.update(path.relative_to(package_dir).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
+
+
+# The engine module that folds results into the run history; it and every engine module it
+# imports define history features (hrdpg db migrate records their hash for feature_version()).
+FEATURE_ROOT_MODULE = "history"
+
+
+def feature_modules(package_dir: Path = PLPYTHON_DIR / ENGINE_PACKAGE) -> list[Path]:
+    """The history module and the engine modules it imports, transitively."""
+    found: dict[str, Path] = {}
+    todo = [FEATURE_ROOT_MODULE]
+    while todo:
+        name = todo.pop()
+        path = package_dir / f"{name}.py"
+        if name in found or not path.exists():
+            continue
+        found[name] = path
+        todo += re.findall(rf"^from {ENGINE_PACKAGE}\.(\w+) import", path.read_text(), re.M)
+    return [found[n] for n in sorted(found)]
+
+
+def feature_module_facts(
+    package_dir: Path = PLPYTHON_DIR / ENGINE_PACKAGE,
+) -> tuple[str, list[str]]:
+    """Hash of the feature modules' source and the modeling functions their SQL calls."""
+    digest, calls = hashlib.sha256(), set[str]()
+    for path in feature_modules(package_dir):
+        text = path.read_text()
+        digest.update(path.name.encode())
+        digest.update(text.encode())
+        calls.update(re.findall(r"modeling\.(\w+)\s*\(", text))
+    return digest.hexdigest()[:16], sorted(calls)
 
 
 def _pip(venv: Path, *args: str) -> None:

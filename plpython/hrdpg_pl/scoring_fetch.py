@@ -128,47 +128,31 @@ def _plan_cached_query(plpy: Any, key: str, names: list[str]) -> Any:
 # The market features as known at each race's as_of (modeling.market_odds, the same rule the
 # view applies as of the off): the view alone would hand a replay of a past morning the prices
 # of the whole day. Runners as the view has them (non-runners out).
-MARKET_SQL = """
-SELECT string_agg(int8send(ru.race_id) || int8send(ru.horse_id)
-                  || float8send(coalesce(m.morning_odds, 'NaN'))
-                  || float8send(coalesce(m.latest_odds, 'NaN')), ''::bytea
-                  ORDER BY ru.race_id, ru.horse_id) AS blob
-  FROM unnest($1::int8[], $2::timestamptz[]) AS r(race_id, as_of)
- -- Probed race by race (OFFSET 0 keeps the planner from hashing every runner of the history).
- CROSS JOIN LATERAL (SELECT ru.race_id, ru.horse_id, ra.off_time
-                       FROM modeling.src_races ra
-                       JOIN modeling.src_runners ru ON ru.race_id = ra.race_id
-                      WHERE ra.race_id = r.race_id AND NOT ru.non_runner
-                        AND ru.status IS DISTINCT FROM 'non_runner' OFFSET 0) ru
- CROSS JOIN LATERAL modeling.market_odds(ru.race_id, ru.horse_id, ru.off_time, r.as_of) m
-"""
-MARKET_COLUMNS = {"mkt_morning_prob": "morning", "mkt_latest_prob": "latest"}
-MARKET_DTYPE = np.dtype([("race", ">i8"), ("horse", ">i8"), ("morning", ">f8"),
-                         ("latest", ">f8")])
+MARKET_SQL = "SELECT names, packed FROM modeling.market_features_as_of($1, $2)"
 
 
 def market_as_of(plpy: Any, races: Races, rows: FeatureRows) -> None:
     """Overwrite the market feature columns of rows with their values as of each race's
-    as_of: 1/odds with the overround removed over the race's priced runners, as in the view."""
-    wanted = sorted({n for n in rows.names if n in MARKET_COLUMNS})
-    if not wanted or not rows.race_id.size:
+    as_of, computed in the database from the catalogue's definitions (as in the view)."""
+    if not rows.race_id.size:
         return
     plan = prepared(plpy, "market", MARKET_SQL, ["int8[]", "timestamptz[]"])
-    blob = plpy.execute(plan, [races.race_id.tolist(), races.as_of])[0]["blob"]
-    rec = np.frombuffer(bytes(blob or b""), dtype=MARKET_DTYPE)
+    got = plpy.execute(plan, [races.race_id.tolist(), races.as_of])[0]
+    names = [str(n) for n in (got["names"] or [])]
+    wanted = [n for n in names if n in rows.names]
+    if not wanted:
+        return
+    dtype = np.dtype([("race", ">i8"), ("horse", ">i8")] + [(n, ">f8") for n in names])
+    rec = np.frombuffer(bytes(got["packed"] or b""), dtype=dtype)
     have = row_keys(rec["race"].astype(np.int64), rec["horse"].astype(np.int64))
     want = row_keys(rows.race_id, rows.horse_id)
     pos = np.clip(np.searchsorted(have, want), 0, max(have.size - 1, 0))
     found = (have[pos] == want) if have.size else np.zeros(want.size, dtype=bool)
-    _, race_index = np.unique(rows.race_id, return_inverse=True)
     for name in wanted:
-        odds = np.full(rows.race_id.size, np.nan)
-        odds[found] = rec[MARKET_COLUMNS[name]][pos[found]]
-        with np.errstate(divide="ignore", invalid="ignore"):  # an unpriced race stays NaN
-            inv = 1.0 / odds
-            total = np.bincount(race_index, weights=np.nan_to_num(inv))
-            for j in [j for j, n in enumerate(rows.names) if n == name]:
-                rows.x[:, j] = inv / total[race_index]
+        values = np.full(rows.race_id.size, np.nan)
+        values[found] = rec[name][pos[found]]
+        for j in [j for j, n in enumerate(rows.names) if n == name]:
+            rows.x[:, j] = values
 
 
 # What counts as a price, for the best-odds pick here and the DQ check (scoring_model): a

@@ -1,0 +1,159 @@
+-- Writes the feature SQL from modeling.feature_catalog (features_catalog.sql): the store
+-- function (history stage), the view that training and scoring read, and the as-of market
+-- reader. Run at every migrate; a catalogue row is the only place a feature is defined.
+
+CREATE OR REPLACE FUNCTION modeling.install_feature_sql()
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    missing text;
+    extra text;
+    hist_out text;    -- "name type, ..." of the history features, store types
+    hist_vals text;   -- their definitions over feature_parts, cast to the store type
+    hist_cols text;   -- "s.name, ..." read back from the store by the view
+    view_cols text;   -- every feature, catalogue order, as double precision
+    mkt_cols text;    -- the market features over the as-of prices
+    mkt_pack text;    -- and packed for the scorer
+BEGIN
+    -- Every history feature has its store column and every store column a feature: a new
+    -- history feature needs its column from an Alembic revision, not from here.
+    SELECT string_agg(c.name, ', ' ORDER BY c.position) INTO missing
+      FROM modeling.feature_catalog c
+     WHERE c.stage = 'history'
+       AND NOT EXISTS (SELECT 1 FROM pg_attribute a
+                        WHERE a.attrelid = 'modeling.feature_store'::regclass
+                          AND a.attname = c.name AND NOT a.attisdropped);
+    IF missing IS NOT NULL THEN
+        RAISE EXCEPTION 'history feature(s) without a modeling.feature_store column: %', missing
+            USING HINT = 'Add them in a new Alembic revision (ALTER TABLE modeling.feature_store '
+                         'ADD COLUMN <name> double precision); docs/features.md has the recipe.';
+    END IF;
+    SELECT string_agg(a.attname, ', ' ORDER BY a.attnum) INTO extra
+      FROM pg_attribute a
+     WHERE a.attrelid = 'modeling.feature_store'::regclass AND a.attnum > 0
+       AND NOT a.attisdropped
+       AND a.attname NOT IN ('race_id', 'horse_id', 'race_date', 'off_time', 'computed_at')
+       AND NOT EXISTS (SELECT 1 FROM modeling.feature_catalog c
+                        WHERE c.name = a.attname AND c.stage = 'history');
+    IF extra IS NOT NULL THEN
+        RAISE EXCEPTION 'modeling.feature_store column(s) without a history feature: %', extra
+            USING HINT = 'Declare them in sql/features_catalog.sql or drop them in a revision.';
+    END IF;
+
+    SELECT string_agg(format('%I %s', c.name, format_type(a.atttypid, a.atttypmod)), ', '
+                      ORDER BY c.position),
+           string_agg(format('(%s)::%s', c.definition, format_type(a.atttypid, a.atttypmod)),
+                      E',\n           ' ORDER BY c.position),
+           string_agg(format('s.%I', c.name), ', ' ORDER BY c.position)
+      INTO hist_out, hist_vals, hist_cols
+      FROM modeling.feature_catalog c
+      JOIN pg_attribute a ON a.attrelid = 'modeling.feature_store'::regclass
+                         AND a.attname = c.name
+     WHERE c.stage = 'history';
+    SELECT string_agg(CASE c.stage WHEN 'history' THEN format('p.%I::float8 AS %1$I', c.name)
+                                   ELSE format('(%s)::float8 AS %I', c.definition, c.name) END,
+                      E',\n       ' ORDER BY c.position),
+           string_agg(format('(%s)::float8 AS %I', c.definition, c.name), ', '
+                      ORDER BY c.position) FILTER (WHERE c.stage = 'market'),
+           string_agg(format('float8send(coalesce(q.%I, ''NaN''))', c.name), ' || '
+                      ORDER BY c.position) FILTER (WHERE c.stage = 'market')
+      INTO view_cols, mkt_cols, mkt_pack
+      FROM modeling.feature_catalog c;
+    -- A catalogue without history or market features still makes valid SQL.
+    hist_cols := coalesce(', ' || hist_cols, '');
+    mkt_cols := coalesce(', ' || mkt_cols, '');
+    mkt_pack := coalesce(' || ' || mkt_pack, '');
+
+    -- Dropped first: a new history feature changes its result type. Nothing depends on it
+    -- (refresh_features calls it by EXECUTE).
+    DROP FUNCTION IF EXISTS modeling.feature_values(date, date, boolean);
+    EXECUTE format($sql$
+CREATE FUNCTION modeling.feature_values(from_date date, to_date date, windows boolean)
+RETURNS TABLE (race_id bigint, horse_id bigint, race_date date, off_time timestamptz, %s)
+LANGUAGE sql STABLE
+BEGIN ATOMIC
+    SELECT race_id, horse_id, race_date, off_time,
+           %s
+      FROM modeling.feature_parts(from_date, to_date, windows);
+END$sql$, hist_out, hist_vals);
+    COMMENT ON FUNCTION modeling.feature_values(date, date, boolean) IS
+        'Internal to refresh_features: the history-stage feature values of every declared '
+        'runner in the range, from modeling.feature_parts (written from feature_catalog).';
+    REVOKE ALL ON FUNCTION modeling.feature_values(date, date, boolean) FROM PUBLIC;
+
+    -- The runners of the view: declared, not withdrawn, with their field's aggregates. Every
+    -- window partitions by (race_date, race_id), so a filter on race_date is pushed below the
+    -- windows and a one-day query touches one day of rows.
+    EXECUTE format($sql$
+CREATE OR REPLACE VIEW modeling.runner_features AS
+WITH field AS (
+    SELECT ru.race_id, ru.horse_id, ra.race_date, ra.off_time, ru.age, ru.draw, ru.weight_kg,
+           ru.official_rating, ru.speed_figure,
+           count(*) OVER w AS field_size,
+           avg(ru.weight_kg) OVER w AS avg_weight,
+           avg(ru.official_rating) OVER w AS avg_rating,
+           percent_rank() OVER (PARTITION BY ra.race_date, ru.race_id
+                                ORDER BY ru.official_rating DESC NULLS LAST) AS rating_rank,
+           avg(ru.speed_figure) OVER w AS avg_speed
+      FROM modeling.src_runners ru
+      JOIN modeling.src_races ra ON ra.race_id = ru.race_id
+     WHERE NOT ru.non_runner AND ru.status IS DISTINCT FROM 'non_runner'
+    WINDOW w AS (PARTITION BY ra.race_date, ru.race_id)
+),
+priced AS (
+    SELECT f.*%s, m.morning_odds, m.latest_odds
+      FROM field f
+      JOIN modeling.feature_store s USING (race_id, horse_id, race_date)
+      LEFT JOIN LATERAL modeling.market_odds(f.race_id, f.horse_id, f.off_time, NULL) m ON true
+)
+SELECT p.race_id, p.horse_id, p.race_date, p.off_time,
+       %s
+  FROM priced p
+WINDOW race AS (PARTITION BY p.race_date, p.race_id)$sql$, hist_cols, view_cols);
+    COMMENT ON VIEW modeling.runner_features IS
+        'Point-in-time features of every declared runner (non-runners excluded): one row per '
+        'runner, feature columns in modeling.feature_catalog order (written from it). Run '
+        'refresh_features first.';
+
+    -- The scorer's market features as of each race's as_of, from the same definitions, packed
+    -- as (race, horse, feature...) big-endian with NULL as NaN (hrdpg_pl.scoring_fetch).
+    EXECUTE format($sql$
+CREATE OR REPLACE FUNCTION modeling.market_features_as_of(race_ids bigint[], as_ofs timestamptz[])
+RETURNS TABLE (names text[], packed bytea)
+LANGUAGE sql STABLE
+BEGIN ATOMIC
+    SELECT (SELECT array_agg(c.name ORDER BY c.position) FROM modeling.feature_catalog c
+             WHERE c.stage = 'market'),
+           string_agg(int8send(q.race_id) || int8send(q.horse_id)%s, ''::bytea
+                      ORDER BY q.race_id, q.horse_id)
+      FROM (SELECT p.race_id, p.horse_id%s
+              FROM (SELECT ru.race_id, ru.horse_id, ru.race_date, m.morning_odds, m.latest_odds
+                      FROM unnest(race_ids, as_ofs) AS r(race_id, as_of)
+                     -- race by race (OFFSET 0: no hash over every runner of the history)
+                     CROSS JOIN LATERAL (
+                           SELECT ru.race_id, ru.horse_id, ra.race_date, ra.off_time
+                             FROM modeling.src_races ra
+                             JOIN modeling.src_runners ru ON ru.race_id = ra.race_id
+                             JOIN modeling.feature_store s
+                               ON (s.race_id, s.horse_id) = (ru.race_id, ru.horse_id)
+                            WHERE ra.race_id = r.race_id AND NOT ru.non_runner
+                              AND ru.status IS DISTINCT FROM 'non_runner' OFFSET 0) ru
+                     CROSS JOIN LATERAL modeling.market_odds(ru.race_id, ru.horse_id,
+                                                             ru.off_time, r.as_of) m) p
+            WINDOW race AS (PARTITION BY p.race_date, p.race_id)) q;
+END$sql$, mkt_pack, mkt_cols);
+    COMMENT ON FUNCTION modeling.market_features_as_of(bigint[], timestamptz[]) IS
+        'Internal to scoring: the market-stage features of the given races as of each race''s '
+        'as_of (names, and rows packed race, horse, values), from feature_catalog.';
+    REVOKE ALL ON FUNCTION modeling.market_features_as_of(bigint[], timestamptz[]) FROM PUBLIC;
+END;
+$fn$;
+COMMENT ON FUNCTION modeling.install_feature_sql() IS
+    'Write feature_values, runner_features and market_features_as_of from modeling.'
+    'feature_catalog; checks that the store has a column for every history feature. Run by '
+    'hrdpg db migrate.';
+REVOKE ALL ON FUNCTION modeling.install_feature_sql() FROM PUBLIC;
+
+SELECT modeling.install_feature_sql();
