@@ -14,6 +14,7 @@ TRANSACTION_CONTROL = {"score_range"}
 # Granted functions that deliberately run with the caller's rights: they write nothing and read
 # only what their callers may read anyway.
 CALLER_RIGHTS = {"feature_version", "engine_info", "installed_engine_hash", "schedule_defaults",
+                 "feature_version_inputs", "feature_modules_hash", "feature_module_calls",
                  "market_odds",
                  "distance_band",
                  "going_group",
