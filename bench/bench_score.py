@@ -13,9 +13,9 @@ of --reps runs (score_day calls are rolled back so every rep does the same work)
         COPY into a temp table, one INSERT ... ON CONFLICT (probabilities and fair odds only)
   (iv)  external naive: the same rows, one INSERT ... ON CONFLICT per row
   (v)   score_day on a cold backend (new connection: imports, session load)
-  (vi)  refresh_day warm: the scheduler's refresh, re-pricing a scored day with later odds
+  (vi)  reprice_day warm: the scheduler's refresh, re-pricing a scored day with later odds
         (no features refresh, no inference, no explanations)
-  (vii) refresh_day on a cold backend (what pg_cron pays: every job is a new connection)
+  (vii) reprice_day on a cold backend (what pg_cron pays: every job is a new connection)
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ def median_ms(fn: Callable[[], object], reps: int) -> float:
 def cold_ms(dsn: str, function: str, day: dt.date, as_of: object) -> float:
     """Median of 3 calls, each on a new connection (connect included), rolled back."""
     call = {"score_day": "SELECT modeling.score_day(%s, %s)",
-            "refresh_day": "SELECT modeling.refresh_day(%s, %s)"}[function]
+            "reprice_day": "SELECT modeling.reprice_day(%s, %s)"}[function]
     times = []
     for _ in range(3):
         t0 = time.perf_counter()
@@ -176,7 +176,7 @@ def main() -> None:
             conn.rollback()
 
         def refresh() -> None:
-            conn.execute("SELECT modeling.refresh_day(%s, %s)", (day, refresh_at))
+            conn.execute("SELECT modeling.reprice_day(%s, %s)", (day, refresh_at))
             conn.rollback()
 
         first_off = conn.execute(FIRST_OFF_SQL, (day,)).fetchone()[0]  # type: ignore[index]
@@ -190,20 +190,20 @@ def main() -> None:
                    "(ii) score_day warm": median_ms(in_db, args.reps),
                    "(iii) external COPY out/in + 1 upsert": median_ms(external, args.reps),
                    "(iv) external INSERT per row": median_ms(per_row, max(2, args.reps // 2)),
-                   "(vi) refresh_day warm (re-price)": median_ms(refresh, args.reps)}
+                   "(vi) reprice_day warm (re-price)": median_ms(refresh, args.reps)}
         conn.execute("SELECT modeling.score_day(%s, %s)", (day, AS_OF))
         timings = conn.execute("SELECT timings_ms FROM modeling.runs WHERE kind = 'score_day' "
                                "ORDER BY run_id DESC LIMIT 1").fetchone()
-        conn.execute("SELECT modeling.refresh_day(%s, %s)", (day, refresh_at))
+        conn.execute("SELECT modeling.reprice_day(%s, %s)", (day, refresh_at))
         refresh_t = conn.execute("SELECT timings_ms FROM modeling.runs WHERE kind = "
-                                 "'refresh_day' ORDER BY run_id DESC LIMIT 1").fetchone()
+                                 "'reprice_day' ORDER BY run_id DESC LIMIT 1").fetchone()
         conn.rollback()
         plan = conn.execute("EXPLAIN SELECT * FROM modeling.latest_signals WHERE race_date = %s",
                             (day,)).fetchall()
         conn.rollback()
     results["(v) score_day cold backend (connect incl.)"] = cold_ms(
         args.dsn, "score_day", day, AS_OF)
-    results["(vii) refresh_day cold backend"] = cold_ms(args.dsn, "refresh_day", day,
+    results["(vii) reprice_day cold backend"] = cold_ms(args.dsn, "reprice_day", day,
                                                         refresh_at)
 
     base = results["(i) raw onnxruntime + softmax"]
@@ -215,7 +215,7 @@ def main() -> None:
         table.add_row(name, f"{ms:.1f}", f"{ms / base:.1f}", f"{ms / warm:.2f}")
     console.print(table)
     console.print(f"score_day stage timings (ms): {timings[0] if timings else '?'}")
-    console.print(f"refresh_day stage timings (ms): {refresh_t[0] if refresh_t else '?'}")
+    console.print(f"reprice_day stage timings (ms): {refresh_t[0] if refresh_t else '?'}")
     console.print("latest_signals plan:\n" + "\n".join(r[0] for r in plan))
 
 

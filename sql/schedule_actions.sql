@@ -110,7 +110,7 @@ REVOKE ALL ON FUNCTION modeling.housekeeping(timestamptz, integer, integer, inte
     FROM PUBLIC;
 
 -- The scoring action of morning and refresh jobs: modeling.score_day (morning) or
--- modeling.refresh_day (refresh: re-price without inference when nothing else changed). Fixed
+-- modeling.reprice_day (refresh: re-price without inference when nothing else changed). Fixed
 -- in code on purpose: this runs as the owner, so no row or setting an engine role can write may
 -- choose the function it calls (a name from params once let a login run a pg_temp function).
 CREATE OR REPLACE FUNCTION modeling.schedule_score(
@@ -133,20 +133,20 @@ BEGIN
         RETURN jsonb_build_object('races', 0, 'published', 0, 'note', 'no races');
     END IF;
     IF j.kind = 'refresh' THEN
-        published := modeling.refresh_day(race_date => $2, as_of => $3, alias => a, wait => false,
+        published := modeling.reprice_day(race_date => $2, as_of => $3, alias => a, wait => false,
                                           triggered_by => 'schedule:' || j.job);
     ELSE
         published := modeling.score_day(race_date => $2, as_of => $3, alias => a, wait => false,
                                         triggered_by => 'schedule:' || j.job);
     END IF;
     RETURN jsonb_build_object('races', n_races, 'published', published,
-                              'function', CASE j.kind WHEN 'refresh' THEN 'modeling.refresh_day'
+                              'function', CASE j.kind WHEN 'refresh' THEN 'modeling.reprice_day'
                                                       ELSE 'modeling.score_day' END,
                               'ms', round(extract(epoch FROM clock_timestamp() - t0) * 1000));
 END
 $fn$;
 COMMENT ON FUNCTION modeling.schedule_score(modeling.schedule, date, timestamptz) IS
     'Internal to tick: score race_date as of as_of for a job (modeling.score_day, '
-    'refresh_day for refresh jobs, fixed in code; wait => false, '
+    'reprice_day for refresh jobs, fixed in code; wait => false, '
     'triggered_by schedule:<job>).';
 REVOKE ALL ON FUNCTION modeling.schedule_score(modeling.schedule, date, timestamptz) FROM PUBLIC;

@@ -56,7 +56,7 @@ AS $fn$
 $fn$;
 COMMENT ON FUNCTION modeling.as_of_problem(timestamptz) IS
     'NULL when as_of may stamp a publication (finite, at most 5 minutes after now()); else why '
-    'not. score_day, refresh_day and score_range refuse such an as_of.';
+    'not. score_day, reprice_day and score_range refuse such an as_of.';
 REVOKE ALL ON FUNCTION modeling.as_of_problem(timestamptz) FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION modeling.score_day(
@@ -90,7 +90,7 @@ COMMENT ON FUNCTION modeling.score_day(date, timestamptz, text, boolean, boolean
 REVOKE ALL ON FUNCTION modeling.score_day(date, timestamptz, text, boolean, boolean,
                                           double precision, text) FROM PUBLIC;
 
-CREATE OR REPLACE FUNCTION modeling.refresh_day(
+CREATE OR REPLACE FUNCTION modeling.reprice_day(
     race_date date,
     as_of timestamptz DEFAULT now(),
     alias text DEFAULT 'production',
@@ -103,16 +103,33 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET jit = off  -- a day's queries are small: JIT compiled for 280 ms to save nothing
 AS $$
-from hrdpg_pl.reprice import refresh_day
+from hrdpg_pl.reprice import reprice_day
 if race_date is None or as_of is None or alias is None:
-    plpy.error("refresh_day: race_date, as_of and alias must not be NULL")
-return refresh_day(plpy, race_date, as_of, alias, bool(wait), triggered_by or 'manual')
+    plpy.error("reprice_day: race_date, as_of and alias must not be NULL")
+return reprice_day(plpy, race_date, as_of, alias, bool(wait), triggered_by or 'manual')
 $$;
-COMMENT ON FUNCTION modeling.refresh_day(date, timestamptz, text, boolean, text) IS
+COMMENT ON FUNCTION modeling.reprice_day(date, timestamptz, text, boolean, text) IS
     'Re-price race_date at as_of with the latest odds, keeping the win probabilities and reasons '
     'of the day''s last score_day run when the model, feature version and the day''s '
     'declarations are unchanged and the model reads no market prices; otherwise a full '
     'score_day (the run row says why). One transaction; returns the alias''s signals published.';
+REVOKE ALL ON FUNCTION modeling.reprice_day(date, timestamptz, text, boolean, text) FROM PUBLIC;
+
+-- The 0.1.0 name, kept for one release: "refresh" also names the feature and history
+-- refreshes and the schedule's job, and this function re-prices.
+CREATE OR REPLACE FUNCTION modeling.refresh_day(
+    race_date date,
+    as_of timestamptz DEFAULT now(),
+    alias text DEFAULT 'production',
+    wait boolean DEFAULT true,
+    triggered_by text DEFAULT 'manual')
+RETURNS bigint
+LANGUAGE sql
+VOLATILE
+SET search_path = pg_catalog, pg_temp
+RETURN modeling.reprice_day(race_date, as_of, alias, wait, triggered_by);
+COMMENT ON FUNCTION modeling.refresh_day(date, timestamptz, text, boolean, text) IS
+    'Deprecated alias of modeling.reprice_day (its 0.1.0 name); removed in 0.3.';
 REVOKE ALL ON FUNCTION modeling.refresh_day(date, timestamptz, text, boolean, text) FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION modeling.score_chunk(

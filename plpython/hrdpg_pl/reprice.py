@@ -1,4 +1,4 @@
-"""modeling.refresh_day: re-price a scored day with the latest odds, without inference.
+"""modeling.reprice_day: re-price a scored day with the latest odds, without inference.
 
 The model's own probabilities (signals.p_model) depend on the model, the feature version and
 the features; for a model without market inputs a race day's features depend only on earlier
@@ -94,14 +94,14 @@ def _market(plpy: Any, info: ModelInfo, race_date: str, rows: scoring_fetch.Feat
     return out
 
 
-def refresh_day(plpy: Any, race_date: str, as_of: str, alias: str, wait: bool,
+def reprice_day(plpy: Any, race_date: str, as_of: str, alias: str, wait: bool,
                 triggered_by: str) -> int:
     """Returns the runner signals published for the alias (0 when skipped)."""
     t_start = time.perf_counter()
     params: dict[str, Any] = {"as_of": as_of, "alias": alias, "wait": wait}
-    scoring.check_as_of(plpy, "refresh_day", as_of)
+    scoring.check_as_of(plpy, "reprice_day", as_of)
     if not scoring.lock_dates(plpy, [race_date], wait):
-        scoring_publish.skip_run(plpy, "refresh_day", race_date,
+        scoring_publish.skip_run(plpy, "reprice_day", race_date,
                                  {**params, "reason": "another scoring call holds this date"},
                                  triggered_by)
         return 0
@@ -112,7 +112,7 @@ def refresh_day(plpy: Any, race_date: str, as_of: str, alias: str, wait: bool,
         return scoring.score_day(plpy, race_date, as_of, alias, True, True, 0.5, triggered_by,
                                  extra={"refresh_fallback": reason})
     stats = scoring.Stats()
-    run_id = scoring_publish.start_run(plpy, "refresh_day", race_date, info.model_id,
+    run_id = scoring_publish.start_run(plpy, "reprice_day", race_date, info.model_id,
                                        {**params, "base_run_id": base_run}, triggered_by)
     t0 = time.perf_counter()
     res = plpy.execute(prepared(plpy, "base_signals", BASE_SIGNALS_SQL,

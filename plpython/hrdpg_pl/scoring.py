@@ -246,7 +246,7 @@ def score_day(plpy: Any, race_date: str, as_of: str, alias: str, challengers: bo
               wait: bool, max_null_share: float, triggered_by: str,
               extra: dict[str, Any] | None = None) -> int:
     """Returns the number of runner signals published for the alias (0 when skipped).
-    extra: more run parameters to record (refresh_day's reason for a full score)."""
+    extra: more run parameters to record (reprice_day's reason for a full score)."""
     t_start = time.perf_counter()
     params: dict[str, Any] = {"as_of": as_of, "alias": alias, "challengers": challengers,
                               "wait": wait, "max_null_share": max_null_share, **(extra or {})}
@@ -261,7 +261,7 @@ def score_day(plpy: Any, race_date: str, as_of: str, alias: str, challengers: bo
         return 0
     stats = Stats()
     models = load_models(plpy, alias, challengers, stats)
-    # What refresh_day compares to know the features are unchanged (locked: stable until commit).
+    # What reprice_day compares to know the features are unchanged (locked: stable until commit).
     params["declarations"] = scoring_fetch.declarations(plpy, race_date)
     run_id = scoring_publish.start_run(plpy, "score_day", race_date, models[0].info.model_id,
                                        params, triggered_by)

@@ -1,5 +1,5 @@
 """Shared helpers of the scheduling tests (no tests here): a stub scoring function swapped in
-for score_day and refresh_day, races placed in local time, ticks at explicit instants."""
+for score_day and reprice_day, races placed in local time, ticks at explicit instants."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ CREATE OR REPLACE FUNCTION modeling.score_day(
     challengers boolean DEFAULT true, wait boolean DEFAULT true,
     max_null_share double precision DEFAULT 0.5, triggered_by text DEFAULT 'manual')
 RETURNS bigint LANGUAGE plpgsql AS $$ BEGIN RETURN {0}($1, $2, $3, $5, $7); END $$;
-CREATE OR REPLACE FUNCTION modeling.refresh_day(
+CREATE OR REPLACE FUNCTION modeling.reprice_day(
     race_date date, as_of timestamptz DEFAULT now(), alias text DEFAULT 'production',
     wait boolean DEFAULT true, triggered_by text DEFAULT 'manual')
 RETURNS bigint LANGUAGE plpgsql AS $$ BEGIN RETURN {0}($1, $2, $3, $4, $5); END $$;
@@ -49,7 +49,7 @@ RETURNS bigint LANGUAGE plpgsql AS $$ BEGIN RETURN {0}($1, $2, $3, $4, $5); END 
 
 
 def use_stub(conn: psycopg.Connection, function: str = "public.stub_score") -> None:
-    """Install the stubs and replace this test database's score_day and refresh_day with
+    """Install the stubs and replace this test database's score_day and reprice_day with
     ``function`` (the scheduler calls those two by name; only a superuser can swap them).
     plpgsql, so ``function`` may be created after this call."""
     assert re.fullmatch(r"public\.stub_[a-z_]+", function), function

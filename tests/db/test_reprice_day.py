@@ -1,4 +1,4 @@
-"""modeling.refresh_day re-prices a scored day with later odds without inference, and gives the
+"""modeling.reprice_day re-prices a scored day with later odds without inference, and gives the
 same signals a full score_day at that instant gives; anything that changes the features or the
 model's inputs makes it a full score_day, with the reason recorded."""
 
@@ -29,7 +29,7 @@ def _early(conn: psycopg.Connection) -> dt.datetime:
 
 
 def _refresh(conn: psycopg.Connection, as_of: Any) -> tuple[int, str, dict[str, Any]]:
-    n = conn.execute("SELECT modeling.refresh_day(%s, %s)", (DAY, as_of)).fetchone()
+    n = conn.execute("SELECT modeling.reprice_day(%s, %s)", (DAY, as_of)).fetchone()
     run = conn.execute("SELECT kind, params FROM modeling.runs ORDER BY run_id DESC LIMIT 1"
                        ).fetchone()
     conn.commit()
@@ -51,7 +51,7 @@ def test_refresh_reprices_like_a_full_score(
     morning = signals(synth_conn, as_of=early.isoformat())
     later = early + dt.timedelta(hours=2, minutes=59)  # a minute before the first off
     n, kind, params = _refresh(synth_conn, later)
-    assert kind == "refresh_day" and "base_run_id" in params, params.get("refresh_fallback")
+    assert kind == "reprice_day" and "base_run_id" in params, params.get("refresh_fallback")
     refreshed = signals(synth_conn, as_of=later.isoformat())
     assert n == len(refreshed) == len(morning)
     assert all(refreshed[k]["p_model"] == morning[k]["p_model"] for k in morning)
@@ -74,7 +74,7 @@ def test_refresh_skips_races_already_off(
     offs = sorted({v["off_time"] for v in signals(synth_conn, as_of=early.isoformat()).values()})
     between = offs[len(offs) // 2] - dt.timedelta(minutes=1)
     n, kind, _ = _refresh(synth_conn, between)
-    assert kind == "refresh_day"
+    assert kind == "reprice_day"
     rows = signals(synth_conn, as_of=between.isoformat())
     assert n == len(rows) > 0
     assert {v["off_time"] for v in rows.values()} == {o for o in offs if o > between}
@@ -113,3 +113,20 @@ def test_refresh_without_a_morning_run_scores_in_full(
     n, kind, params = _refresh(synth_conn, LATE)
     assert kind == "score_day" and n > 0
     assert params["refresh_fallback"] == "no earlier score_day of this model for the day"
+
+
+def test_old_name_is_an_alias(
+        synth_conn: psycopg.Connection, server: ServerHandle, synth_template: str) -> None:
+    """refresh_day (the 0.1.0 name) re-prices exactly as reprice_day does."""
+    install(synth_conn, trained(server, synth_template, with_market=False))
+    early = _early(synth_conn)
+    score(synth_conn, as_of=early.isoformat())
+    later = early + dt.timedelta(hours=2)
+    n_new, kind_new, _ = _refresh(synth_conn, later)
+    new = signals(synth_conn, as_of=later.isoformat())
+    n_old = synth_conn.execute("SELECT modeling.refresh_day(%s, %s)", (DAY, later)).fetchone()
+    synth_conn.commit()
+    old = signals(synth_conn, as_of=later.isoformat())
+    assert n_old is not None and int(n_old[0]) == n_new > 0 and kind_new == "reprice_day"
+    assert old.keys() == new.keys()
+    assert all(_close(old[k]["stake_fraction"], new[k]["stake_fraction"]) for k in new)
