@@ -89,3 +89,17 @@ def test_bsp_probabilities_are_calibrated() -> None:
         assert abs(observed - mean_p) <= 4 * se, (lo, hi, len(band), mean_p, observed)
         checked += 1
     assert checked >= 6
+
+
+def test_market_feature_known_for_every_runner_with_a_pre_off_price(
+        conn: psycopg.Connection) -> None:
+    load_betfair_anz(conn, [DATA])
+    conn.execute("SELECT modeling.refresh_features('2025-01-01', '2025-04-30')")
+    counts = conn.execute(
+        "SELECT count(*), count(mkt_latest_prob) FROM modeling.runner_features").fetchone()
+    assert counts is not None
+    runners, with_feature = counts
+    backed = conn.execute("SELECT count(DISTINCT (race_id, horse_id)) FROM racing.odds "
+                          "WHERE source = 'betfair_back'").fetchone()
+    assert backed == (with_feature,)
+    assert with_feature >= 0.99 * runners  # every price stamped at the off gave 0.2 %
