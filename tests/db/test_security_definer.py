@@ -15,7 +15,7 @@ TRANSACTION_CONTROL = {"score_range"}
 # only what their callers may read anyway.
 CALLER_RIGHTS = {"feature_version", "engine_info", "installed_engine_hash", "schedule_defaults",
                  "market_odds",
-                 "distance_band",
+                 "distance_band", "exchange_terms",
                  "going_group",
                  "places_for_field", "shrunk_rate", *TRANSACTION_CONTROL}
 
