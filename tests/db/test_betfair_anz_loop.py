@@ -107,6 +107,8 @@ def test_replayed_day_settles_net_of_commission_with_bsp_as_close(world: Setting
         names = [d.name for d in cur.description or []]
         bets = [dict(zip(names, row, strict=True)) for row in cur]
     assert bets
+    print(f"\n{DAY}: {len(bets)} bets settled, staked {sum(b['stake'] for b in bets)}, "
+          f"P&L {sum(b['pnl'] for b in bets)} net of {c:.0%} commission")
     for b in bets:
         r = raw[(b["race_id"], b["horse_id"])]
         assert b["signal_as_of"] == scheduled_off(r)  # struck at the scheduled off ...
