@@ -212,24 +212,33 @@ BEGIN
                     THEN modeling.book_sum(d.race_id, d.odds_source, ra.off_time)
                     ELSE (SELECT sum(1.0 / s.sp_decimal::float8) FROM runners s
                            WHERE s.race_id = d.race_id AND NOT s.nr) END AS close_book,
-               modeling.book_sum(d.race_id, d.odds_source, d.signal_as_of) AS taken_book
+               modeling.book_sum(d.race_id, d.odds_source, d.signal_as_of) AS taken_book,
+               t.commission::numeric AS commission
           FROM day d
+          CROSS JOIN LATERAL modeling.exchange_terms(d.odds_source) t
           JOIN resulted USING (race_id)
           JOIN runners me ON me.race_id = d.race_id AND me.horse_id = d.horse_id
           JOIN modeling.src_races ra ON ra.race_id = d.race_id
           LEFT JOIN heat h ON h.race_id = d.race_id AND h.finish_pos = me.finish_pos
           LEFT JOIN rule4 r4 ON r4.bet_id = d.bet_id
           LEFT JOIN LATERAL (
+              -- A source that closes at the SP (Betfair: the BSP) has no own close when the
+              -- runner has an SP: the SP branch above takes it.
               SELECT o.decimal_odds FROM modeling.src_odds o
                WHERE o.race_id = d.race_id AND o.horse_id = d.horse_id
                  AND o.source = d.odds_source AND o.observed_at < ra.off_time
+                 AND NOT (t.closes_at_sp AND me.sp_decimal IS NOT NULL)
                ORDER BY o.observed_at DESC LIMIT 1) c ON true
-    ), priced AS (
-        SELECT c.*, CASE WHEN c.nr THEN c.stake ELSE round(
-                   c.win_stake * c.win_share * (1 + (c.odds - 1) * (1 - c.ded))
-                   + c.place_stake * c.place_share
-                     * (1 + (c.odds - 1) * c.fraction * (1 - c.ded)), 2) END AS ret
+    ), gross AS (
+        SELECT c.*, c.win_stake * c.win_share * (1 + (c.odds - 1) * (1 - c.ded))
+                    + c.place_stake * c.place_share
+                      * (1 + (c.odds - 1) * c.fraction * (1 - c.ded)) AS gross_ret
           FROM calc c
+    ), priced AS (
+        -- An exchange's commission is charged on the bet's net winnings (docs/bets.md).
+        SELECT g.*, CASE WHEN g.nr THEN g.stake ELSE round(
+                   g.gross_ret - g.commission * greatest(g.gross_ret - g.stake, 0), 2) END AS ret
+          FROM gross g
     )
     UPDATE modeling.bets b
        SET status = CASE WHEN p.nr THEN 'void' ELSE 'settled' END,
@@ -258,8 +267,9 @@ $fn$;
 COMMENT ON FUNCTION modeling.settle(date) IS
     'Settle the day''s bets from results (re-settling recomputes them): win and each way on '
     'the bet''s terms, dead heats (stake shared), non-runners void, Rule 4 from late '
-    'withdrawals after signal_as_of; closing odds and CLV. Races without a winner stay open. '
-    'Returns the day''s counts and P&L (all profiles).';
+    'withdrawals after signal_as_of, an exchange''s commission on net winnings; closing odds '
+    '(the SP for a source that closes at it, see exchange_terms) and CLV. Races without a '
+    'winner stay open. Returns the day''s counts and P&L (all profiles).';
 REVOKE ALL ON FUNCTION modeling.settle(date) FROM PUBLIC;
 
 CREATE OR REPLACE VIEW modeling.bets_pnl_daily AS

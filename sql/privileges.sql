@@ -117,6 +117,7 @@ VALUES
     ('resume_betting', '{hrdpg_owner}', 'lifts a halt: an operator decision'),
     ('check_risk', '{}', 'internal to propose_bets/settle'),
     ('book_sum', '{}', 'internal to settle (CLV)'),
+    ('exchange_terms', '{hrdpg_scorer,hrdpg_trainer}', 'pure: commission and closing line'),
     -- alerts and monitoring
     ('raise_alert', '{}', 'internal to the engine''s checks'),
     ('alert_suppress_for', '{}', 'internal to raise_alert'),

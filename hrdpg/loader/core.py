@@ -7,6 +7,7 @@ still leaves a 'failed' run behind; rows and rejects of the file commit together
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
 from pathlib import Path
 from typing import BinaryIO
@@ -69,12 +70,15 @@ def _finish_run(conn: psycopg.Connection, report: LoadReport) -> None:
 
 def load_file(conn: psycopg.Connection, table: str, path: Path | str, *, strict: bool = False,
               chunk_rows: int = DEFAULT_CHUNK_ROWS, progress: Progress | None = None,
-              display_name: str | None = None) -> LoadReport:
+              display_name: str | None = None,
+              origin: Sequence[staging.Origin] | None = None) -> LoadReport:
     """Load one CSV/Parquet file into racing.<table> and return what happened.
 
     ``conn`` must have no open transaction: the file commits (or rolls back) on its own.
     Row-level problems become rejects in the report; file-level problems (unreadable file,
     bad header, malformed CSV) end as a failed report whose ``error`` says what to fix.
+    ``origin``: for a converter's output, the original (file, line) of each data line, so
+    rejects and nulled fields name the line a person opens (modeling.load_rejects.source_*).
     """
     if table not in TABLES:
         raise HrdpgError(f"unknown table {table!r}; choose one of {', '.join(TABLES)}")
@@ -98,6 +102,7 @@ def load_file(conn: psycopg.Connection, table: str, path: Path | str, *, strict:
             stream = _open(path, stack)
             header = staging.read_header(stream, path, spec)
             staging.create_stage(conn, header)
+            staging.stage_origin(conn, origin)
             t = time.perf_counter()
             staging.copy_into_stage(conn, stream, path, header, chunk_rows, progress, task)
             report.timings_ms["copy"] = _ms(t)
@@ -134,15 +139,19 @@ def load_file(conn: psycopg.Connection, table: str, path: Path | str, *, strict:
 
 def load_contract_files(conn: psycopg.Connection, directory: Path, label: str, *,
                         strict: bool = False, chunk_rows: int = DEFAULT_CHUNK_ROWS,
-                        progress: Progress | None = None) -> list[LoadReport]:
+                        progress: Progress | None = None,
+                        origins: Mapping[str, Sequence[staging.Origin]] | None = None
+                        ) -> list[LoadReport]:
     """Load a converter's races.csv, runners.csv and odds.csv from directory, in that order,
     reported as ``label:races.csv`` etc.; stops after a file that did not commit (the later
-    ones would only be rejected for the missing races or runners)."""
+    ones would only be rejected for the missing races or runners). ``origins``: per table,
+    the original (file, line) of each data line (see load_file)."""
     reports: list[LoadReport] = []
     for table in ("races", "runners", "odds"):
         report = load_file(conn, table, directory / f"{table}.csv", strict=strict,
                            chunk_rows=chunk_rows, progress=progress,
-                           display_name=f"{label}:{table}.csv")
+                           display_name=f"{label}:{table}.csv",
+                           origin=(origins or {}).get(table))
         reports.append(report)
         if not report.ok:
             break

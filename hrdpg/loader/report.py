@@ -36,12 +36,10 @@ class LoadReport:
                        f"{self.updated}, unchanged {self.unchanged}, rejected {self.rejected}"]
         for r in self.reasons:
             more = ", ..." if r.count > len(r.example_lines) else ""
-            lines.append(f"    {r.count:>7}  {r.reason}  (line "
-                         f"{', '.join(map(str, r.example_lines))}{more})")
+            lines.append(f"    {r.count:>7}  {r.reason}  ({r.examples}{more})")
         for r in self.nulled:
             more = ", ..." if r.count > len(r.example_lines) else ""
-            lines.append(f"    {r.count:>7}  nulled {r.reason}, row kept  (line "
-                         f"{', '.join(map(str, r.example_lines))}{more})")
+            lines.append(f"    {r.count:>7}  nulled {r.reason}, row kept  ({r.examples}{more})")
         if self.nulled:
             lines.append(f"  nulled fields: modeling.load_nulled, load_id {self.load_id}")
         if self.error is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
@@ -22,6 +22,9 @@ from hrdpg.errors import HrdpgError
 from hrdpg.loader.spec import TableSpec
 
 STAGE = "_hrdpg_stage"
+ORIGIN = "_hrdpg_origin"
+# (original file, line) of each data line of a converter's output, in file order.
+Origin = tuple[str, int]
 
 
 def read_header(stream: BinaryIO, path: Path, spec: TableSpec) -> list[str]:
@@ -50,6 +53,20 @@ def create_stage(conn: psycopg.Connection, header: list[str]) -> None:
     conn.execute(sql.SQL(
         "CREATE TEMP TABLE {} (line_no bigint NOT NULL, {}, reason text) ON COMMIT DROP"
     ).format(sql.Identifier(STAGE), cols))
+
+
+def stage_origin(conn: psycopg.Connection, origin: Sequence[Origin] | None) -> None:
+    """The original file and line of each data line (the file's line 2 is origin[0]); empty
+    when the loaded file is itself the original."""
+    conn.execute(sql.SQL(
+        "CREATE TEMP TABLE {} (line_no bigint PRIMARY KEY, file_name text NOT NULL,"
+        " file_line bigint NOT NULL) ON COMMIT DROP").format(sql.Identifier(ORIGIN)))
+    if not origin:
+        return
+    with conn.cursor() as cur, cur.copy(sql.SQL("COPY {} FROM STDIN").format(
+            sql.Identifier(ORIGIN))) as copy:
+        for i, (name, line) in enumerate(origin):
+            copy.write_row((i + 2, name, line))
 
 
 def _chunks(stream: BinaryIO, path: Path, chunk_rows: int, skipped: list[int],

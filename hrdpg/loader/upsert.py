@@ -13,7 +13,7 @@ import psycopg
 from psycopg import sql
 
 from hrdpg.loader.spec import TableSpec
-from hrdpg.loader.staging import STAGE
+from hrdpg.loader.staging import ORIGIN, STAGE
 from hrdpg.loader.validate import NULLED, TYPED
 
 EXAMPLES_PER_REASON = 5
@@ -24,6 +24,14 @@ class ReasonCount:
     reason: str
     count: int
     example_lines: tuple[int, ...]
+    # "ANZ_x.csv line 12" per example when the loaded file was converted from another one
+    example_sources: tuple[str, ...] = ()
+
+    @property
+    def examples(self) -> str:
+        if self.example_sources:
+            return ", ".join(self.example_sources)
+        return "line " + ", ".join(map(str, self.example_lines))
 
 
 def upsert(conn: psycopg.Connection, spec: TableSpec, header: list[str]) -> tuple[int, int]:
@@ -54,19 +62,34 @@ def upsert(conn: psycopg.Connection, spec: TableSpec, header: list[str]) -> tupl
     return int(row[0]), int(row[1])
 
 
+# Counts by reason of one load's rows in load_rejects or load_nulled, with example lines.
+_COUNTS_SQL = """
+SELECT reason, count(*), (array_agg(line_no ORDER BY line_no))[1:%(n)s],
+       (array_agg(source_file || ' line ' || source_line ORDER BY source_file, source_line)
+            FILTER (WHERE source_file IS NOT NULL))[1:%(n)s]
+  FROM {} WHERE load_id = %(load)s GROUP BY reason ORDER BY count(*) DESC, reason
+"""
+
+
+def _counts(conn: psycopg.Connection, table: str, load_id: int) -> list[ReasonCount]:
+    rows = conn.execute(sql.SQL(_COUNTS_SQL).format(sql.Identifier("modeling", table)),
+                        {"n": EXAMPLES_PER_REASON, "load": load_id}).fetchall()
+    return [ReasonCount(r, int(n), tuple(int(x) for x in lines), tuple(src or ()))
+            for r, n, lines, src in rows]
+
+
 def record_rejects(conn: psycopg.Connection, load_id: int, file_name: str,
                    table: str) -> list[ReasonCount]:
     """Copy rejected stage rows to modeling.load_rejects; returns counts by reason."""
     conn.execute(sql.SQL(
-        "INSERT INTO modeling.load_rejects (load_id, file_name, table_name, line_no, reason, raw)"
-        " SELECT %s, %s, %s, line_no, reason, to_jsonb(s) - 'line_no' - 'reason'"
-        " FROM {} s WHERE reason IS NOT NULL"
-    ).format(sql.Identifier(STAGE)), (load_id, file_name, table))
-    rows = conn.execute(sql.SQL(
-        "SELECT reason, count(*), (array_agg(line_no ORDER BY line_no))[1:%s]"
-        " FROM {} WHERE reason IS NOT NULL GROUP BY reason ORDER BY count(*) DESC, reason"
-    ).format(sql.Identifier(STAGE)), (EXAMPLES_PER_REASON,)).fetchall()
-    return [ReasonCount(r, int(n), tuple(int(x) for x in lines)) for r, n, lines in rows]
+        "INSERT INTO modeling.load_rejects (load_id, file_name, table_name, line_no, reason, raw,"
+        " source_file, source_line)"
+        " SELECT %s, %s, %s, s.line_no, s.reason, to_jsonb(s) - 'line_no' - 'reason',"
+        " o.file_name, o.file_line"
+        " FROM {stage} s LEFT JOIN {origin} o USING (line_no) WHERE s.reason IS NOT NULL"
+    ).format(stage=sql.Identifier(STAGE), origin=sql.Identifier(ORIGIN)),
+        (load_id, file_name, table))
+    return _counts(conn, "load_rejects", load_id)
 
 
 def count_stage(conn: psycopg.Connection) -> tuple[int, int]:
@@ -84,13 +107,10 @@ def record_nulled(conn: psycopg.Connection, load_id: int, file_name: str,
     rejected row is reported once, as a reject)."""
     conn.execute(sql.SQL(
         "INSERT INTO modeling.load_nulled (load_id, file_name, table_name, line_no, column_name,"
-        " reason, raw_value) SELECT %s, %s, %s, n.line_no, n.column_name, n.reason, n.raw_value"
-        " FROM {nulled} n JOIN {stage} s USING (line_no) WHERE s.reason IS NULL"
-    ).format(nulled=sql.Identifier(NULLED), stage=sql.Identifier(STAGE)),
-        (load_id, file_name, table))
-    rows = conn.execute(
-        "SELECT reason, count(*), (array_agg(line_no ORDER BY line_no))[1:%s]"
-        " FROM modeling.load_nulled WHERE load_id = %s GROUP BY reason"
-        " ORDER BY count(*) DESC, reason", (EXAMPLES_PER_REASON, load_id)).fetchall()
-    return [ReasonCount(r, int(n), tuple(int(x) for x in lines)) for r, n, lines in rows]
-
+        " reason, raw_value, source_file, source_line)"
+        " SELECT %s, %s, %s, n.line_no, n.column_name, n.reason, n.raw_value, o.file_name,"
+        " o.file_line FROM {nulled} n JOIN {stage} s USING (line_no)"
+        " LEFT JOIN {origin} o USING (line_no) WHERE s.reason IS NULL"
+    ).format(nulled=sql.Identifier(NULLED), stage=sql.Identifier(STAGE),
+             origin=sql.Identifier(ORIGIN)), (load_id, file_name, table))
+    return _counts(conn, "load_nulled", load_id)

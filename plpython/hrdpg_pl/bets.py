@@ -50,7 +50,8 @@ SELECT b.race_id, sum(b.stake) AS stake, count(*) AS n
 CANDIDATES_SQL = """
 SELECT s.race_id, s.horse_id, s.model_id, s.as_of::text AS as_of, s.p_win, s.p_place,
        s.ew_places, s.ew_fraction::float8 AS ew_fraction, s.best_win_odds AS odds,
-       s.best_odds_source AS source, s.edge_win, s.edge_each_way, o.volume::float8 AS volume
+       s.best_odds_source AS source, s.edge_win, s.edge_each_way, o.volume::float8 AS volume,
+       (modeling.exchange_terms(s.best_odds_source)).commission AS commission
   FROM modeling.signals s
   LEFT JOIN modeling.src_odds o
          ON o.race_id = s.race_id AND o.horse_id = s.horse_id
@@ -154,7 +155,8 @@ def propose(plpy: Any, profile: str, race_date: str, as_of: str | None,
                       p_place=_opt(r["p_place"]), odds=float(r["odds"]),
                       ew_places=r["ew_places"], ew_fraction=_opt(r["ew_fraction"]),
                       edge_win=_opt(r["edge_win"]), edge_each_way=_opt(r["edge_each_way"]),
-                      volume=_opt(r["volume"])) for r in rows]
+                      volume=_opt(r["volume"]), commission=float(r["commission"]))
+               for r in rows]
     decisions = decide(signals, lim, _usage(plpy, profile, race_date))
     if not decisions:
         return []

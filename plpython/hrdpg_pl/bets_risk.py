@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 
-from hrdpg_pl.staking import each_way_place_odds, kelly_each_way
+from hrdpg_pl.staking import each_way_place_odds, kelly_each_way, kelly_win, net_odds
 
 PENNY = Decimal("0.01")
 
@@ -69,6 +69,7 @@ class Signal:
     edge_win: float | None
     edge_each_way: float | None
     volume: float | None
+    commission: float = 0.0  # the exchange's share of net winnings (signals' edges net of it)
 
 
 @dataclass(frozen=True)
@@ -96,13 +97,15 @@ def choose(s: Signal) -> tuple[str, float] | None:
 
 
 def full_kelly(s: Signal, bet_type: str) -> float:
-    """Full-Kelly bankroll fraction of the chosen bet (the pricing module's formulas)."""
+    """Full-Kelly bankroll fraction of the chosen bet (the pricing module's formulas, on the
+    odds net of the exchange's commission)."""
+    odds = float(net_odds(s.odds, s.commission))
     if bet_type == "win":
-        return max((s.p_win * s.odds - 1.0) / (s.odds - 1.0), 0.0)
+        return float(kelly_win(s.p_win, odds))
     if s.ew_fraction is None or s.p_place is None:
         return 0.0
-    place = float(each_way_place_odds(s.odds, s.ew_fraction))
-    f = float(kelly_each_way(s.p_win, s.p_place, s.odds, place))
+    place = float(net_odds(each_way_place_odds(s.odds, s.ew_fraction), s.commission))
+    f = float(kelly_each_way(s.p_win, s.p_place, odds, place))
     return f if math.isfinite(f) else 0.0
 
 

@@ -13,7 +13,13 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from hrdpg_pl.place import DEFAULT_DISCOUNTS, place_probabilities
-from hrdpg_pl.staking import cap_race_stakes, each_way_place_odds, kelly_each_way, kelly_win
+from hrdpg_pl.staking import (
+    cap_race_stakes,
+    each_way_place_odds,
+    kelly_each_way,
+    kelly_win,
+    net_odds,
+)
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -123,6 +129,7 @@ def price(
     max_stake_fraction: float = 0.02,
     max_race_fraction: float = 0.05,
     discounts: Sequence[float] = DEFAULT_DISCOUNTS,
+    commission: ArrayLike | None = None,
 ) -> PricedRunners:
     """Price every runner of many races at once.
 
@@ -130,6 +137,8 @@ def price(
     ``best_odds`` (decimal, NaN = none). Per race: ``places`` (0/1 = win only) and each-way
     ``fraction`` (ignored for win-only races). Odds that are not > 1 (or infinite) are reported
     in ``problems`` and priced as missing; bad probabilities or terms raise ValueError.
+    ``commission`` (per runner, share of net winnings; default 0) is the exchange's charge on
+    the price's source: edges and Kelly use the odds net of it, fair odds do not.
     """
     ri = np.asarray(race_index)
     if ri.size and not np.issubdtype(ri.dtype, np.integer):
@@ -169,10 +178,14 @@ def price(
     each_way = ((places_r >= 2) & (frac_r > 0))[ri]
     place_odds = np.where(each_way, each_way_place_odds(odds, frac_r[ri]), np.nan)
 
-    ev_win = p * odds - 1.0
-    ev_each_way = 0.5 * (p * odds - 1.0) + 0.5 * (p_place * place_odds - 1.0)
-    k_win = kelly_win(p, odds)
-    k_ew = kelly_each_way(p, p_place, odds, place_odds)
+    c = np.zeros_like(p) if commission is None else np.asarray(commission, dtype=np.float64)
+    if c.shape != p.shape or not ((c >= 0.0) & (c < 1.0)).all():
+        raise ValueError("commission must hold one share in [0, 1) per runner")
+    win_net, place_net = net_odds(odds, c), net_odds(place_odds, c)
+    ev_win = p * win_net - 1.0
+    ev_each_way = 0.5 * (p * win_net - 1.0) + 0.5 * (p_place * place_net - 1.0)
+    k_win = kelly_win(p, win_net)
+    k_ew = kelly_each_way(p, p_place, win_net, place_net)
     n_races = places_r.size
     stake_win = cap_race_stakes(
         ri, np.minimum(kelly_multiplier * k_win, max_stake_fraction), max_race_fraction, n_races

@@ -58,6 +58,8 @@ class BestOdds:
     volume: F64
     ignored: int = 0  # latest quotes per source that are not a price (NaN, <= 1, too large)
     kind: list[str | None] = field(default_factory=list)  # source_kind of each best price
+    # commission of each best price's source (modeling.exchange_terms), 0 where none
+    commission: F64 = field(default_factory=lambda: np.zeros(0))
 
 
 RACES_SQL = """
@@ -191,6 +193,8 @@ SELECT (SELECT string_agg(int8send(race_id) || int8send(horse_id)
                           ''::bytea ORDER BY race_id, horse_id) FROM best) AS blob,
        (SELECT array_agg(source ORDER BY race_id, horse_id) FROM best) AS sources,
        (SELECT array_agg(source_kind ORDER BY race_id, horse_id) FROM best) AS kinds,
+       (SELECT array_agg((modeling.exchange_terms(source)).commission
+                         ORDER BY race_id, horse_id) FROM best) AS commissions,
        (SELECT array_agg(race_id ORDER BY race_id) FROM terms) AS term_race,
        (SELECT array_agg(ew_places ORDER BY race_id) FROM terms) AS term_places,
        (SELECT array_agg(ew_fraction ORDER BY race_id) FROM terms) AS term_fraction,
@@ -219,7 +223,7 @@ def odds(plpy: Any, races: Races, rows: FeatureRows
     rec = np.frombuffer(bytes(res["blob"] or b""), dtype=ODDS_DTYPE)
     n = rows.race_id.size
     best = BestOdds(np.full(n, np.nan), [None] * n, np.zeros(n, dtype=np.int64),
-                    np.full(n, np.nan), int(res["ignored"] or 0), [None] * n)
+                    np.full(n, np.nan), int(res["ignored"] or 0), [None] * n, np.zeros(n))
     if rec.size and n:
         have = row_keys(rec["race"].astype(np.int64), rec["horse"].astype(np.int64))
         want = row_keys(rows.race_id, rows.horse_id)
@@ -229,6 +233,7 @@ def odds(plpy: Any, races: Races, rows: FeatureRows
         best.volume[found] = rec["volume"][pos[found]]
         best.observed_us[found] = rec["at"][pos[found]]
         sources, kinds = res["sources"], res["kinds"]
+        best.commission[found] = np.asarray(res["commissions"], dtype=np.float64)[pos[found]]
         for i in np.flatnonzero(found).tolist():
             best.source[i] = sources[pos[i]]
             best.kind[i] = kinds[pos[i]]

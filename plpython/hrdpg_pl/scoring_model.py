@@ -162,7 +162,8 @@ def gate_and_price(p: F64, p_model: F64, x: F64, rows: FeatureRows, race_ids: I6
         priced = pricing.price(ri, p[pub], places, fraction, odds_raw[pub],
                                kelly_multiplier=limits.kelly_multiplier,
                                max_stake_fraction=limits.max_stake_fraction,
-                               max_race_fraction=limits.max_race_fraction)
+                               max_race_fraction=limits.max_race_fraction,
+                               commission=best.commission[pub])
         if implausible.any():  # prices shown as quoted, but no edge and no stake on them
             priced = untrusted(priced, implausible[idx[pub]])
     t["price"] = time.perf_counter() - t0

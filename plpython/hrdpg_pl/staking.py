@@ -15,6 +15,13 @@ def each_way_place_odds(win_odds: ArrayLike, fraction: ArrayLike) -> FloatArray:
     return 1.0 + (o - 1.0) * np.asarray(fraction, dtype=np.float64)
 
 
+def net_odds(odds: ArrayLike, commission: ArrayLike) -> FloatArray:
+    """Decimal odds after an exchange's commission on the winnings: 1 + (O - 1) * (1 - c)."""
+    o = np.asarray(odds, dtype=np.float64)
+    out: FloatArray = 1.0 + (o - 1.0) * (1.0 - np.asarray(commission, dtype=np.float64))
+    return out
+
+
 def kelly_win(p: ArrayLike, odds: ArrayLike) -> FloatArray:
     """Full-Kelly bankroll fraction for a win bet: max((p*O - 1) / (O - 1), 0)."""
     pp = np.asarray(p, dtype=np.float64)

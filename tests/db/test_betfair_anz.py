@@ -34,9 +34,10 @@ def test_loads_with_one_winner_or_dead_heat(conn: psycopg.Connection) -> None:
     assert 6000 <= races.inserted <= 7000 and races.rejected == 0
     assert 55_000 <= runners.inserted <= 65_000 and runners.rejected == 0
     assert summary.repeated_rows > 0 and summary.dead_heat_races > 0
-    # Two sources per runner, less the few back prices taken after an early jump.
-    assert odds.rejected == 0 and 2 * runners.inserted - 200 <= odds.inserted \
-        <= 2 * runners.inserted
+    # Three sources per runner (back, VWAP, BSP), less the back prices of the few races that
+    # jumped early and the runners without BSP.
+    assert odds.rejected == 0 and 3 * runners.inserted - 300 <= odds.inserted \
+        <= 3 * runners.inserted
     bad = conn.execute("""
         SELECT race_id, count(*) FILTER (WHERE finish_pos = 1) AS winners,
                bool_and(dead_heat) FILTER (WHERE finish_pos = 1) AS dh
@@ -45,10 +46,13 @@ def test_loads_with_one_winner_or_dead_heat(conn: psycopg.Connection) -> None:
            AND NOT (count(*) FILTER (WHERE finish_pos = 1) > 1
                     AND bool_and(dead_heat) FILTER (WHERE finish_pos = 1))""").fetchall()
     assert bad == []
-    # Pre-off odds only: every back price is observed no later than the scheduled off.
-    assert conn.execute("""SELECT count(*) FROM racing.odds o JOIN racing.races r USING (race_id)
-                            WHERE o.source = 'betfair_back' AND o.observed_at > r.off_time
-                        """).fetchone() == (0,)
+    # The back price is the only one known before the jump; VWAP and BSP are stamped at it.
+    assert conn.execute("""SELECT o.source, bool_and(o.observed_at < r.off_time),
+                                  bool_and(o.observed_at = r.off_time)
+                             FROM racing.odds o JOIN racing.races r USING (race_id)
+                            GROUP BY o.source ORDER BY o.source""").fetchall() == [
+        ("betfair_back", True, False), ("betfair_bsp", False, True),
+        ("betfair_vwap", False, True)]
 
 
 def raw_bsp_probabilities() -> list[tuple[float, float]]:
@@ -91,10 +95,11 @@ def test_market_feature_known_for_every_runner_with_a_pre_off_price(
         conn: psycopg.Connection) -> None:
     load_betfair_anz(conn, [DATA])
     conn.execute("SELECT modeling.refresh_features('2025-01-01', '2025-04-30')")
-    runners, with_feature = conn.execute(
-        "SELECT count(*), count(mkt_latest_prob) FROM modeling.runner_features").fetchone() \
-        or (0, 0)
+    counts = conn.execute(
+        "SELECT count(*), count(mkt_latest_prob) FROM modeling.runner_features").fetchone()
+    assert counts is not None
+    runners, with_feature = counts
     backed = conn.execute("SELECT count(DISTINCT (race_id, horse_id)) FROM racing.odds "
                           "WHERE source = 'betfair_back'").fetchone()
     assert backed == (with_feature,)
-    assert with_feature >= 0.99 * runners  # was 0.2 % with every price stamped at the off
+    assert with_feature >= 0.99 * runners  # every price stamped at the off gave 0.2 %

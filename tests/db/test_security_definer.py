@@ -16,7 +16,7 @@ TRANSACTION_CONTROL = {"score_range"}
 CALLER_RIGHTS = {"feature_version", "engine_info", "installed_engine_hash", "schedule_defaults",
                  "feature_version_inputs", "feature_modules_hash", "feature_module_calls",
                  "market_odds",
-                 "distance_band",
+                 "distance_band", "exchange_terms",
                  "going_group",
                  "places_for_field", "shrunk_rate", *TRANSACTION_CONTROL}
 
