@@ -302,7 +302,10 @@ SELECT modeling.apply_database_grants();
 
 -- Nothing of the caller's session may reach code that runs as the owner (docs/security.md):
 --  * views: security_barrier, so a caller's (leaky) function in a WHERE clause sees only the
---    rows the view returns, never the rows it filters out;
+--    rows the view returns, never the rows it filters out. Except modeling.open_views: views
+--    that hide no row from anyone who may read them. A barrier keeps the planner from seeing
+--    through a view, so its column statistics are lost and every query over it is planned on
+--    default guesses (a six-year training read became a nested loop of 4e9 row pairs);
 --  * functions with a pinned search_path also pin the settings that change how dates,
 --    timestamps and intervals turn into text (as_of is handed to Python as text, the feature
 --    version hashes deparsed SQL). SQL-standard bodies stay unpinned to remain inlinable, and a
@@ -310,6 +313,17 @@ SELECT modeling.apply_database_grants();
 --  * temporary objects: PUBLIC loses TEMP on this database, so the engine's lower roles cannot
 --    plant a temp table for definer code to pick up. Only hrdpg_owner keeps it (the loaders
 --    stage CSV rows in temp tables).
+CREATE OR REPLACE VIEW modeling.open_views (view_name, why) AS
+VALUES
+    ('src_races'::name, 'the source contract: every race, no row filtered'),
+    ('src_runners', 'every declared runner, no row filtered'),
+    ('src_odds', 'every price, no row filtered'),
+    ('runner_features', 'leaves out non-runners, which its readers see in src_runners'),
+    ('feature_catalog', 'constant rows');
+COMMENT ON VIEW modeling.open_views IS
+    'Views left without security_barrier, with the reason: they hide no row from their readers, '
+    'and the planner must see through them to use the tables'' statistics.';
+
 DO $session$
 DECLARE
     o record;
@@ -317,7 +331,8 @@ BEGIN
     FOR o IN SELECT c.oid::pg_catalog.regclass AS rel
                FROM pg_catalog.pg_class c
                JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-              WHERE n.nspname = 'modeling' AND c.relkind = 'v' LOOP
+              WHERE n.nspname = 'modeling' AND c.relkind = 'v'
+                AND c.relname NOT IN (SELECT v.view_name FROM modeling.open_views v) LOOP
         EXECUTE pg_catalog.format('ALTER VIEW %s SET (security_barrier = true)', o.rel);
     END LOOP;
     FOR o IN SELECT p.oid::pg_catalog.regprocedure AS sig

@@ -31,12 +31,27 @@ QUERIES = [
 
 
 def test_every_modeling_view_is_a_security_barrier(conn: psycopg.Connection) -> None:
+    """All but the open views, which hide no row from their readers (modeling.open_views)."""
     rows = conn.execute(
         "SELECT c.relname::text, coalesce('security_barrier=true' = ANY (c.reloptions), false)"
         " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-        " WHERE n.nspname = 'modeling' AND c.relkind = 'v'").fetchall()
+        " WHERE n.nspname = 'modeling' AND c.relkind = 'v'"
+        " AND c.relname NOT IN (SELECT view_name FROM modeling.open_views)").fetchall()
     assert "latest_signals" in {name for name, _ in rows}
     assert [name for name, barrier in rows if not barrier] == []
+
+
+def test_open_views_hide_nothing_from_their_readers(conn: psycopg.Connection) -> None:
+    """The reference source views filter no row; runner_features leaves out non-runners, which
+    every one of its readers may read in src_runners."""
+    for view in ("src_races", "src_runners", "src_odds"):
+        definition = conn.execute("SELECT pg_get_viewdef(%s::regclass)",
+                                  (f"modeling.{view}",)).fetchone()[0]
+        assert "WHERE" not in definition.upper() and "JOIN" not in definition.upper(), view
+    readers = dict(conn.execute("SELECT relation_name, granted_to FROM modeling.relation_grants "
+                                "WHERE relation_name IN ('runner_features', 'src_runners')"
+                                ).fetchall())
+    assert set(readers["runner_features"]) <= set(readers["src_runners"])
 
 
 def test_reader_function_sees_only_the_rows_latest_signals_returns(
