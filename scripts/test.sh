@@ -8,5 +8,7 @@ echo "[test] ruff"
 .venv/bin/ruff check hrdpg plpython tests alembic bench
 echo "[test] mypy"
 .venv/bin/mypy
+echo "[test] docs: links, paths and commands exist"
+.venv/bin/python scripts/check_docs.py
 echo "[test] pytest"
 exec .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
