@@ -1,65 +1,10 @@
--- Bets: proposals through the risk manager, halt/resume, settlement, P&L and closing-line
--- value. Sizing and the risk rules live in plpython/hrdpg_pl/bets_risk.py; docs/bets.md.
-
-CREATE OR REPLACE FUNCTION modeling.check_risk(profile text, race_date date)
-RETURNS boolean
-LANGUAGE plpgsql
-VOLATILE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $fn$
-DECLARE
-    lim modeling.risk_limits;
-    bank numeric;
-    today numeric;
-BEGIN
-    SELECT * INTO lim FROM modeling.risk_limits l WHERE l.profile = check_risk.profile
-       FOR UPDATE;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'bets: unknown risk profile %', quote_literal(check_risk.profile)
-            USING ERRCODE = '22023',
-                  HINT = 'Add a row to modeling.risk_limits or pass an existing profile.';
-    END IF;
-    SELECT lim.bankroll + coalesce(sum(b.pnl), 0),
-           coalesce(sum(b.pnl) FILTER (WHERE b.race_date = check_risk.race_date), 0)
-      INTO bank, today
-      FROM modeling.bets b
-     WHERE b.profile = lim.profile AND b.status IN ('settled', 'void');
-    IF today <= -lim.daily_loss_limit THEN
-        PERFORM modeling.schedule_alert(
-            'warning', 'bets', format('daily_loss_limit:%s:%s', lim.profile, race_date),
-            format('daily loss limit hit for profile %s on %s: realised %s, limit %s; '
-                   'no more bets that day', lim.profile, race_date, today,
-                   lim.daily_loss_limit),
-            jsonb_build_object('profile', lim.profile, 'race_date', race_date,
-                               'realised', today, 'limit', lim.daily_loss_limit));
-    END IF;
-    IF NOT lim.halted AND bank < lim.bankroll_floor THEN
-        UPDATE modeling.risk_limits l
-           SET halted = true, halted_at = now(), updated_at = now(), updated_by = current_user,
-               halted_reason = format('bankroll %s below floor %s', bank, lim.bankroll_floor)
-         WHERE l.profile = lim.profile;
-        PERFORM modeling.schedule_alert(
-            'critical', 'bets', format('halt:%s', lim.profile),
-            format('betting halted for profile %s: bankroll %s below floor %s; review, then '
-                   'SELECT modeling.resume_betting(%L)', lim.profile, bank,
-                   lim.bankroll_floor, lim.profile),
-            jsonb_build_object('profile', lim.profile, 'bankroll', bank,
-                               'floor', lim.bankroll_floor));
-        RETURN true;
-    END IF;
-    RETURN lim.halted;
-END
-$fn$;
-COMMENT ON FUNCTION modeling.check_risk(text, date) IS
-    'Risk state of a profile for a day: halts it (and raises a critical alert) when bankroll + '
-    'settled P&L is below bankroll_floor; raises a warning when the day''s realised P&L is at '
-    'or below -daily_loss_limit. Returns halted. Called by propose_bets and settle.';
-REVOKE ALL ON FUNCTION modeling.check_risk(text, date) FROM PUBLIC;
+-- Bets: proposals through the risk manager, settlement, P&L and closing-line value. Sizing
+-- and the risk rules live in plpython/hrdpg_pl/bets_risk.py, the risk state and the halt in
+-- sql/risk.sql; docs/bets.md.
 
 CREATE OR REPLACE FUNCTION modeling.propose_bets(
-    race_date date, profile text DEFAULT 'default', as_of timestamptz DEFAULT now(),
-    dry_run boolean DEFAULT true)
+    race_date date, profile text DEFAULT modeling.default_risk_profile(),
+    as_of timestamptz DEFAULT now(), dry_run boolean DEFAULT true)
 RETURNS TABLE (bet_id bigint, race_id bigint, horse_id bigint, bet_type text, stake numeric,
                odds double precision, edge double precision, status text, reject_reason text)
 LANGUAGE plpython3u
@@ -77,7 +22,7 @@ if race_date is None or profile is None or dry_run is None:
 plpy.execute(plpy.prepare("SELECT pg_catalog.pg_advisory_xact_lock("
                           "pg_catalog.hashtext('hrdpg.bets'), pg_catalog.hashtext($1))",
                           ["text"]), [profile])
-plpy.execute(plpy.prepare("SELECT modeling.check_risk($1, $2)", ["text", "date"]),
+plpy.execute(plpy.prepare("SELECT modeling.enforce_risk_limits($1, $2)", ["text", "date"]),
              [profile, race_date])
 return propose(plpy, profile, race_date, as_of, bool(dry_run))
 $$;
@@ -87,45 +32,6 @@ COMMENT ON FUNCTION modeling.propose_bets(date, text, timestamptz, boolean) IS
     'edge), fractional-Kelly stake, then the risk manager; rejections keep their rule in '
     'reject_reason. Idempotent per runner; serialised per profile. Returns the rows added.';
 REVOKE ALL ON FUNCTION modeling.propose_bets(date, text, timestamptz, boolean) FROM PUBLIC;
-
-CREATE OR REPLACE FUNCTION modeling.resume_betting(profile text)
-RETURNS boolean
-LANGUAGE plpgsql
-VOLATILE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $fn$
-DECLARE
-    lim modeling.risk_limits;
-    bank numeric;
-BEGIN
-    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('hrdpg.bets'),
-                                             pg_catalog.hashtext(resume_betting.profile));
-    SELECT * INTO lim FROM modeling.risk_limits l WHERE l.profile = resume_betting.profile
-       FOR UPDATE;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'resume_betting: unknown risk profile %', quote_literal(profile)
-            USING ERRCODE = '22023';
-    END IF;
-    SELECT lim.bankroll + coalesce(sum(b.pnl), 0) INTO bank FROM modeling.bets b
-     WHERE b.profile = lim.profile AND b.status IN ('settled', 'void');
-    IF bank < lim.bankroll_floor THEN
-        RAISE EXCEPTION 'resume_betting: bankroll % of profile % is still below its floor %',
-                        bank, lim.profile, lim.bankroll_floor
-            USING ERRCODE = '55000',
-                  HINT = 'Top up risk_limits.bankroll or lower bankroll_floor first.';
-    END IF;
-    UPDATE modeling.risk_limits l
-       SET halted = false, halted_at = NULL, halted_reason = NULL, updated_at = now(),
-           updated_by = current_user
-     WHERE l.profile = lim.profile;
-    RETURN lim.halted;
-END
-$fn$;
-COMMENT ON FUNCTION modeling.resume_betting(text) IS
-    'Lift a halt of a risk profile (refused while bankroll + settled P&L is below the floor). '
-    'Returns whether it was halted.';
-REVOKE ALL ON FUNCTION modeling.resume_betting(text) FROM PUBLIC;
 
 -- Sum of 1/price over a race's book of one source at an instant: each runner's latest price
 -- at or before `at` (and before the off); runners withdrawn by then are out.
@@ -254,7 +160,7 @@ BEGIN
       FROM priced p
      WHERE b.bet_id = p.bet_id;
     FOR prof IN SELECT DISTINCT b.profile FROM modeling.bets b WHERE b.race_date = $1 LOOP
-        PERFORM modeling.check_risk(prof, $1);
+        PERFORM modeling.enforce_risk_limits(prof, $1);
     END LOOP;
     RETURN QUERY
     SELECT count(*) FILTER (WHERE b.status = 'settled')::int,
@@ -293,7 +199,7 @@ COMMENT ON VIEW modeling.bets_pnl_daily IS
     'realised P&L, ROI and mean CLV. Per-bet P&L is modeling.bets.pnl.';
 
 CREATE OR REPLACE FUNCTION modeling.clv_summary(
-    from_date date, to_date date, profile text DEFAULT 'default')
+    from_date date, to_date date, profile text DEFAULT modeling.default_risk_profile())
 RETURNS TABLE (bets integer, mean_clv_odds double precision, mean_clv_prob double precision,
                se_clv_prob double precision, stake_weighted_clv_odds double precision,
                share_beat_close double precision, staked numeric, pnl numeric)

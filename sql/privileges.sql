@@ -115,7 +115,11 @@ VALUES
     ('settle', '{hrdpg_scorer}', 'settle a day from results'),
     ('clv_summary', '{hrdpg_scorer}', 'closing-line value over a window'),
     ('resume_betting', '{hrdpg_owner}', 'lifts a halt: an operator decision'),
-    ('check_risk', '{}', 'internal to propose_bets/settle'),
+    ('enforce_risk_limits', '{}', 'internal to propose_bets/settle (halts a profile)'),
+    ('check_risk', '{}', 'deprecated alias of enforce_risk_limits, removed in 0.3'),
+    ('risk_state', '{hrdpg_scorer}', 'the one reader of a profile''s limits and state'),
+    ('set_risk_limits', '{hrdpg_owner}', 'changes staking limits: an operator decision'),
+    ('default_risk_profile', '{hrdpg_scorer}', 'constant; parameter defaults call it'),
     ('book_sum', '{}', 'internal to settle (CLV)'),
     ('exchange_terms', '{hrdpg_scorer,hrdpg_trainer}', 'pure: commission and closing line'),
     -- alerts and monitoring

@@ -1,4 +1,4 @@
-"""`hrdpg bets propose|settle|pnl|resume`: the bet ledger from the command line.
+"""`hrdpg bets propose|settle|pnl|resume|limits`: the bet ledger from the command line.
 
 Each action is one call of a modeling.* function in its own transaction (docs/bets.md)."""
 
@@ -6,26 +6,23 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-from collections.abc import Sequence
-from decimal import Decimal
 from typing import Any
 
-import psycopg
-from rich.console import Console
-from rich.table import Table
-
+from hrdpg.cli import bets_limits
 from hrdpg.cli.argtypes import iso_date, iso_timestamp
+from hrdpg.cli.bets_common import call, print_table, profile_or_default
 from hrdpg.config import load_settings
 from hrdpg.db import connect
-from hrdpg.errors import HrdpgError, server_message
 
 
 def register(commands: Any) -> None:
-    p = commands.add_parser("bets", help="bet ledger: propose, settle, P&L and CLV, resume")
+    p = commands.add_parser("bets", help="bet ledger: propose, settle, P&L and CLV, resume, "
+                                         "risk limits")
     sub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
     pr = sub.add_parser("propose", help="record the day's bets through the risk manager")
     pr.add_argument("date", type=iso_date, help="race date, YYYY-MM-DD")
-    pr.add_argument("--profile", default="default", help="risk profile (modeling.risk_limits)")
+    pr.add_argument("--profile", help="risk profile (modeling.risk_limits; default: the "
+                                      "engine's default profile)")
     when = pr.add_mutually_exclusive_group()
     when.add_argument("--as-of", type=iso_timestamp, help="signals and races as of (default: now)")
     when.add_argument("--replay", action="store_true",
@@ -39,82 +36,55 @@ def register(commands: Any) -> None:
     pn = sub.add_parser("pnl", help="P&L per day and CLV over a window")
     pn.add_argument("--from", dest="from_date", type=iso_date, required=True)
     pn.add_argument("--to", dest="to_date", type=iso_date, required=True)
-    pn.add_argument("--profile", default="default")
+    pn.add_argument("--profile", help="risk profile (default: the engine's default profile)")
     pn.set_defaults(handler=cmd_pnl)
     rs = sub.add_parser("resume", help="lift a halt after review")
     rs.add_argument("profile")
     rs.set_defaults(handler=cmd_resume)
-
-
-def _call(conn: psycopg.Connection, what: str, query: str,
-          params: Sequence[Any]) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """Run one ledger function in its own transaction; database errors become HrdpgError."""
-    try:
-        with conn.transaction():
-            cur = conn.execute(query, params)
-            return [d.name for d in cur.description or []], cur.fetchall()
-    except psycopg.Error as exc:
-        raise HrdpgError(f"{what} failed: {server_message(exc)}") from exc
-
-
-def _cell(v: Any) -> str:
-    """Floats and long decimals (a ROI as numeric) to 4 places; money keeps its 2."""
-    if v is None:
-        return ""
-    if isinstance(v, float) or (isinstance(v, Decimal) and v.is_finite()
-                                and int(v.as_tuple().exponent) < -4):
-        return f"{v:.4f}"
-    return str(v)
-
-
-def _print(title: str, cols: list[str], rows: list[tuple[Any, ...]]) -> None:
-    table = Table(title=title)
-    for c in cols:
-        table.add_column(c)
-    for r in rows:
-        table.add_row(*(_cell(v) for v in r))
-    Console(width=160).print(table)
+    bets_limits.register(sub)
 
 
 def cmd_propose(args: argparse.Namespace) -> int:
     as_of = None if args.replay else (args.as_of or dt.datetime.now(dt.UTC))
     with connect(load_settings(args.dsn)) as conn:
-        cols, rows = _call(conn, f"propose_bets {args.date}",
-                           "SELECT * FROM modeling.propose_bets(%s, %s, %s, %s)",
-                           (args.date, args.profile, as_of, not args.live))
+        profile = profile_or_default(conn, args.profile)
+        cols, rows = call(conn, f"propose_bets {args.date}",
+                          "SELECT * FROM modeling.propose_bets(%s, %s, %s, %s)",
+                          (args.date, profile, as_of, not args.live))
     accepted = sum(1 for r in rows if r[cols.index("status")] != "rejected")
-    _print(f"{args.date} ({args.profile}): {accepted} bets, {len(rows) - accepted} rejected "
-           "recorded now", cols, rows)
+    print_table(f"{args.date} ({profile}): {accepted} bets, {len(rows) - accepted} rejected "
+                "recorded now", cols, rows)
     return 0
 
 
 def cmd_settle(args: argparse.Namespace) -> int:
     with connect(load_settings(args.dsn)) as conn:
-        cols, rows = _call(conn, f"settle {args.date}", "SELECT * FROM modeling.settle(%s)",
-                           (args.date,))
-    _print(f"{args.date}: settlement", cols, rows)
+        cols, rows = call(conn, f"settle {args.date}", "SELECT * FROM modeling.settle(%s)",
+                          (args.date,))
+    print_table(f"{args.date}: settlement", cols, rows)
     return 0
 
 
 def cmd_pnl(args: argparse.Namespace) -> int:
     with connect(load_settings(args.dsn)) as conn:
-        cols, rows = _call(
+        profile = profile_or_default(conn, args.profile)
+        cols, rows = call(
             conn, "pnl",
             "SELECT race_date, bets, rejected, open, voided, staked, returned, pnl, roi, "
             "mean_clv_odds::float8, mean_clv_prob::float8 FROM modeling.bets_pnl_daily "
             "WHERE profile = %s AND race_date BETWEEN %s AND %s ORDER BY race_date",
-            (args.profile, args.from_date, args.to_date))
-        _print(f"P&L per day ({args.profile})", cols, rows)
-        cols, rows = _call(conn, "clv_summary",
-                           "SELECT * FROM modeling.clv_summary(%s, %s, %s)",
-                           (args.from_date, args.to_date, args.profile))
-    _print(f"CLV {args.from_date}..{args.to_date} ({args.profile})", cols, rows)
+            (profile, args.from_date, args.to_date))
+        print_table(f"P&L per day ({profile})", cols, rows)
+        cols, rows = call(conn, "clv_summary",
+                          "SELECT * FROM modeling.clv_summary(%s, %s, %s)",
+                          (args.from_date, args.to_date, profile))
+    print_table(f"CLV {args.from_date}..{args.to_date} ({profile})", cols, rows)
     return 0
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
     with connect(load_settings(args.dsn)) as conn:
-        _, rows = _call(conn, f"resume {args.profile}",
-                        "SELECT modeling.resume_betting(%s)", (args.profile,))
+        _, rows = call(conn, f"resume {args.profile}",
+                       "SELECT modeling.resume_betting(%s)", (args.profile,))
     print(f"profile {args.profile}: " + ("resumed" if rows[0][0] else "was not halted"))
     return 0

@@ -118,22 +118,16 @@ QUERIES: dict[str, str] = {
                       AND s.as_of <= d.deadline)) AS covered
           FROM days d LEFT JOIN modeling.src_races r ON r.race_date = d.day
          GROUP BY d.day, d.deadline, d.goal ORDER BY d.day""",
-    # Open risk per profile: the figures modeling.propose_bets checks, next to their limits.
+    # Open risk per profile: the figures modeling.propose_bets checks (the same reader,
+    # modeling.risk_state), next to their limits.
     "risk": """
-        SELECT l.profile, l.halted, l.halted_at, l.halted_reason, l.bankroll,
-               l.bankroll + coalesce(sum(b.pnl) FILTER (
-                   WHERE b.status IN ('settled', 'void')), 0) AS bankroll_now,
-               l.bankroll_floor,
-               coalesce(sum(b.stake) FILTER (WHERE b.status IN ('proposed', 'placed')), 0)
-                   AS pending_exposure, l.max_pending_exposure,
-               coalesce(sum(b.stake) FILTER (WHERE b.race_date = %(day)s
-                   AND b.status <> 'rejected'), 0) AS day_stake, l.max_stake_per_day,
-               count(b.bet_id) FILTER (WHERE b.race_date = %(day)s
-                   AND b.status <> 'rejected') AS day_bets, l.max_bets_per_day,
-               coalesce(sum(b.pnl) FILTER (WHERE b.race_date = %(day)s
-                   AND b.status IN ('settled', 'void')), 0) AS day_pnl, l.daily_loss_limit
-          FROM modeling.risk_limits l LEFT JOIN modeling.bets b ON b.profile = l.profile
-         GROUP BY l.profile ORDER BY l.profile""",
+        SELECT s.profile, s.halted, s.halted_at, s.halted_reason, s.bankroll, s.bankroll_now,
+               s.bankroll_floor, s.pending AS pending_exposure, s.max_pending_exposure,
+               s.day_stake, s.max_stake_per_day, s.day_bets, s.max_bets_per_day,
+               s.realised_today AS day_pnl, s.daily_loss_limit
+          FROM modeling.risk_limits l
+         CROSS JOIN LATERAL modeling.risk_state(l.profile, %(day)s) s
+         ORDER BY s.profile""",
 }
 
 

@@ -11,32 +11,12 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from hrdpg_pl.bets_risk import Limits, Signal, Usage, decide
+from hrdpg_pl.bets_risk import RiskLimits, Signal, Usage, decide
 from hrdpg_pl.model_cache import prepared
 
-LIMITS_SQL = """
-SELECT l.bankroll + coalesce((SELECT sum(b.pnl) FROM modeling.bets b
-                               WHERE b.profile = l.profile
-                                 AND b.status IN ('settled', 'void')), 0) AS bankroll,
-       coalesce((SELECT sum(b.pnl) FROM modeling.bets b
-                  WHERE b.profile = l.profile AND b.race_date = $2
-                    AND b.status IN ('settled', 'void')), 0) AS realised_today,
-       l.kelly_multiplier::float8 AS kelly_multiplier, l.min_edge::float8 AS min_edge,
-       l.max_stake_fraction::float8 AS max_stake_fraction, l.max_stake_per_bet,
-       l.max_stake_per_race, l.max_stake_per_day, l.max_bets_per_race, l.max_bets_per_day,
-       l.max_pending_exposure, l.daily_loss_limit,
-       l.min_liquidity::float8 AS min_liquidity, l.halted
-  FROM modeling.risk_limits l WHERE l.profile = $1 FOR UPDATE
-"""
-
-USAGE_SQL = """
-SELECT coalesce(sum(b.stake) FILTER (WHERE b.race_date = $2), 0) AS day_stake,
-       count(*) FILTER (WHERE b.race_date = $2) AS day_bets,
-       coalesce(sum(b.stake) FILTER (WHERE b.status IN ('proposed', 'placed')), 0) AS pending,
-       coalesce(sum(b.stake) FILTER (WHERE b.race_date = $2
-                                       AND b.status IN ('proposed', 'placed')), 0) AS day_open
-  FROM modeling.bets b WHERE b.profile = $1 AND b.status <> 'rejected'
-"""
+# The one reader of a profile's state; the caller holds the profile's advisory lock and
+# enforce_risk_limits has locked its row, so the state stays as read until commit.
+STATE_SQL = "SELECT * FROM modeling.risk_state($1, $2)"
 
 RACE_USAGE_SQL = """
 SELECT b.race_id, sum(b.stake) AS stake, count(*) AS n
@@ -111,44 +91,40 @@ def _opt(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def _limits(plpy: Any, profile: str, race_date: str) -> Limits:
-    rows = plpy.execute(prepared(plpy, "bets_limits", LIMITS_SQL, ["text", "date"]),
+def _state(plpy: Any, profile: str, race_date: str) -> tuple[RiskLimits, Usage]:
+    """The profile's limits and what the ledger already uses, from modeling.risk_state."""
+    rows = plpy.execute(prepared(plpy, "bets_state", STATE_SQL, ["text", "date"]),
                         [profile, race_date])
     if not rows:
         plpy.error(f"propose_bets: unknown risk profile {profile!r}",
                    hint="Add a row to modeling.risk_limits or pass an existing profile.",
                    sqlstate="22023")
     r = rows[0]
-    lim = Limits(
-        bankroll=Decimal(r["bankroll"]), kelly_multiplier=r["kelly_multiplier"],
-        min_edge=r["min_edge"], max_stake_fraction=r["max_stake_fraction"],
+    lim = RiskLimits(
+        bankroll=Decimal(r["bankroll_now"]), kelly_multiplier=float(r["kelly_multiplier"]),
+        min_edge=float(r["min_edge"]), max_stake_fraction=float(r["max_stake_fraction"]),
         max_stake_per_bet=Decimal(r["max_stake_per_bet"]),
         max_stake_per_race=Decimal(r["max_stake_per_race"]),
         max_stake_per_day=Decimal(r["max_stake_per_day"]),
         max_bets_per_race=int(r["max_bets_per_race"]),
         max_bets_per_day=int(r["max_bets_per_day"]),
         max_pending_exposure=Decimal(r["max_pending_exposure"]),
-        daily_loss_limit=Decimal(r["daily_loss_limit"]), min_liquidity=r["min_liquidity"],
+        daily_loss_limit=Decimal(r["daily_loss_limit"]),
+        min_liquidity=float(r["min_liquidity"]),
         realised_today=Decimal(r["realised_today"]), halted=bool(r["halted"]))
-    return lim
-
-
-def _usage(plpy: Any, profile: str, race_date: str) -> Usage:
-    r = plpy.execute(prepared(plpy, "bets_usage", USAGE_SQL, ["text", "date"]),
-                     [profile, race_date])[0]
     use = Usage(day_stake=Decimal(r["day_stake"]), day_bets=int(r["day_bets"]),
                 pending=Decimal(r["pending"]), day_open=Decimal(r["day_open"]))
     for row in plpy.execute(prepared(plpy, "bets_race_usage", RACE_USAGE_SQL,
                                      ["text", "date"]), [profile, race_date]):
         use.race_stake[int(row["race_id"])] = Decimal(row["stake"])
         use.race_bets[int(row["race_id"])] = int(row["n"])
-    return use
+    return lim, use
 
 
 def propose(plpy: Any, profile: str, race_date: str, as_of: str | None,
             dry_run: bool) -> list[dict[str, Any]]:
     """Record the day's bet decisions for a profile; returns the rows this call inserted."""
-    lim = _limits(plpy, profile, race_date)
+    lim, use = _state(plpy, profile, race_date)
     rows = plpy.execute(prepared(plpy, "bets_candidates", CANDIDATES_SQL,
                                  ["text", "date", "timestamptz"]), [profile, race_date, as_of])
     signals = [Signal(race_id=int(r["race_id"]), p_win=float(r["p_win"]),
@@ -157,7 +133,7 @@ def propose(plpy: Any, profile: str, race_date: str, as_of: str | None,
                       edge_win=_opt(r["edge_win"]), edge_each_way=_opt(r["edge_each_way"]),
                       volume=_opt(r["volume"]), commission=float(r["commission"]))
                for r in rows]
-    decisions = decide(signals, lim, _usage(plpy, profile, race_date))
+    decisions = decide(signals, lim, use)
     if not decisions:
         return []
     cols: dict[str, list[Any]] = {k: [] for k in (

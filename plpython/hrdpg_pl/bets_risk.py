@@ -25,10 +25,10 @@ PENNY = Decimal("0.01")
 
 
 @dataclass(frozen=True)
-class Limits:
-    """A risk_limits row, with the bankroll and the day's result already worked out."""
+class RiskLimits:
+    """A profile's limits as modeling.risk_state reads them, for the risk manager."""
 
-    bankroll: Decimal  # configured bankroll + realised P&L of every settled bet
+    bankroll: Decimal  # risk_state.bankroll_now: configured + P&L of every settled bet
     kelly_multiplier: float
     min_edge: float
     max_stake_fraction: float
@@ -109,7 +109,7 @@ def full_kelly(s: Signal, bet_type: str) -> float:
     return f if math.isfinite(f) else 0.0
 
 
-def size(s: Signal, lim: Limits) -> Sized | None:
+def size(s: Signal, lim: RiskLimits) -> Sized | None:
     """The sized bet for a runner, or None when it is no candidate (edge or stake too small)."""
     if not (s.odds > 1.0 and math.isfinite(s.odds)):
         return None
@@ -128,7 +128,7 @@ def size(s: Signal, lim: Limits) -> Sized | None:
     return Sized(bet_type, edge, kelly, stake)
 
 
-def check(race_id: int, stake: Decimal, volume: float | None, lim: Limits, use: Usage
+def check(race_id: int, stake: Decimal, volume: float | None, lim: RiskLimits, use: Usage
           ) -> tuple[str, dict[str, str]] | None:
     """The first limit this bet would break, as (rule, figures), or None when it passes."""
     race_stake = use.race_stake.get(race_id, Decimal(0))
@@ -174,7 +174,7 @@ class Decision:
     reject: tuple[str, dict[str, str]] | None
 
 
-def decide(signals: Sequence[Signal], lim: Limits, use: Usage) -> list[Decision]:
+def decide(signals: Sequence[Signal], lim: RiskLimits, use: Usage) -> list[Decision]:
     """Size every signal, then run the candidates through the risk manager in input order."""
     out: list[Decision] = []
     for i, s in enumerate(signals):

@@ -13,6 +13,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from hrdpg_pl.place import DEFAULT_DISCOUNTS, place_probabilities
+from hrdpg_pl.risk_defaults import DEFAULT_CAPS
 from hrdpg_pl.staking import (
     cap_race_stakes,
     each_way_place_odds,
@@ -125,9 +126,9 @@ def price(
     places: ArrayLike,
     fraction: ArrayLike,
     best_odds: ArrayLike,
-    kelly_multiplier: float = 0.25,
-    max_stake_fraction: float = 0.02,
-    max_race_fraction: float = 0.05,
+    kelly_multiplier: float = DEFAULT_CAPS.kelly_multiplier,
+    max_stake_fraction: float = DEFAULT_CAPS.max_stake_fraction,
+    max_race_fraction: float = DEFAULT_CAPS.max_race_fraction,
     discounts: Sequence[float] = DEFAULT_DISCOUNTS,
     commission: ArrayLike | None = None,
 ) -> PricedRunners:

@@ -126,7 +126,7 @@ def reprice_day(plpy: Any, race_date: str, as_of: str, alias: str, wait: bool,
     races = scoring_fetch.subset(scoring_fetch.races(plpy, race_date, race_date, as_of),
                                  np.unique(rows.race_id))
     best, terms = scoring_fetch.odds(plpy, races, rows)
-    lim = scoring.limits(plpy)
+    lim = scoring.kelly_caps(plpy)
     market = _market(plpy, info, race_date, rows, races)
     stats.tick("fetch", time.perf_counter() - t0)
     stats.rows_in = int(rec.size)

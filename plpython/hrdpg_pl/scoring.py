@@ -18,19 +18,22 @@ import numpy as np
 from hrdpg_pl import model_cache, scoring_fetch, scoring_publish
 from hrdpg_pl.info import source_hash
 from hrdpg_pl.model_cache import LoadedModel, ModelInfo, prepared
-from hrdpg_pl.scoring_model import Limits, Scored, score
+from hrdpg_pl.risk_defaults import DEFAULT_CAPS, DEFAULT_PROFILE, KellyCaps
+from hrdpg_pl.scoring_model import Scored, score
 from hrdpg_pl.scoring_publish import SignalBatch, nullable
 
 LOCK_SQL = ("SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('hrdpg.score_day'), "
             "($1::date - date '2000-01-01'))")
 TRY_LOCK_SQL = ("SELECT pg_catalog.pg_try_advisory_xact_lock(pg_catalog.hashtext("
                 "'hrdpg.score_day'), ($1::date - date '2000-01-01')) AS ok")
-LIMITS_SQL = """
+# The per-race cap is a money limit of the profile; as a fraction it is of the bankroll the
+# profile has now (risk_state's bankroll_now), the one propose_bets sizes with.
+CAPS_SQL = """
 SELECT kelly_multiplier::float8 AS km, max_stake_fraction::float8 AS msf,
-       CASE WHEN halted THEN 0 WHEN bankroll > 0
-            THEN least(1, max_stake_per_race / bankroll) ELSE 0 END::float8 AS mrf,
+       CASE WHEN halted THEN 0 WHEN bankroll_now > 0
+            THEN least(1, max_stake_per_race / bankroll_now) ELSE 0 END::float8 AS mrf,
        min_liquidity::float8 AS ml, halted
-  FROM modeling.risk_limits WHERE profile = 'default'
+  FROM modeling.risk_state($1)
 """
 
 
@@ -142,18 +145,20 @@ def load_models(plpy: Any, alias: str, challengers: bool, stats: Stats) -> list[
     return loaded
 
 
-def limits(plpy: Any) -> Limits:
-    rows = plpy.execute(prepared(plpy, "limits", LIMITS_SQL, []))
+def kelly_caps(plpy: Any, profile: str = DEFAULT_PROFILE) -> KellyCaps:
+    """The profile's caps as bankroll fractions (no stakes while it is halted); the defaults
+    when the profile has no risk_limits row."""
+    rows = plpy.execute(prepared(plpy, "kelly_caps", CAPS_SQL, ["text"]), [profile])
     if not rows:
-        return Limits()
+        return DEFAULT_CAPS
     r = rows[0]
-    return Limits(float(r["km"]), 0.0 if r["halted"] else float(r["msf"]), float(r["mrf"]),
-                  float(r["ml"]))
+    return KellyCaps(float(r["km"]), 0.0 if r["halted"] else float(r["msf"]),
+                     float(r["mrf"]), float(r["ml"]))
 
 
 def add_signals(batch: SignalBatch, info: ModelInfo, s: Scored,
                 rows: scoring_fetch.FeatureRows, best: scoring_fetch.BestOdds,
-                lim: Limits) -> None:
+                lim: KellyCaps) -> None:
     pub = s.rows
     n = int(pub.size)
     if not n or s.priced is None:
@@ -212,7 +217,7 @@ def score_dates(plpy: Any, run_id: int, date_from: str, date_to: str, as_of: str
     scoring_fetch.market_as_of(plpy, races, rows)
     best, terms = scoring_fetch.odds(plpy, races, rows)
     stats.odds_ignored += best.ignored
-    lim = limits(plpy)
+    lim = kelly_caps(plpy)
     stats.tick("fetch", time.perf_counter() - t0)
     stats.rows_in += int(rows.race_id.size)
 

@@ -18,22 +18,13 @@ import numpy.typing as npt
 from hrdpg_pl import pricing, racenorm
 from hrdpg_pl.market_rules import place_terms
 from hrdpg_pl.model_cache import LoadedModel, ModelInfo
+from hrdpg_pl.risk_defaults import KellyCaps
 from hrdpg_pl.scoring_dq import GateResult, book_check, gate
 from hrdpg_pl.scoring_fetch import MAX_DECIMAL_ODDS, BestOdds, FeatureRows
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
 MARKET_FEATURE = "mkt_latest_prob"
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Staking caps from modeling.risk_limits, as bankroll fractions."""
-
-    kelly_multiplier: float = 0.25
-    max_stake_fraction: float = 0.02
-    max_race_fraction: float = 0.05
-    min_liquidity: float = 0.0
 
 
 @dataclass
@@ -97,7 +88,7 @@ def _reasons(model: LoadedModel, x: F64) -> list[str]:
 
 def score(model: LoadedModel, rows: FeatureRows, race_ids: I64, handicap: npt.NDArray[np.bool_],
           country: list[str | None], terms: dict[int, tuple[int, float]], best: BestOdds,
-          limits: Limits, max_null_share: float) -> Scored:
+          limits: KellyCaps, max_null_share: float) -> Scored:
     """race_ids: the date range's races (sorted); rows: their runners (any order)."""
     t0 = time.perf_counter()
     x = rows.columns(model.info.feature_names)
@@ -135,7 +126,7 @@ def untrusted(priced: pricing.PricedRunners, rows: npt.NDArray[np.bool_]
 def gate_and_price(p: F64, p_model: F64, x: F64, rows: FeatureRows, race_ids: I64,
                    handicap: npt.NDArray[np.bool_], country: list[str | None],
                    terms: dict[int, tuple[int, float]],
-                   best: BestOdds, limits: Limits, max_null_share: float, model_id: int,
+                   best: BestOdds, limits: KellyCaps, max_null_share: float, model_id: int,
                    explain: Callable[[I64], tuple[list[str], str | None]]) -> Scored:
     """From win probabilities per row: DQ gate, each-way terms, pricing and reasons of the
     published rows (explain gets their indices). Shared by scoring and re-pricing."""

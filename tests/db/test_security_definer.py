@@ -18,7 +18,8 @@ CALLER_RIGHTS = {"feature_version", "engine_info", "installed_engine_hash", "sch
                  "market_odds",
                  "distance_band", "exchange_terms",
                  "going_group",
-                 "places_for_field", "shrunk_rate", *TRANSACTION_CONTROL}
+                 "places_for_field", "shrunk_rate", "default_risk_profile",
+                 *TRANSACTION_CONTROL}
 
 
 def procs(conn: psycopg.Connection) -> list[tuple[str, str, bool, list[str], bool, str, bool]]:

@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import numpy as np
 import pytest
-from hrdpg_pl.bets_risk import Limits, Signal, Usage, choose, decide, size
+from hrdpg_pl.bets_risk import RiskLimits, Signal, Usage, choose, decide, size
 from scipy.optimize import minimize_scalar
 
-LIM = Limits(bankroll=Decimal(10000), kelly_multiplier=0.25, min_edge=0.02,
+LIM = RiskLimits(bankroll=Decimal(10000), kelly_multiplier=0.25, min_edge=0.02,
              max_stake_fraction=0.02, max_stake_per_bet=Decimal(1000),
              max_stake_per_race=Decimal(1000), max_stake_per_day=Decimal(5000),
              max_bets_per_race=10, max_bets_per_day=100, max_pending_exposure=Decimal(5000),
