@@ -15,6 +15,7 @@ TRANSACTION_CONTROL = {"score_range"}
 # only what their callers may read anyway.
 CALLER_RIGHTS = {"feature_version", "engine_info", "installed_engine_hash", "schedule_defaults",
                  "feature_version_inputs", "feature_modules_hash", "feature_module_calls",
+                 "refresh_day",  # deprecated alias: calls the definer reprice_day
                  "market_odds",
                  "distance_band", "exchange_terms",
                  "going_group",
