@@ -139,6 +139,9 @@ VALUES
     ('src_races', '{hrdpg_scorer,hrdpg_trainer}'),
     ('src_runners', '{hrdpg_trainer}'),
     ('src_odds', '{hrdpg_trainer}'),  -- runner_features' market columns read it as the caller
+    ('src_race_details', '{hrdpg_trainer}'),
+    ('src_runner_details', '{hrdpg_trainer}'),
+    ('src_runner_names', '{hrdpg_scorer,hrdpg_trainer}'),  -- `hrdpg score` shows the names
     ('runner_features', '{hrdpg_trainer}'),
     ('feature_catalog', '{hrdpg_scorer,hrdpg_trainer}'),
     ('feature_store', '{hrdpg_trainer}'),

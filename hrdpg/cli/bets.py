@@ -19,6 +19,15 @@ from hrdpg.config import load_settings
 from hrdpg.db import connect
 from hrdpg.errors import HrdpgError, server_message
 
+# The ledger function's rows with the horse's name (else its id) in place of horse_id.
+PROPOSE_SQL = """
+SELECT p.bet_id, p.race_id, coalesce(n.horse_name, p.horse_id::text) AS horse, p.bet_type,
+       p.stake, p.odds, p.edge, p.status, p.reject_reason
+  FROM modeling.propose_bets(%s, %s, %s, %s) WITH ORDINALITY p
+  LEFT JOIN modeling.src_runner_names n ON n.race_id = p.race_id AND n.horse_id = p.horse_id
+ ORDER BY p.ordinality
+"""
+
 
 def register(commands: Any) -> None:
     p = commands.add_parser("bets", help="bet ledger: propose, settle, P&L and CLV, resume")
@@ -79,8 +88,7 @@ def _print(title: str, cols: list[str], rows: list[tuple[Any, ...]]) -> None:
 def cmd_propose(args: argparse.Namespace) -> int:
     as_of = None if args.replay else (args.as_of or dt.datetime.now(dt.UTC))
     with connect(load_settings(args.dsn)) as conn:
-        cols, rows = _call(conn, f"propose_bets {args.date}",
-                           "SELECT * FROM modeling.propose_bets(%s, %s, %s, %s)",
+        cols, rows = _call(conn, f"propose_bets {args.date}", PROPOSE_SQL,
                            (args.date, args.profile, as_of, not args.live))
     accepted = sum(1 for r in rows if r[cols.index("status")] != "rejected")
     _print(f"{args.date} ({args.profile}): {accepted} bets, {len(rows) - accepted} rejected "
