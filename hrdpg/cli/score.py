@@ -59,7 +59,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     with connect(load_settings(args.dsn)) as conn:
         published = scoring_client.score_day(conn, args.date, args.as_of, args.alias)
         as_of = f" as of {args.as_of.isoformat()}" if args.as_of else ""
-        show_signals(Console(width=120), conn, args.date, args.top,
+        show_signals(Console(width=150), conn, args.date, args.top,
                      f"{args.date}: {published} runner signals published{as_of}",
                      as_of=args.as_of, alias=args.alias)
     return 0

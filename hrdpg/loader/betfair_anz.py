@@ -37,7 +37,7 @@ NEEDED = ("LOCAL_MEETING_DATE", "SCHEDULED_RACE_TIME", "ACTUAL_OFF_TIME", "TRACK
 RACE_COLS = ("race_id", "race_date", "off_time", "course", "country", "surface", "distance_m",
              "race_type", "handicap", "declared_runners")
 RUNNER_COLS = ("race_id", "horse_id", "non_runner", "finish_pos", "dead_heat", "status",
-               "sp_decimal")
+               "sp_decimal", "horse_name")
 ODDS_COLS = ("race_id", "horse_id", "observed_at", "source", "source_kind", "decimal_odds",
              "volume")
 
@@ -145,7 +145,8 @@ def convert(files: Sequence[Path], out_dir: Path) -> ConversionSummary:
                 runners[(rid, hid)] = {
                     "race_id": rid, "horse_id": hid, "non_runner": "false",
                     "finish_pos": "1" if row["WIN_RESULT"].strip() == "WINNER" else "",
-                    "dead_heat": "false", "status": "finished", "sp_decimal": row["WIN_BSP"]}
+                    "dead_heat": "false", "status": "finished", "sp_decimal": row["WIN_BSP"],
+                    "horse_name": (row.get("SELECTION_NAME") or "").strip()}
                 if runners[(rid, hid)]["finish_pos"]:
                     winners.setdefault(rid, []).append((rid, hid))
                 summary.no_bsp_runners += not row["WIN_BSP"].strip()
