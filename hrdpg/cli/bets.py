@@ -20,11 +20,13 @@ from hrdpg.db import connect
 from hrdpg.errors import HrdpgError, server_message
 
 # The ledger function's rows with the horse's name (else its id) in place of horse_id.
+# Names by a lateral probe per row (OFFSET 0: see hrdpg/scoring_client.py).
 PROPOSE_SQL = """
 SELECT p.bet_id, p.race_id, coalesce(n.horse_name, p.horse_id::text) AS horse, p.bet_type,
        p.stake, p.odds, p.edge, p.status, p.reject_reason
   FROM modeling.propose_bets(%s, %s, %s, %s) WITH ORDINALITY p
-  LEFT JOIN modeling.src_runner_names n ON n.race_id = p.race_id AND n.horse_id = p.horse_id
+  LEFT JOIN LATERAL (SELECT * FROM modeling.src_runner_names n WHERE n.race_id = p.race_id
+                     AND n.horse_id = p.horse_id OFFSET 0) n ON true
  ORDER BY p.ordinality
 """
 

@@ -123,6 +123,7 @@ def score_and_show(console: Console, conn: psycopg.Connection, settings: Setting
     show_top_signals(console, conn, score_day, top)
 
 
+# Names by a lateral probe per row (OFFSET 0: see hrdpg/scoring_client.py).
 TOP_SQL = """
 SELECT to_char(l.off_time, 'HH24:MI'), r.course, l.race_id,
        coalesce(n.horse_name, l.horse_id::text), l.p_win,
@@ -130,7 +131,8 @@ SELECT to_char(l.off_time, 'HH24:MI'), r.course, l.race_id,
        l.stake_fraction, l.reasons_json -> 0 ->> 'feature'
   FROM modeling.latest_signals l
   JOIN modeling.src_races r USING (race_id)
-  LEFT JOIN modeling.src_runner_names n ON n.race_id = l.race_id AND n.horse_id = l.horse_id
+  LEFT JOIN LATERAL (SELECT * FROM modeling.src_runner_names n WHERE n.race_id = l.race_id
+                     AND n.horse_id = l.horse_id OFFSET 0) n ON true
  WHERE l.race_date = %s AND l.best_win_odds IS NOT NULL
  ORDER BY l.edge_win DESC NULLS LAST
  LIMIT %s
