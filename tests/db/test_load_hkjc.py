@@ -129,3 +129,11 @@ def test_names_without_the_brand_code(loaded: psycopg.Connection) -> None:
     with loaded as conn:
         names = details(conn, 2019010601, "T253")[-3:]
     assert names == ("漸信名駒", "田泰安", "葉楚航")  # 漸信名駒 (T253), 田泰安, 葉楚航
+
+
+def test_each_runners_sectionals_add_up_to_its_finish_time(loaded: psycopg.Connection) -> None:
+    with loaded as conn:  # two files, read separately, agree to the hundredth
+        rows = conn.execute("SELECT finish_time_s, sectional_times FROM racing.runners "
+                            "WHERE sectional_times IS NOT NULL").fetchall()
+    assert len(rows) > 30
+    assert all(abs(finish - sum(secs)) < 0.015 for finish, secs in rows)
