@@ -8,7 +8,7 @@ from typing import Any
 import psycopg
 
 from hrdpg.config import Settings
-from hrdpg.contract import check_source_views
+from hrdpg.contract import absent_optional_data, check_source_views
 from hrdpg.db import connect
 from hrdpg.errors import HrdpgError
 from hrdpg.serverenv import engine_source_hash
@@ -70,6 +70,7 @@ def run(settings: Settings) -> Report:
             report.problems.append("modeling schema not migrated; run `hrdpg db migrate`")
         else:
             report.problems.extend(check_source_views(conn))
+            report.warnings.extend(absent_optional_data(conn))
     return report
 
 

@@ -27,6 +27,7 @@ from sqlalchemy.pool import NullPool
 
 from alembic import command
 from hrdpg.config import ALEMBIC_DIR, SQL_DIR, Settings
+from hrdpg.contract import install_missing_optional_views
 from hrdpg.db import connect
 from hrdpg.errors import HrdpgError
 from hrdpg.features import vacuum_history
@@ -209,13 +210,17 @@ def reload_sql(conn: psycopg.Connection, source_views: Path | None = None) -> li
     record_engine_hash(conn)
     record_feature_modules(conn)
     for path in manifest_files():
-        if source_views is not None and path.name == "source_views.sql":
+        is_source = path.name == "source_views.sql"
+        if source_views is not None and is_source:
             path = source_views
         try:
             conn.execute(path.read_text().encode())
         except psycopg.Error as exc:
             raise HrdpgError(f"loading {path} failed: {exc}") from exc
         loaded.append(path)
+        if is_source:
+            # A team's file may leave the optional views out; later objects read them.
+            install_missing_optional_views(conn)
     return loaded
 
 

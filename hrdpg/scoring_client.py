@@ -10,20 +10,30 @@ from psycopg.types.json import Jsonb
 
 from hrdpg.errors import HrdpgError
 
+# The names come from a lateral probe per row: OFFSET 0 keeps the subquery from being
+# flattened into a join, which against a security_barrier view would scan every runner.
 TABLE_SQL = """
-SELECT l.off_time, r.course, r.country, l.horse_id, l.p_win, l.fair_win_odds, l.best_win_odds,
-       l.best_odds_source, l.edge_win, l.stake_fraction, l.model_id, l.as_of
+SELECT l.off_time, r.course, r.country, coalesce(n.horse_name, l.horse_id::text),
+       n.jockey_name, l.p_win,
+       l.fair_win_odds, l.best_win_odds, l.best_odds_source, l.edge_win, l.stake_fraction,
+       l.model_id, l.as_of
   FROM modeling.latest_signals l
   JOIN modeling.src_races r ON r.race_id = l.race_id
+  LEFT JOIN LATERAL (SELECT * FROM modeling.src_runner_names n WHERE n.race_id = l.race_id
+                     AND n.horse_id = l.horse_id OFFSET 0) n ON true
  WHERE l.race_date = %s
  ORDER BY l.off_time, l.race_id, l.p_win DESC
 """
 # One publication (a past as_of): what that call published, not the newest.
 PUBLICATION_SQL = """
-SELECT s.off_time, r.course, r.country, s.horse_id, s.p_win, s.fair_win_odds, s.best_win_odds,
-       s.best_odds_source, s.edge_win, s.stake_fraction, s.model_id, s.as_of
+SELECT s.off_time, r.course, r.country, coalesce(n.horse_name, s.horse_id::text),
+       n.jockey_name, s.p_win,
+       s.fair_win_odds, s.best_win_odds, s.best_odds_source, s.edge_win, s.stake_fraction,
+       s.model_id, s.as_of
   FROM modeling.signals s
   JOIN modeling.src_races r ON r.race_id = s.race_id
+  LEFT JOIN LATERAL (SELECT * FROM modeling.src_runner_names n WHERE n.race_id = s.race_id
+                     AND n.horse_id = s.horse_id OFFSET 0) n ON true
  WHERE s.race_date = %s AND s.alias = %s AND s.as_of = %s
  ORDER BY s.off_time, s.race_id, s.p_win DESC
 """

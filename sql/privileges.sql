@@ -150,6 +150,9 @@ VALUES
     ('src_races', '{hrdpg_scorer,hrdpg_trainer}'),
     ('src_runners', '{hrdpg_trainer}'),
     ('src_odds', '{hrdpg_trainer}'),  -- runner_features' market columns read it as the caller
+    ('src_race_details', '{hrdpg_trainer}'),
+    ('src_runner_details', '{hrdpg_trainer}'),
+    ('src_runner_names', '{hrdpg_scorer,hrdpg_trainer}'),  -- `hrdpg score` shows the names
     ('runner_features', '{hrdpg_trainer}'),
     ('feature_catalog', '{hrdpg_scorer,hrdpg_trainer}'),
     ('feature_store', '{hrdpg_trainer}'),
@@ -322,6 +325,9 @@ VALUES
     ('src_races'::name, 'the source contract: every race, no row filtered'),
     ('src_runners', 'every declared runner, no row filtered'),
     ('src_odds', 'every price, no row filtered'),
+    ('src_race_details', 'optional source data per race, no row filtered'),
+    ('src_runner_details', 'optional source data per runner, no row filtered'),
+    ('src_runner_names', 'names per runner, no row filtered'),
     ('runner_features', 'leaves out non-runners, which its readers see in src_runners'),
     ('feature_catalog', 'constant rows');
 COMMENT ON VIEW modeling.open_views IS

@@ -14,6 +14,17 @@ from hrdpg.cli.bets_common import call, print_table, profile_or_default
 from hrdpg.config import load_settings
 from hrdpg.db import connect
 
+# The ledger function's rows with the horse's name (else its id) in place of horse_id.
+# Names by a lateral probe per row (OFFSET 0: see hrdpg/scoring_client.py).
+PROPOSE_SQL = """
+SELECT p.bet_id, p.race_id, coalesce(n.horse_name, p.horse_id::text) AS horse, p.bet_type,
+       p.stake, p.odds, p.edge, p.status, p.reject_reason
+  FROM modeling.propose_bets(%s, %s, %s, %s) WITH ORDINALITY p
+  LEFT JOIN LATERAL (SELECT * FROM modeling.src_runner_names n WHERE n.race_id = p.race_id
+                     AND n.horse_id = p.horse_id OFFSET 0) n ON true
+ ORDER BY p.ordinality
+"""
+
 
 def register(commands: Any) -> None:
     p = commands.add_parser("bets", help="bet ledger: propose, settle, P&L and CLV, resume, "
@@ -48,8 +59,7 @@ def cmd_propose(args: argparse.Namespace) -> int:
     as_of = None if args.replay else (args.as_of or dt.datetime.now(dt.UTC))
     with connect(load_settings(args.dsn)) as conn:
         profile = profile_or_default(conn, args.profile)
-        cols, rows = call(conn, f"propose_bets {args.date}",
-                          "SELECT * FROM modeling.propose_bets(%s, %s, %s, %s)",
+        cols, rows = call(conn, f"propose_bets {args.date}", PROPOSE_SQL,
                           (args.date, profile, as_of, not args.live))
     accepted = sum(1 for r in rows if r[cols.index("status")] != "rejected")
     print_table(f"{args.date} ({profile}): {accepted} bets, {len(rows) - accepted} rejected "

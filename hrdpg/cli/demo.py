@@ -123,12 +123,16 @@ def score_and_show(console: Console, conn: psycopg.Connection, settings: Setting
     show_top_signals(console, conn, score_day, top)
 
 
+# Names by a lateral probe per row (OFFSET 0: see hrdpg/scoring_client.py).
 TOP_SQL = """
-SELECT to_char(l.off_time, 'HH24:MI'), r.course, l.race_id, l.horse_id, l.p_win, l.p_place,
-       l.fair_win_odds, l.best_win_odds, l.best_odds_source, l.edge_win, l.stake_fraction,
-       l.reasons_json -> 0 ->> 'feature'
+SELECT to_char(l.off_time, 'HH24:MI'), r.course, l.race_id,
+       coalesce(n.horse_name, l.horse_id::text), l.p_win,
+       l.p_place, l.fair_win_odds, l.best_win_odds, l.best_odds_source, l.edge_win,
+       l.stake_fraction, l.reasons_json -> 0 ->> 'feature'
   FROM modeling.latest_signals l
   JOIN modeling.src_races r USING (race_id)
+  LEFT JOIN LATERAL (SELECT * FROM modeling.src_runner_names n WHERE n.race_id = l.race_id
+                     AND n.horse_id = l.horse_id OFFSET 0) n ON true
  WHERE l.race_date = %s AND l.best_win_odds IS NOT NULL
  ORDER BY l.edge_win DESC NULLS LAST
  LIMIT %s
@@ -141,11 +145,11 @@ def show_top_signals(console: Console, conn: psycopg.Connection, day: dt.date,
     table = Table(title=f"{day}: top {top} signals by edge (modeling.latest_signals)")
     for name in ("off", "course", "race", "horse", "p_win", "p_place", "fair", "best",
                  "source", "edge", "stake", "top reason"):
-        table.add_column(name, justify="left" if name in ("off", "course", "source",
+        table.add_column(name, justify="left" if name in ("off", "course", "horse", "source",
                                                           "top reason") else "right")
     for off, course, race, horse, p, p_place, fair, best, source, edge, stake, reason in \
             conn.execute(TOP_SQL, (day, top)).fetchall():
-        table.add_row(off, course, str(race), str(horse), f"{p:.3f}",
+        table.add_row(off, course, str(race), horse, f"{p:.3f}",
                       "" if p_place is None else f"{p_place:.3f}", f"{fair:.2f}", f"{best:.2f}",
                       source, f"{edge:+.3f}", f"{stake:.4f}", reason or "")
     console.print(table)

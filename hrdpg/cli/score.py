@@ -38,17 +38,18 @@ def show_signals(console: Console, conn: psycopg.Connection, day: dt.date,
     per race by p_win if given); off times in the course's zone."""
     rows = scoring_client.latest_table(conn, day, as_of, alias)
     table = Table(title=title or f"{day}: latest signals")
-    for col in ("off (local)", "course", "horse", "p_win", "fair", "best odds", "source",
-                "edge", "stake"):
-        table.add_column(col, justify="left" if col in ("off (local)", "course", "source")
-                         else "right")
+    for col in ("off (local)", "course", "horse", "jockey", "p_win", "fair", "best odds",
+                "source", "edge", "stake"):
+        table.add_column(col, justify="left" if col in ("off (local)", "course", "horse",
+                                                         "jockey", "source") else "right")
     shown: dict[tuple[Any, str], int] = {}
-    for off, course, country, horse, p, fair, best, source, edge, stake, _m, _a in rows:
+    for off, course, country, horse, jockey, p, fair, best, source, edge, stake, _m, _a in rows:
         key = (off, course)
         shown[key] = shown.get(key, 0) + 1
         if top is not None and shown[key] > top:
             continue
-        table.add_row(local_off(off, country), course, str(horse), f"{p:.3f}", f"{fair:.2f}",
+        table.add_row(local_off(off, country), course, horse, jockey or "", f"{p:.3f}",
+                      f"{fair:.2f}",
                       _num(best, ".2f"), source or "", _num(edge, "+.3f"),
                       _num(stake, ".4f"))
     console.print(table)
@@ -58,7 +59,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     with connect(load_settings(args.dsn)) as conn:
         published = scoring_client.score_day(conn, args.date, args.as_of, args.alias)
         as_of = f" as of {args.as_of.isoformat()}" if args.as_of else ""
-        show_signals(Console(width=120), conn, args.date, args.top,
+        show_signals(Console(width=150), conn, args.date, args.top,
                      f"{args.date}: {published} runner signals published{as_of}",
                      as_of=args.as_of, alias=args.alias)
     return 0

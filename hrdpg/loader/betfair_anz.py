@@ -49,7 +49,7 @@ NEEDED = ("LOCAL_MEETING_DATE", "SCHEDULED_RACE_TIME", "ACTUAL_OFF_TIME", "TRACK
 RACE_COLS = ("race_id", "race_date", "off_time", "course", "country", "surface", "distance_m",
              "race_type", "handicap", "declared_runners")
 RUNNER_COLS = ("race_id", "horse_id", "non_runner", "finish_pos", "dead_heat", "status",
-               "sp_decimal")
+               "sp_decimal", "horse_name")
 ODDS_COLS = ("race_id", "horse_id", "observed_at", "source", "source_kind", "decimal_odds",
              "volume")
 
@@ -213,7 +213,8 @@ def _convert_row(row: dict[str, str], where: Origin, out: Converted,
     out.runners[(rid, hid)] = {
         "race_id": rid, "horse_id": hid, "non_runner": "false",
         "finish_pos": "1" if row["WIN_RESULT"].strip() == "WINNER" else "",
-        "dead_heat": "false", "status": "finished", "sp_decimal": row["WIN_BSP"]}
+        "dead_heat": "false", "status": "finished", "sp_decimal": row["WIN_BSP"],
+        "horse_name": (row.get("SELECTION_NAME") or "").strip()}
     out.origin["runners"].append(where)
     summary.no_bsp_runners += not row["WIN_BSP"].strip()
     for price in _odds(row, rid, hid, *out.times[rid], summary):

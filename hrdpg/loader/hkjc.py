@@ -13,6 +13,10 @@ Decisions (docs/loading.md, "Hong Kong"):
   the closing pool, known only when betting closes, so no pre-off feature reads them.
 - Win odds of 1.0 or below (the pool's minimum) are not a price: the runner and its result
   are kept, the price is left out and counted.
+- Optional data (docs/data-contract.md, "How Hong Kong and Betfair map to the contract"): the
+  rail from the course text, the rating band, race and horse names, jockey and trainer names,
+  body weight (declared lbs -> kg), finish time, running positions, gear from the form record
+  of that date, and each runner's own section times from sectional_times_<date>.csv.
 """
 
 from __future__ import annotations
@@ -37,10 +41,14 @@ from hrdpg.loader.report import LoadReport
 HK = ZoneInfo("Asia/Hong_Kong")
 DAY_FIRST, NIGHT_FIRST, RACE_GAP = time(12, 45), time(19, 15), timedelta(minutes=30)
 RACE_COLS = ("race_id", "race_date", "off_time", "course", "country", "surface", "going",
-             "distance_m", "race_class", "race_type", "handicap", "prize", "declared_runners")
+             "distance_m", "race_class", "race_type", "handicap", "prize", "declared_runners",
+             "race_name", "rail", "rating_band_low", "rating_band_high")
 RUNNER_COLS = ("race_id", "horse_id", "jockey_id", "trainer_id", "draw", "weight_kg",
                "official_rating", "non_runner", "finish_pos", "dead_heat", "beaten_lengths",
-               "status", "sp_decimal")
+               "status", "sp_decimal", "horse_name", "jockey_name", "trainer_name",
+               "body_weight_kg", "gear", "gear_first_time", "finish_time_s",
+               "running_positions", "sectional_times")
+SECTIONS = 6  # sec1_time .. sec6_time in the sectional times files
 ODDS_COLS = ("race_id", "horse_id", "observed_at", "source", "source_kind", "decimal_odds")
 
 
@@ -75,6 +83,8 @@ class FormRun:
 
     rating: int | None
     distance_m: int | None
+    gear: str | None
+    gear_first_time: bool | None
 
 
 def read_form(root: Path) -> dict[tuple[str, date], FormRun]:
@@ -89,8 +99,30 @@ def read_form(root: Path) -> dict[tuple[str, date], FormRun]:
                 continue
             if row.get("horse_no"):
                 runs[(row["horse_no"].strip(), day)] = FormRun(
-                    f.int_or_none(row.get("rating", "")), f.int_or_none(row.get("distance_m", "")))
+                    f.int_or_none(row.get("rating", "")), f.int_or_none(row.get("distance_m", "")),
+                    *f.gear(row.get("gear", "")))
     return runs
+
+
+def read_sectionals(results: Path) -> dict[tuple[str, str], list[float]]:
+    """(race_no, brand code) -> the runner's own time for each section, from the meeting's
+    sectional_times file (none for a meeting without one); stops at the first blank section."""
+    path = results.with_name(results.name.replace("results_", "sectional_times_"))
+    times: dict[tuple[str, str], list[float]] = {}
+    if not path.exists():
+        return times
+    for row in _rows(path):
+        code = f.brand_code(row.get("horse_name", ""))
+        if code is None or row.get("race_no") == "race_no":
+            continue
+        secs = []
+        for k in range(1, SECTIONS + 1):
+            t = f.section_time(row.get(f"sec{k}_time") or "")
+            if t is None:
+                break
+            secs.append(t)
+        times[(row["race_no"].strip(), code)] = secs
+    return times
 
 
 def _rows(path: Path) -> Iterator[dict[str, str]]:
@@ -123,11 +155,13 @@ def convert_meeting(path: Path, form: dict[tuple[str, date], FormRun], summary: 
         seen.add(key)
         by_race.setdefault(int(row["race_no"]), []).append(row)
     summary.meetings += 1
+    sectionals = read_sectionals(path)
     for race_no, field_rows in sorted(by_race.items()):
         first = field_rows[0]
         day = date.fromisoformat(first["date"])
         venue = f.VENUES.get(first["venue"].strip(), first["venue"].strip())
-        surface, _rail = f.course(first["course"])
+        surface, rail = f.course(first["course"])
+        low, high = f.rating_band(first["rating_range"])
         race_id = int(day.strftime("%Y%m%d")) * 100 + race_no
         off = off_time(day, venue, race_no)
         band = first["rating_range"].strip()
@@ -140,10 +174,13 @@ def convert_meeting(path: Path, form: dict[tuple[str, date], FormRun], summary: 
             "race_class": f.CLASSES.get(first["race_class"].strip()),
             "race_type": "handicap" if band else (first["race_class"].strip() or "feature"),
             "handicap": "true" if band else "false",
-            "prize": f.decimal_or_none(first["prize_hkd"]), "declared_runners": len(field_rows)})
+            "prize": f.decimal_or_none(first["prize_hkd"]), "declared_runners": len(field_rows),
+            "race_name": first["race_name"].strip() or None, "rail": rail,
+            "rating_band_low": low, "rating_band_high": high})
         summary.races += 1
         for row in field_rows:
-            _runner(row, day, race_id, off, form, summary, runners, odds)
+            secs = sectionals.get((str(race_no), f.brand_code(row["horse_name"]) or ""), [])
+            _runner(row, day, race_id, off, form, summary, runners, odds, secs)
 
 
 def _form_distance(rows: list[dict[str, str]], day: date,
@@ -157,7 +194,8 @@ def _form_distance(rows: list[dict[str, str]], day: date,
 
 def _runner(row: dict[str, str], day: date, race_id: int, off: datetime,
             form: dict[tuple[str, date], FormRun], summary: HkjcSummary,
-            runners: list[dict[str, object]], odds: list[dict[str, object]]) -> None:
+            runners: list[dict[str, object]], odds: list[dict[str, object]],
+            sectionals: list[float]) -> None:
     code = f.brand_code(row["horse_name"])
     if code is None:  # no key: the loader rejects the row with its reason
         runners.append({"race_id": race_id, "horse_id": ""})
@@ -166,6 +204,8 @@ def _runner(row: dict[str, str], day: date, race_id: int, off: datetime,
     placing = f.placing(row["place"])
     _unread(summary, "place", row["place"], placing)
     weight = f.decimal_or_none(row["actual_wt_lbs"])
+    body = f.decimal_or_none(row["declared_wt_lbs"])
+    run = form.get((code, day))
     win = f.decimal_or_none(row["win_odds"])
     priced = win is not None and win > 1.0 and not (placing and placing.non_runner)
     if not priced and not (placing and placing.non_runner):
@@ -174,19 +214,32 @@ def _runner(row: dict[str, str], day: date, race_id: int, off: datetime,
         "race_id": race_id, "horse_id": hid, "jockey_id": f.person_id(row["jockey"]),
         "trainer_id": f.person_id(row["trainer"]), "draw": f.int_or_none(row["draw"]),
         "weight_kg": round(weight * f.LBS_TO_KG, 2) if weight else None,
-        "official_rating": run.rating if (run := form.get((code, day))) else None,
+        "official_rating": run.rating if run else None,
         "non_runner": "true" if placing and placing.non_runner else "false",
         "finish_pos": placing.finish_pos if placing else None,
         "dead_heat": "true" if placing and placing.dead_heat else "false",
         "beaten_lengths": (_unread(summary, "lbw", row["lbw"], f.beaten_lengths(row["lbw"]))
                            if placing and placing.finish_pos else None),
         "status": placing.status if placing else None,
-        "sp_decimal": win if priced else None})
+        "sp_decimal": win if priced else None,
+        "horse_name": f.horse_name(row["horse_name"]), "jockey_name": row["jockey"].strip(),
+        "trainer_name": row["trainer"].strip(),
+        "body_weight_kg": round(body * f.LBS_TO_KG, 1) if body else None,
+        "gear": run.gear if run else None,
+        "gear_first_time": _bool(run.gear_first_time) if run else None,
+        "finish_time_s": _unread(summary, "finish_time", row["finish_time"],
+                                 f.finish_time(row["finish_time"])),
+        "running_positions": f.array_literal(f.positions(row["running_position"])),
+        "sectional_times": f.array_literal(sectionals)})
     summary.runners += 1
     if priced:
         odds.append({"race_id": race_id, "horse_id": hid, "observed_at": off.isoformat(),
                      "source": "hkjc_win", "source_kind": "tote", "decimal_odds": win})
         summary.odds += 1
+
+
+def _bool(value: bool | None) -> str | None:
+    return None if value is None else ("true" if value else "false")
 
 
 def convert(root: Path, out: Path) -> HkjcSummary:

@@ -111,3 +111,56 @@ def decimal_or_none(text: str) -> float | None:
 def int_or_none(text: str) -> int | None:
     t = text.strip().replace(",", "")
     return int(t) if t.isdigit() else None
+
+
+def horse_name(text: str) -> str | None:
+    """'傲風雲 (A344)' -> '傲風雲' (the name without its brand code)."""
+    name = BRAND.sub("", text).strip()
+    return name or None
+
+
+def finish_time(text: str) -> float | None:
+    """'1:09.28' (results, m:ss.cc) or '1.48.42' (form records) -> seconds; '---' -> None."""
+    m = re.fullmatch(r"(?:(\d+)[:.])?(\d{1,2})\.(\d{2})", text.strip())
+    if not m:
+        return None
+    minutes, seconds, hundredths = m.groups()
+    return round(int(minutes or 0) * 60 + int(seconds) + int(hundredths) / 100, 2)
+
+
+def array_literal(values: list[int] | list[float]) -> str | None:
+    """[10, 5, 1] -> '{10,5,1}' (the loader's array form); [] -> None."""
+    return "{" + ",".join(map(str, values)) + "}" if values else None
+
+
+def positions(text: str) -> list[int]:
+    """'10 5 1' (the running positions at each call) -> [10, 5, 1]; '---' -> []."""
+    calls = text.split()
+    return [int(c) for c in calls] if calls and all(c.isdigit() for c in calls) else []
+
+
+def section_time(text: str) -> float | None:
+    """A runner's own time for one section: '23.96'; a final section published with its
+    200 m splits, '22.99 11.80    11.19', is the first number."""
+    parts = text.split()
+    return decimal_or_none(parts[0]) if parts else None
+
+
+def rating_band(text: str) -> tuple[int | None, int | None]:
+    """'60-40' (published high first; '40-0' for Class 5) -> (40, 60); blank -> (None, None)."""
+    m = re.fullmatch(r"(\d+)-(\d+)", text.strip())
+    if not m:
+        return None, None
+    a, b = int(m.group(1)), int(m.group(2))
+    return min(a, b), max(a, b)
+
+
+def gear(text: str) -> tuple[str | None, bool | None]:
+    """Gear codes as published and whether any item is worn for the first time (a trailing
+    '1'): 'B1/TT' -> ('B1/TT', True); '--' (none) -> (None, False); blank -> (None, None)."""
+    t = text.strip()
+    if not t:
+        return None, None
+    if t.strip("-") == "":
+        return None, False
+    return t, any(item.endswith("1") for item in t.split("/"))

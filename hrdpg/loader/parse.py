@@ -18,12 +18,18 @@ DATE_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 # ISO 8601 with an explicit UTC offset: a bare local time would silently take the session zone.
 TS_RE = (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?"
          r" ?([zZ]|[+-][0-9]{2}(:?[0-9]{2})?)$")
+# Array literals as PostgreSQL writes them, '{10,5,1}'; elements are small plain numbers (no
+# exponent, no NULL), so the cast can neither fail nor overflow.
+INT_ARRAY_RE = r"^\{\s*([0-9]{1,4}(\s*,\s*[0-9]{1,4})*)?\s*\}$"
+REAL_ARRAY_RE = (r"^\{\s*([0-9]{1,6}(\.[0-9]{1,6})?(\s*,\s*[0-9]{1,6}(\.[0-9]{1,6})?)*)?"
+                 r"\s*\}$")
+ARRAY_RE = {"int_array": INT_ARRAY_RE, "real_array": REAL_ARRAY_RE}
 BOOL_WORDS = ("true", "false", "t", "f", "1", "0", "yes", "no", "y", "n", "on", "off")
 
 # What a parse failure of each kind is called in the report.
 PARSE_REASON = {"int": "bad_integer", "num": "bad_number", "real": "bad_number",
                 "double": "bad_number", "bool": "bad_boolean", "date": "bad_date",
-                "ts": "bad_timestamp"}
+                "ts": "bad_timestamp", "int_array": "bad_array", "real_array": "bad_array"}
 
 
 def value(name: str) -> sql.Composed:
@@ -71,6 +77,8 @@ def parses(col: Column) -> sql.Composable:
         ).format(v=v, lo=sql.Literal(lo), hi=sql.Literal(hi)))
         return sql.SQL("CASE WHEN {v} !~ {re} THEN false ELSE {rng} END").format(
             v=v, re=sql.Literal(NUM_RE), rng=rng)
+    if col.kind in ARRAY_RE:
+        return sql.SQL("{v} ~ {re}").format(v=v, re=sql.Literal(ARRAY_RE[col.kind]))
     if col.kind == "bool":
         return sql.SQL("lower({v}) = ANY({words})").format(v=v, words=sql.Literal(
             list(BOOL_WORDS)))
@@ -85,9 +93,11 @@ def typed(col: Column) -> sql.Composed:
 
 
 def checked(col: Column) -> sql.Composable:
-    """``col.check`` over the value: numbers compared as numeric (no float rounding), text as
-    text. Only evaluated once every column of the row is known to parse."""
+    """``col.check`` over the value: numbers compared as numeric (no float rounding), arrays as
+    numeric[], text as text. Only evaluated once every column of the row is known to parse."""
     assert col.check is not None
     v = value(col.name)
-    operand = v if col.kind == "text" else sql.SQL("{}::numeric").format(v)
+    operand = (v if col.kind == "text" else
+               sql.SQL("{}::numeric[]").format(v) if col.kind in ARRAY_RE else
+               sql.SQL("{}::numeric").format(v))
     return sql.SQL(col.check.replace("{v}", "{operand}")).format(operand=operand)

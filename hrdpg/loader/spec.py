@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Kind = Literal["int", "num", "real", "double", "bool", "date", "ts", "text"]
+Kind = Literal["int", "num", "real", "double", "bool", "date", "ts", "text", "int_array",
+               "real_array"]
 
 # Bounds of the integer types, so an over-long number is a reject, not a cast error.
 INT_BOUNDS = {"smallint": 32767, "integer": 2147483647, "bigint": 9223372036854775807}
@@ -19,7 +20,8 @@ class Column:
     kind: Kind
     required: bool = False
     default: str | None = None  # SQL literal for NOT NULL DEFAULT columns (NULL -> default)
-    check: str | None = None  # schema CHECK as a predicate over {v}, the value as numeric/text
+    # schema CHECK as a predicate over {v}, the value as numeric, numeric[] or text
+    check: str | None = None
     reason: str = "out_of_range"  # reason code when ``check`` fails
 
 
@@ -72,6 +74,11 @@ RACES = TableSpec(
         # numeric(12, 2): also keep below 1e10 so the value fits the column.
         Column("prize", "numeric(12, 2)", "num", check="{v} >= 0 AND {v} < 1e10"),
         Column("declared_runners", "smallint", "int", check="{v} BETWEEN 1 AND 40"),
+        # optional details (modeling.src_race_details)
+        Column("race_name", "text", "text"),
+        Column("rail", "text", "text"),
+        Column("rating_band_low", "smallint", "int", check="{v} BETWEEN 0 AND 200"),
+        Column("rating_band_high", "smallint", "int", check="{v} BETWEEN 0 AND 200"),
     ),
     row_checks=(
         RowCheck("off_time_not_on_race_date",
@@ -108,6 +115,18 @@ RUNNERS = TableSpec(
                          "brought_down", "disqualified", "non_runner")),
         Column("sp_decimal", "numeric(9, 3)", "num", check="{v} > 1 AND {v} < 1e6",
                reason="odds_out_of_range"),
+        # optional names (modeling.src_runner_names) and details (modeling.src_runner_details)
+        Column("horse_name", "text", "text"),
+        Column("jockey_name", "text", "text"),
+        Column("trainer_name", "text", "text"),
+        Column("body_weight_kg", "numeric(5, 1)", "num", check="{v} BETWEEN 200 AND 900"),
+        Column("gear", "text", "text"),
+        Column("gear_first_time", "boolean", "bool"),
+        Column("finish_time_s", "real", "real", check="{v} > 0 AND {v} < 1200"),
+        Column("running_positions", "smallint[]", "int_array",
+               check="cardinality({v}) <= 12 AND 1 <= ALL ({v}) AND 40 >= ALL ({v})"),
+        Column("sectional_times", "real[]", "real_array",
+               check="cardinality({v}) <= 20 AND 0 < ALL ({v}) AND 600 > ALL ({v})"),
     ),
     row_checks=(
         RowCheck("finish_pos_without_finish",

@@ -51,10 +51,15 @@ QUERIES: dict[str, str] = {
           FROM modeling.schedule_runs r JOIN modeling.schedule s USING (job)
          WHERE s.kind = 'monitoring' AND coalesce(s.params ->> 'check', 'acceptance')
                = 'acceptance' AND r.local_day = %(day)s ORDER BY r.job""",
+    # Names by a lateral probe per row (OFFSET 0: see hrdpg/scoring_client.py).
     "signals": """
-        SELECT s.off_time, s.race_id, s.horse_id, s.model_id, s.p_win, s.fair_win_odds,
-               s.best_win_odds, s.edge_win, s.as_of
-          FROM modeling.latest_signals s WHERE s.race_date = %(day)s
+        SELECT s.off_time, s.race_id, coalesce(n.horse_name, s.horse_id::text) AS horse,
+               n.jockey_name AS jockey, n.trainer_name AS trainer, s.model_id, s.p_win,
+               s.fair_win_odds, s.best_win_odds, s.edge_win, s.as_of
+          FROM modeling.latest_signals s
+          LEFT JOIN LATERAL (SELECT * FROM modeling.src_runner_names n WHERE n.race_id = s.race_id
+                             AND n.horse_id = s.horse_id OFFSET 0) n ON true
+         WHERE s.race_date = %(day)s
          ORDER BY s.edge_win DESC NULLS LAST, s.race_id, s.horse_id LIMIT %(top)s""",
     "monitoring": """
         SELECT model_id, races, runners, log_loss, market_log_loss, pseudo_r2,

@@ -16,6 +16,7 @@ import psycopg
 
 from hrdpg.synth.config import SEXES, STATUSES
 from hrdpg.synth.copybin import ODDS_COLUMNS, odds_binary_chunks
+from hrdpg.synth.names import horse_name, person_name
 from hrdpg.synth.world import World
 
 AnyArr = npt.NDArray[Any]
@@ -70,6 +71,16 @@ def _lookup(codes: AnyArr, words: Sequence[str]) -> Fmt:
 
 def _text(a: AnyArr) -> Fmt:
     return lambda s: list(a[s])
+
+
+def _named(ids: AnyArr, name: Callable[[int], str]) -> Fmt:
+    """Names derived from ids, computed once per distinct id of the chunk."""
+    def f(s: slice) -> list[str]:
+        distinct, where = np.unique(ids[s], return_inverse=True)
+        table = np.array([name(int(i)) for i in distinct.tolist()], dtype=object)
+        return list(table[where])
+
+    return f
 
 
 def _time(a: AnyArr, unit: Literal["s", "D"] = "s") -> Fmt:
@@ -158,6 +169,9 @@ def write_world(conn: psycopg.Connection[Any], world: World,
         "beaten_lengths": _float(ru["beaten_lengths"], "{:.2f}"),
         "status": _lookup(ru["status"], STATUSES),
         "sp_decimal": _float(ru["sp_decimal"], "{:.3f}"),
+        "horse_name": _named(ru["horse_id"], horse_name),
+        "jockey_name": _named(ru["jockey_id"], person_name),
+        "trainer_name": _named(ru["trainer_id"], lambda i: person_name(i, trainer=True)),
     }
     truth = {
         "race_id": _int(tr["race_id"]), "horse_id": _int(tr["horse_id"]),

@@ -90,3 +90,32 @@ BEGIN
     END IF;
 END
 $upgrade$;
+
+-- Optional data that some sources publish (docs/data-contract.md, "Optional views"): the
+-- columns join existing tables as nullable ones, so databases made before them upgrade in place
+-- and every loader file without them still loads.
+ALTER TABLE racing.races
+    ADD COLUMN IF NOT EXISTS race_name text,
+    ADD COLUMN IF NOT EXISTS rail text,
+    ADD COLUMN IF NOT EXISTS rating_band_low smallint
+        CHECK (rating_band_low BETWEEN 0 AND 200),
+    ADD COLUMN IF NOT EXISTS rating_band_high smallint
+        CHECK (rating_band_high BETWEEN 0 AND 200);
+ALTER TABLE racing.runners
+    ADD COLUMN IF NOT EXISTS horse_name text,
+    ADD COLUMN IF NOT EXISTS jockey_name text,
+    ADD COLUMN IF NOT EXISTS trainer_name text,
+    -- declared before the race
+    ADD COLUMN IF NOT EXISTS body_weight_kg numeric(5, 1)
+        CHECK (body_weight_kg BETWEEN 200 AND 900),
+    ADD COLUMN IF NOT EXISTS gear text,
+    ADD COLUMN IF NOT EXISTS gear_first_time boolean,
+    -- results, NULL until the race is run
+    ADD COLUMN IF NOT EXISTS finish_time_s real
+        CHECK (finish_time_s > 0 AND finish_time_s < 1200),
+    ADD COLUMN IF NOT EXISTS running_positions smallint[]
+        CHECK (cardinality(running_positions) <= 12 AND 1 <= ALL (running_positions)
+               AND 40 >= ALL (running_positions)),
+    ADD COLUMN IF NOT EXISTS sectional_times real[]
+        CHECK (cardinality(sectional_times) <= 20 AND 0 < ALL (sectional_times)
+               AND 600 > ALL (sectional_times));

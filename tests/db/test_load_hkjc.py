@@ -80,3 +80,60 @@ def test_reload_changes_nothing(loaded: psycopg.Connection, db: Settings,
     assert main(["--dsn", db.conninfo(), "load", "hkjc", str(SLICE), "--quiet"]) == 0
     out = capsys.readouterr().out
     assert out.count("inserted 0, updated 0") == 3
+
+
+def details(conn: psycopg.Connection, race_id: int, code: str) -> tuple[object, ...]:
+    row = conn.execute("SELECT d.*, n.horse_name, n.jockey_name, n.trainer_name "
+                       "FROM modeling.src_runner_details d JOIN modeling.src_runner_names n "
+                       "USING (race_id, horse_id) WHERE race_id = %s AND horse_id = %s",
+                       (race_id, f.horse_id(code))).fetchone()
+    assert row is not None, (race_id, code)
+    return row[2:]
+
+
+def test_finish_time_body_weight_and_running_positions(loaded: psycopg.Connection) -> None:
+    with loaded as conn:  # 2019-01-06 race 2, the winner: 1090 lbs, "9 8 5 1", 1:23.01
+        body, _gear, _first, finish, calls, _secs, *_ = details(conn, 2019010602, "V243")
+    assert float(body) == round(1090 * 0.45359237, 1)
+    assert finish == pytest.approx(83.01)
+    assert calls == [9, 8, 5, 1]
+
+
+def test_sectionals_are_the_runners_own_section_times(loaded: psycopg.Connection) -> None:
+    with loaded as conn:
+        *_, secs, _h, _j, _t = details(conn, 2019010602, "V243")
+        # race 3 of that day is not in the slice's sectional file
+        *_, missing, _h, _j, _t = details(conn, 2019010603, "A257")
+    assert secs == pytest.approx([14.06, 22.11, 22.82, 24.02])
+    assert missing is None
+
+
+def test_gear_comes_from_the_form_record_of_that_date(loaded: psycopg.Connection) -> None:
+    with loaded as conn:
+        first = details(conn, 2019010603, "A257")[1:3]  # form: B1 (blinkers, first time)
+        usual = details(conn, 2019010601, "T253")[1:3]  # form: B/TT
+        bare = details(conn, 2019010602, "V243")[1:3]  # form: -- (no gear)
+    assert (first, usual, bare) == (("B1", True), ("B/TT", False), (None, False))
+
+
+def test_rail_rating_band_and_race_name(loaded: psycopg.Connection) -> None:
+    with loaded as conn:
+        rows = dict((r[0], r[1:]) for r in conn.execute(
+            "SELECT race_id, race_name, rail, rating_band_low, rating_band_high "
+            "FROM modeling.src_race_details WHERE race_id IN (2019010601, 2019010602)"))
+    assert rows[2019010602] == ("城南讓賽", "C+3", 0, 40)  # turf, "C+3", band 40-0
+    assert rows[2019010601][1] is None  # the all-weather track has no rail
+
+
+def test_names_without_the_brand_code(loaded: psycopg.Connection) -> None:
+    with loaded as conn:
+        names = details(conn, 2019010601, "T253")[-3:]
+    assert names == ("漸信名駒", "田泰安", "葉楚航")  # 漸信名駒 (T253), 田泰安, 葉楚航
+
+
+def test_each_runners_sectionals_add_up_to_its_finish_time(loaded: psycopg.Connection) -> None:
+    with loaded as conn:  # two files, read separately, agree to the hundredth
+        rows = conn.execute("SELECT finish_time_s, sectional_times FROM racing.runners "
+                            "WHERE sectional_times IS NOT NULL").fetchall()
+    assert len(rows) > 30
+    assert all(abs(finish - sum(secs)) < 0.015 for finish, secs in rows)

@@ -44,7 +44,10 @@ def test_every_modeling_view_is_a_security_barrier(conn: psycopg.Connection) -> 
 def test_open_views_hide_nothing_from_their_readers(conn: psycopg.Connection) -> None:
     """The reference source views filter no row; runner_features leaves out non-runners, which
     every one of its readers may read in src_runners."""
-    for view in ("src_races", "src_runners", "src_odds"):
+    views = [r[0] for r in conn.execute(
+        "SELECT view_name::text FROM modeling.open_views WHERE view_name LIKE 'src%'").fetchall()]
+    assert {"src_races", "src_runners", "src_odds", "src_runner_names"} <= set(views)
+    for view in views:
         definition = conn.execute("SELECT pg_get_viewdef(%s::regclass)",
                                   (f"modeling.{view}",)).fetchone()[0]
         assert "WHERE" not in definition.upper() and "JOIN" not in definition.upper(), view

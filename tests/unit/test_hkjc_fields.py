@@ -40,3 +40,29 @@ def test_courses_and_people() -> None:
     assert f.course("全天候跑道") == ("aw", None)
     assert f.person_id("巴度") == f.person_id(" 巴度 ") != f.person_id("潘頓")
     assert f.person_id("") is None
+
+
+@pytest.mark.parametrize(("text", "seconds"), [
+    ("1:09.28", 60 + 9.28), ("0.57.12", 57.12), ("2:01.05", 120 + 1.05), ("---", None)])
+def test_finish_time(text: str, seconds: float | None) -> None:
+    assert f.finish_time(text) == (None if seconds is None else pytest.approx(seconds))
+
+
+def test_section_time_of_a_final_section_with_its_splits() -> None:
+    assert f.section_time("22.24 11.12    11.12") == 22.24
+    assert (f.section_time("23.96"), f.section_time("")) == (23.96, None)
+
+
+@pytest.mark.parametrize(("text", "gear"), [
+    ("B/TT", ("B/TT", False)), ("B-/CP1", ("B-/CP1", True)), ("TT1", ("TT1", True)),
+    ("B2", ("B2", False)), ("--", (None, False)), ("", (None, None))])
+def test_gear_and_first_time(text: str, gear: tuple[str | None, bool | None]) -> None:
+    assert f.gear(text) == gear
+
+
+def test_rating_band_positions_and_names() -> None:
+    assert (f.rating_band("60-40"), f.rating_band("40-0"), f.rating_band("")) \
+        == ((40, 60), (0, 40), (None, None))
+    assert (f.positions("10 5 1"), f.positions("---")) == ([10, 5, 1], [])
+    assert f.array_literal(f.positions("10 5 1")) == "{10,5,1}"
+    assert f.horse_name("傲風雲 (A344)") == "傲風雲"
