@@ -50,7 +50,8 @@ def windows_table(metrics: dict[str, Any]) -> Table | None:
     w = metrics.get("windows")
     if not isinstance(w, dict) or not all(isinstance(w.get(k), dict) for k in SLICES):
         return None
-    t = Table(title="windows (fit trees | stop early | calibrate temperature + blend | test)")
+    t = Table(title="windows", caption="fit: trees | stop: early stopping | calibrate: "
+                                        "temperature + blend")
     for col in ("", "from", "to", "races", "rows"):
         t.add_column(col)
     for key in ("train", *SLICES, "test"):

@@ -53,7 +53,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         table.add_row(str(r["model_id"]), r["name"], str(r["version"]), ",".join(r["aliases"]),
                       r["feature_version"], "" if loss is None else f"{loss:.5f}",
                       r["test_source"] or "", r["created_at"].strftime("%Y-%m-%d %H:%M"))
-    console = Console()
+    console = Console(width=120)
     console.print(table)
     console.print("published = the probabilities scoring publishes (the blend where a race is "
                   "fully priced); blend* = an older model's blend on priced races only")
@@ -66,7 +66,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(info, indent=2, default=str))
         return 0
-    console = Console()
+    console = Console(width=120)
     console.print(f"model {info['model_id']}: {info['name']} v{info['version']} "
                   f"({info['algorithm']}), sha256 {info['artifact_sha256']}, "
                   f"{info['artifact_bytes']:,} bytes; feature version "

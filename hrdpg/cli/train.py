@@ -60,7 +60,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                                      calibrate_from=args.calibrate_from))
     with connect(load_settings(args.dsn)) as conn:
         result = train(conn, spec)
-    console = Console()
+    console = Console(width=120)
     for part in model_report.report(result.metrics, result.params):
         console.print(part)
     bayes = result.metrics.get("bayes")

@@ -84,16 +84,16 @@ def bootstrap_pseudo_r2(losses: dict[str, F64], uniform: F64, seed: int,
     BOOT_CELLS race indices, so memory stays bounded on a large test window.
     """
     names = list(losses)
-    stacked = np.column_stack([losses[k] for k in names] + [uniform])  # [races, sources + 1]
-    n = stacked.shape[0]
+    cols = np.vstack([losses[k] for k in names] + [uniform])  # [sources + 1, races]
+    n = cols.shape[1]
     rng = np.random.default_rng(seed)
-    sums = np.empty((resamples, stacked.shape[1]))
+    sums = np.empty((resamples, cols.shape[0]))
     step = max(1, BOOT_CELLS // max(n, 1))
     for lo in range(0, resamples, step):
         rows = min(step, resamples - lo)
-        draw = rng.integers(0, n, size=(rows, n)) + n * np.arange(rows)[:, None]
-        counts = np.bincount(draw.ravel(), minlength=rows * n).reshape(rows, n)
-        sums[lo:lo + rows] = counts @ stacked  # times each race was drawn, times its loss
+        draw = rng.integers(0, n, size=(rows, n))
+        for j, col in enumerate(cols):  # one gather per source keeps the chunk 2-D
+            sums[lo:lo + rows, j] = np.take(col, draw).sum(axis=1)
     r2 = {k: 1.0 - sums[:, j] / sums[:, -1] for j, k in enumerate(names)}
     point = {k: 1.0 - float(losses[k].sum() / uniform.sum()) for k in names}
     for a, b in diffs:
