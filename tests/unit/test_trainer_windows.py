@@ -9,6 +9,7 @@ import pytest
 
 from hrdpg.errors import HrdpgError
 from hrdpg.trainer.data import Window
+from hrdpg.trainer.pipeline import TrainSpec, check_windows
 from hrdpg.trainer.windows import SplitRule, day_number, describe, slice_labels
 
 START = dt.date(2020, 1, 1)
@@ -68,3 +69,11 @@ def test_calibrate_from_sets_the_last_cut() -> None:
 def test_bad_splits_are_refused(rule: SplitRule, message: str) -> None:
     with pytest.raises(HrdpgError, match=message):
         slice_labels(window(), rule)
+
+
+def test_calibrate_from_outside_the_training_window_is_refused_before_any_work() -> None:
+    late = START + dt.timedelta(days=40)
+    spec = TrainSpec(name="w", train_from=START, train_to=START + dt.timedelta(days=30),
+                     test_from=late, test_to=late, split=SplitRule(calibrate_from=late))
+    with pytest.raises(HrdpgError, match="must fall inside the training window"):
+        check_windows(spec)
