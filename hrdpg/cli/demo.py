@@ -17,9 +17,9 @@ from rich.console import Console
 from rich.table import Table
 
 from hrdpg import doctor, features, migrate
+from hrdpg.cli import model_report
 from hrdpg.cli.db import start_embedded
 from hrdpg.cli.progress import progress_bar
-from hrdpg.cli.train import summary
 from hrdpg.config import Settings, load_settings
 from hrdpg.db import connect
 from hrdpg.errors import HrdpgError
@@ -107,7 +107,8 @@ def train_model(console: Console, conn: psycopg.Connection, score_day: dt.date) 
                      test_from=train_to + dt.timedelta(days=1),
                      test_to=score_day - dt.timedelta(days=1), promote="production")
     result = train(conn, spec)
-    console.print(summary(result))
+    for part in model_report.report(result.metrics, result.params):
+        console.print(part)
     console.print(f"model {result.model_id} promoted to production; parity max |diff| "
                   f"{result.parity_max_diff:.1e}")
 

@@ -10,6 +10,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from hrdpg.cli import model_report
 from hrdpg.config import load_settings
 from hrdpg.db import connect
 from hrdpg.registry import store
@@ -22,6 +23,8 @@ def register(commands: Any) -> None:
         handler=cmd_list)
     show = sub.add_parser("show", help="one model: lineage, windows, metrics, parameters")
     show.add_argument("model_id", type=int)
+    show.add_argument("--json", action="store_true",
+                      help="the whole registry record as JSON instead of the summary")
     show.set_defaults(handler=cmd_show)
     promote = sub.add_parser("promote", help="point an alias at a model")
     promote.add_argument("model_id", type=int)
@@ -42,22 +45,38 @@ def cmd_list(args: argparse.Namespace) -> int:
     with connect(load_settings(args.dsn)) as conn:
         rows = store.list_models(conn)
     table = Table()
-    for col in ("id", "name", "version", "aliases", "feature version", "test log loss",
-                "created"):
+    for col in ("id", "name", "version", "aliases", "feature version",
+                "published test log loss", "of", "created"):
         table.add_column(col)
     for r in rows:
         loss = r["test_log_loss"]
         table.add_row(str(r["model_id"]), r["name"], str(r["version"]), ",".join(r["aliases"]),
                       r["feature_version"], "" if loss is None else f"{loss:.5f}",
-                      r["created_at"].strftime("%Y-%m-%d %H:%M"))
-    Console().print(table)
+                      r["test_source"] or "", r["created_at"].strftime("%Y-%m-%d %H:%M"))
+    console = Console(width=120)
+    console.print(table)
+    console.print("published = the probabilities scoring publishes (the blend where a race is "
+                  "fully priced); blend* = an older model's blend on priced races only")
     return 0
 
 
 def cmd_show(args: argparse.Namespace) -> int:
     with connect(load_settings(args.dsn)) as conn:
         info = store.show_model(conn, args.model_id)
-    print(json.dumps(info, indent=2, default=str))
+    if args.json:
+        print(json.dumps(info, indent=2, default=str))
+        return 0
+    console = Console(width=120)
+    console.print(f"model {info['model_id']}: {info['name']} v{info['version']} "
+                  f"({info['algorithm']}), sha256 {info['artifact_sha256']}, "
+                  f"{info['artifact_bytes']:,} bytes; feature version "
+                  f"{info['feature_version']}; {info['code_version']}; created "
+                  f"{info['created_at']:%Y-%m-%d %H:%M} by {info['created_by']}")
+    console.print(f"train {info['train_from']}..{info['train_to']}, "
+                  f"test {info['test_from']}..{info['test_to']}")
+    for part in model_report.report(info["metrics"] or {}, info["params"] or {}):
+        console.print(part)
+    console.print("(`--json` for the whole record: calibration bands, parameters, lineage)")
     return 0
 
 

@@ -6,12 +6,13 @@ import argparse
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
 
+from hrdpg.cli import model_report
 from hrdpg.cli.argtypes import iso_date
 from hrdpg.config import load_settings
 from hrdpg.db import connect
-from hrdpg.trainer.pipeline import TrainResult, TrainSpec, train
+from hrdpg.trainer.pipeline import TrainSpec, train
+from hrdpg.trainer.windows import CALIBRATION_SHARE, STOP_SHARE, SplitRule
 
 
 def register(commands: Any) -> None:
@@ -31,6 +32,15 @@ def register(commands: Any) -> None:
                    help="train on these catalogue features only")
     p.add_argument("--exclude", type=_names, default=(), metavar="A,B,...",
                    help="leave these catalogue features out")
+    cal = p.add_mutually_exclusive_group()
+    cal.add_argument("--calibration-share", type=float, default=CALIBRATION_SHARE,
+                     metavar="S", help="share of the training window's races, at its end, for "
+                     f"the temperature and blend fits (default {CALIBRATION_SHARE:g})")
+    cal.add_argument("--calibrate-from", type=iso_date, metavar="DATE",
+                     help="fit temperature and blend on DATE..--train-to instead")
+    p.add_argument("--stop-share", type=float, default=STOP_SHARE, metavar="S",
+                   help="share of the training window's races, just before the calibration "
+                   f"slice, for early stopping (default {STOP_SHARE:g})")
     p.add_argument("--max-rounds", type=int, default=2000, help=argparse.SUPPRESS)
     p.set_defaults(handler=cmd_train)
 
@@ -39,47 +49,26 @@ def _names(text: str) -> tuple[str, ...]:
     return tuple(n.strip() for n in text.split(",") if n.strip())
 
 
-def summary(result: TrainResult) -> Table:
-    t = Table(title="test period", show_header=True)
-    for col in ("", "log loss", "pseudo-R2", "ECE", "Brier", "races"):
-        t.add_column(col)
-    test = result.metrics["test"]
-    rows = [("model", test["model"], test["races"])]
-    for key, label in (("market_on_priced", "market*"), ("model_on_priced", "model*"),
-                       ("blend_on_priced", "blend*")):
-        if key in test:
-            rows.append((label, test[key], test["priced_races"]))
-    for label, m, races in rows:
-        t.add_row(label, f"{m['log_loss']:.5f}", f"{m['pseudo_r2']:.4f}", f"{m['ece']:.4f}",
-                  f"{m['brier']:.5f}", str(races))
-    return t
-
-
 def cmd_train(args: argparse.Namespace) -> int:
     spec = TrainSpec(name=args.name, train_from=args.train_from, train_to=args.train_to,
                      test_from=args.test_from, test_to=args.test_to,
                      with_market=args.with_market, seed=args.seed, register=args.register,
                      promote=args.promote, max_rounds=args.max_rounds,
-                     features=args.features, exclude=args.exclude)
+                     features=args.features, exclude=args.exclude,
+                     split=SplitRule(stop_share=args.stop_share,
+                                     calibration_share=args.calibration_share,
+                                     calibrate_from=args.calibrate_from))
     with connect(load_settings(args.dsn)) as conn:
         result = train(conn, spec)
-    console = Console()
-    dropped = result.params["features_dropped_all_null"]
-    if dropped:
-        console.print(f"warning: left out (no value in the training window): "
-                      f"{', '.join(dropped)}")
-    console.print(f"features ({len(result.params['features'])}): "
-                  f"{', '.join(result.params['features'])}")
-    console.print(summary(result))
+    console = Console(width=120)
+    for part in model_report.report(result.metrics, result.params):
+        console.print(part)
     bayes = result.metrics.get("bayes")
     if bayes:
         console.print(f"Bayes-optimal log loss {bayes['bayes_log_loss']:.5f}; "
                       f"model / Bayes = {bayes['ratio']:.4f}")
-    console.print(f"parity max |diff| {result.parity_max_diff:.2e}; "
-                  f"best iteration {result.params['best_iteration']}; "
-                  f"temperature {result.params['temperature']:.4f}")
+    console.print(f"parity max |diff| {result.parity_max_diff:.2e}")
     if result.model_id is not None:
         extra = f", alias {args.promote}" if args.promote else ""
         console.print(f"registered model {result.model_id} ({args.name}{extra})")
-    console.print("* races where every runner has a market price")
     return 0

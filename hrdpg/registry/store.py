@@ -82,7 +82,19 @@ def rollback(conn: psycopg.Connection, alias: str, note: str | None = None) -> i
 def list_models(conn: psycopg.Connection) -> list[dict[str, Any]]:
     cur = conn.execute(
         "SELECT m.model_id, m.name, m.version, m.feature_version, m.created_at,"
-        " (m.metrics #>> '{test,model,log_loss}')::float8 AS test_log_loss,"
+        # the test log loss of what scoring publishes: the blend where a race is priced (an
+        # older model only has it on priced races: 'blend*'), else the model alone
+        " CASE WHEN m.metrics #> '{test,published}' IS NOT NULL"
+        "      THEN (m.metrics #>> '{test,published,log_loss}')::float8"
+        "      WHEN jsonb_typeof(m.params -> 'blend') = 'object'"
+        "       AND m.metrics #> '{test,blend_on_priced}' IS NOT NULL"
+        "      THEN (m.metrics #>> '{test,blend_on_priced,log_loss}')::float8"
+        "      ELSE (m.metrics #>> '{test,model,log_loss}')::float8 END AS test_log_loss,"
+        " CASE WHEN m.metrics #> '{test,published}' IS NOT NULL"
+        "      THEN m.metrics #>> '{test,published,source}'"
+        "      WHEN jsonb_typeof(m.params -> 'blend') = 'object'"
+        "       AND m.metrics #> '{test,blend_on_priced}' IS NOT NULL THEN 'blend*'"
+        "      WHEN m.metrics #> '{test,model}' IS NOT NULL THEN 'model' END AS test_source,"
         " coalesce(array_agg(a.alias ORDER BY a.alias) FILTER (WHERE a.alias IS NOT NULL),"
         " '{}') AS aliases"
         " FROM modeling.models m LEFT JOIN modeling.model_aliases a USING (model_id)"

@@ -52,10 +52,14 @@ class Races:
         total = np.add.reduceat(np.exp(shifted), self.starts)
         return np.asarray(shifted - np.log(total)[self.index], dtype=np.float64)
 
-    def log_loss(self, log_p: F64) -> float:
-        """Mean over races with a winner of -sum y log p (the winner's log-probability)."""
+    def race_losses(self, log_p: F64) -> F64:
+        """Per race with a winner: -sum y log p (the winner's log-probability)."""
         per_race = np.add.reduceat(self.target * log_p, self.starts)
-        return float(-per_race[self.has_winner].mean())
+        return np.asarray(-per_race[self.has_winner], dtype=np.float64)
+
+    def log_loss(self, log_p: F64) -> float:
+        """Mean over races with a winner of -sum y log p."""
+        return float(self.race_losses(log_p).mean())
 
     def grad_hess(self, score: F64) -> tuple[F64, F64]:
         p = np.exp(self.log_softmax(score))

@@ -22,22 +22,42 @@ PARITY_TOLERANCE = 1e-6
 PARITY_ROWS = 20_000
 
 
-def evaluate(w: Window, log_p: F64, blend: Blend | None) -> dict[str, Any]:
+def evaluate(w: Window, log_p: F64, blend: Blend | None, seed: int) -> dict[str, Any]:
+    """Scores on the test window: the model on all races, the published probabilities (the
+    blend where a race is fully priced, else the model: what scoring publishes), market / model
+    / blend on fully priced races, and bootstrap intervals of their pseudo-R^2."""
     races = Races.from_rows(w.race_id, w.won)
     p = np.exp(log_p)
+    p_pub = p if blend is None else racenorm.blend(log_p, w.market, w.race_id, blend.alpha,
+                                                   blend.beta)
     out: dict[str, Any] = {"model": metrics.score(races, w.won, p),
+                           "published": {**metrics.score(races, w.won, p_pub),
+                                         "source": "model" if blend is None else "blend"},
                            "rows": w.n_rows, "races": races.n,
                            "races_with_winner": int(races.has_winner.sum())}
+    boot: dict[str, Any] = {}
+    if races.has_winner.any():
+        boot["all_races"] = metrics.bootstrap_pseudo_r2(
+            {"model": metrics.race_losses(races, p),
+             "published": metrics.race_losses(races, p_pub)},
+            metrics.uniform_race_losses(races), seed)
     priced = priced_races(races, w.market)
     if priced.any():
         sub = w.take(priced)
         sr = Races.from_rows(sub.race_id, sub.won)
+        sources = {"market": sub.market, "model": p[priced]}
         out["priced_races"] = sr.n
         out["market_on_priced"] = metrics.score(sr, sub.won, sub.market)
         out["model_on_priced"] = metrics.score(sr, sub.won, p[priced])
         if blend is not None:
-            pb = racenorm.blend(log_p[priced], sub.market, sub.race_id, blend.alpha, blend.beta)
-            out["blend_on_priced"] = metrics.score(sr, sub.won, pb)
+            sources["blend"] = p_pub[priced]
+            out["blend_on_priced"] = metrics.score(sr, sub.won, sources["blend"])
+        diffs = (("model", "market"),) + ((("blend", "market"),) if blend else ())
+        if sr.has_winner.any():
+            boot["priced_races"] = metrics.bootstrap_pseudo_r2(
+                {k: metrics.race_losses(sr, v) for k, v in sources.items()},
+                metrics.uniform_race_losses(sr), seed, diffs)
+    out["pseudo_r2_bootstrap"] = boot
     return out
 
 

@@ -1,8 +1,7 @@
-"""LightGBM on a race softmax: time-ordered train/validation split, early stopping, seed.
+"""LightGBM on a race softmax with early stopping on a later slice, seeded.
 
-The training window is split by date: the earliest races fit the trees, the last
-``valid_share`` of them (whole days, so no race and no day straddles the split) drive early
-stopping and then the calibration and blend fits. The test window is never seen here.
+``valid`` is the stop slice of hrdpg.trainer.windows (after the fit slice, before the
+calibration slice); the test window is never seen here.
 """
 
 from __future__ import annotations
@@ -15,7 +14,6 @@ import lightgbm as lgb
 import numpy as np
 import numpy.typing as npt
 
-from hrdpg.errors import HrdpgError
 from hrdpg.trainer.condlogit import Races
 from hrdpg.trainer.data import Window
 
@@ -42,19 +40,7 @@ class Fitted:
     booster: lgb.Booster
     best_iteration: int
     params: dict[str, Any]
-    valid_from_day: int
     valid_loss: float
-
-
-def time_split(w: Window, valid_share: float) -> npt.NDArray[np.bool_]:
-    """Mask of validation rows: the latest days holding ~valid_share of the races."""
-    _, first = np.unique(w.race_id, return_index=True)
-    race_day = np.sort(w.day[first])
-    cut = race_day[int(np.floor((1.0 - valid_share) * race_day.size))]
-    if cut <= race_day[0]:
-        raise HrdpgError("the training window is too short to hold out a later validation "
-                         "slice; widen --train-from/--train-to")
-    return np.asarray(w.day >= cut)
 
 
 def fit(
@@ -91,7 +77,7 @@ def fit(
     losses = record.get("valid", {}).get("race_logloss", [float("nan")])
     shown = {k: v for k, v in params.items() if k != "objective"}
     shown.update(objective="conditional_logit", max_rounds=max_rounds, patience=patience)
-    return Fitted(booster, best, shown, int(valid.day.min()), float(losses[best - 1]))
+    return Fitted(booster, best, shown, float(losses[best - 1]))
 
 
 def raw_score(f: Fitted, x: F64) -> F64:

@@ -22,14 +22,13 @@ from hrdpg import __version__
 from hrdpg.config import PROJECT_ROOT
 from hrdpg.errors import HrdpgError
 from hrdpg.registry import store
-from hrdpg.trainer import evaluate, fit, metrics
+from hrdpg.trainer import evaluate, fit, metrics, windows
 from hrdpg.trainer.calibrate import fit_blend, fit_temperature
 from hrdpg.trainer.condlogit import Races
 from hrdpg.trainer.data import Window, feature_list, read_window
 from hrdpg.trainer.onnx_export import INPUT_NAME, OUTPUT_NAME, booster_to_onnx
 
 MIN_RACES = 200
-VALID_SHARE = 0.2
 
 
 @dataclass(frozen=True)
@@ -47,6 +46,7 @@ class TrainSpec:
     lgb_overrides: dict[str, Any] = field(default_factory=dict)
     features: tuple[str, ...] = ()  # only these (catalogue order); empty = the catalogue's
     exclude: tuple[str, ...] = ()
+    split: windows.SplitRule = field(default_factory=windows.SplitRule)
 
 
 @dataclass
@@ -67,6 +67,11 @@ def check_windows(s: TrainSpec) -> None:
     if s.test_from <= s.train_to:
         raise HrdpgError(f"the test window ({s.test_from}..) must start after the training "
                          f"window ends ({s.train_to}): evaluation is out of time")
+    c = s.split.calibrate_from
+    if c is not None and not s.train_from < c <= s.train_to:
+        raise HrdpgError(f"--calibrate-from {c} must fall inside the training window, after "
+                         f"{s.train_from} and no later than {s.train_to}")
+    s.split.check()
 
 
 def check_window_data(w: Window, label: str, min_races: int) -> None:
@@ -81,6 +86,10 @@ def check_window_data(w: Window, label: str, min_races: int) -> None:
 def empty_features(w: Window) -> list[str]:
     """Features with no value at all in the window (the source data does not carry them)."""
     return [n for j, n in enumerate(w.feature_names) if not np.isfinite(w.x[:, j]).any()]
+
+
+def window_entry(date_from: dt.date, date_to: dt.date, w: Window) -> dict[str, Any]:
+    return {"from": str(date_from), "to": str(date_to), "races": w.n_races, "rows": w.n_rows}
 
 
 def code_version() -> str:
@@ -139,20 +148,21 @@ def _train(conn: psycopg.Connection, s: TrainSpec, st: _Stages) -> TrainResult:
         ts = read_window(conn, names, s.test_from, s.test_to, lambda d, t: tick(d, t))
     check_window_data(ts, "test", 1)
     conn.commit()
-    valid_mask = fit.time_split(tw, VALID_SHARE)
-    tr, va = tw.take(~valid_mask), tw.take(valid_mask)
+    labels = windows.slice_labels(tw, s.split)
+    tr, stop, cal = (tw.take(labels == code) for code in range(3))
     with st.stage("fit lightgbm", total=s.max_rounds) as tick:
-        fitted = fit.fit(tr, va, s.seed, max_rounds=s.max_rounds, overrides=s.lgb_overrides,
-                         tick=lambda i, loss: tick(i, None, f"iter {i} valid {loss:.4f}"))
+        fitted = fit.fit(tr, stop, s.seed, max_rounds=s.max_rounds, overrides=s.lgb_overrides,
+                         tick=lambda i, loss: tick(i, None, f"iter {i} stop-slice {loss:.4f}"))
     with st.stage("calibrate + blend"):
-        va_races = Races.from_rows(va.race_id, va.won)
-        temperature = fit_temperature(va_races, fit.raw_score(fitted, va.x))
-        va_logp = va_races.log_softmax(temperature * fit.raw_score(fitted, va.x))
-        blend = fit_blend(va.race_id, va.won, va_logp, va.market)
+        cal_races = Races.from_rows(cal.race_id, cal.won)
+        cal_score = fit.raw_score(fitted, cal.x)
+        temperature = fit_temperature(cal_races, cal_score)
+        cal_logp = cal_races.log_softmax(temperature * cal_score)
+        blend = fit_blend(cal.race_id, cal.won, cal_logp, cal.market)
     with st.stage("evaluate"):
         ts_races = Races.from_rows(ts.race_id, ts.won)
         ts_logp = ts_races.log_softmax(temperature * fit.raw_score(fitted, ts.x))
-        test = evaluate.evaluate(ts, ts_logp, blend)
+        test = evaluate.evaluate(ts, ts_logp, blend, s.seed)
         truth = evaluate.bayes(conn, ts, ts_logp)
         conn.commit()
     with st.stage("export onnx"):
@@ -164,18 +174,21 @@ def _train(conn: psycopg.Connection, s: TrainSpec, st: _Stages) -> TrainResult:
     gain = fitted.booster.feature_importance("gain", iteration=fitted.best_iteration)
     params = {"lightgbm": fitted.params, "best_iteration": fitted.best_iteration,
               "temperature": temperature, "with_market": s.with_market,
-              "blend": blend.as_json() if blend else None,
+              "blend": blend.as_json() if blend else None, "split": s.split.as_json(),
               "features": names, "features_dropped_all_null": dropped,
               "normalisation": "race softmax of log_strength (hrdpg_pl.racenorm)"}
     result_metrics: dict[str, Any] = {
         "test": test, "bayes": truth, "parity_max_abs_diff": diff,
-        "validation": {"log_loss_uncalibrated": fitted.valid_loss,
-                       "log_loss": va_races.log_loss(va_logp), "races": va_races.n,
-                       "from_day": str(dt.date(1970, 1, 1)
-                                       + dt.timedelta(days=fitted.valid_from_day))},
+        "early_stopping": {"log_loss": fitted.valid_loss, "races": stop.n_races},
+        "calibration": {"log_loss_uncalibrated": cal_races.log_loss(
+                            cal_races.log_softmax(cal_score)),
+                        "log_loss": cal_races.log_loss(cal_logp), "races": cal_races.n},
         "train": {"rows": tr.n_rows, "races": tr.n_races},
-        "windows": {"train": [str(s.train_from), str(s.train_to)],
-                    "test": [str(s.test_from), str(s.test_to)]},
+        "windows": {"train": window_entry(s.train_from, s.train_to, tw),
+                    **windows.describe(tw, labels),
+                    "test": window_entry(s.test_from, s.test_to, ts)},
+        "warnings": ([f"left out (no value in the training window): {', '.join(dropped)}"]
+                     if dropped else []) + (blend.warnings() if blend else []),
         "feature_version": feature_version, "best_iteration": fitted.best_iteration,
         "lightgbm_params": fitted.params,
         "feature_importance_gain": {n: float(g) for n, g in zip(names, gain, strict=True)},
