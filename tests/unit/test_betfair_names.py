@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from hrdpg.loader.betfair_anz import convert, market_id
+from tests.paths import SHARED_DATA
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "betfair-anz"
+DATA = SHARED_DATA / "betfair-anz"
 FILES = sorted(DATA.glob("*.csv")) if DATA.is_dir() else []
 
 
