@@ -29,10 +29,12 @@ TRY_LOCK_SQL = ("SELECT pg_catalog.pg_try_advisory_xact_lock(pg_catalog.hashtext
 # The per-race cap is a money limit of the profile; as a fraction it is of the bankroll the
 # profile has now (risk_state's bankroll_now), the one propose_bets sizes with.
 CAPS_SQL = """
-SELECT kelly_multiplier::float8 AS km, max_stake_fraction::float8 AS msf,
+SELECT kelly_multiplier::float8 AS kelly_multiplier,
+       max_stake_fraction::float8 AS max_stake_fraction,
        CASE WHEN halted THEN 0 WHEN bankroll_now > 0
-            THEN least(1, max_stake_per_race / bankroll_now) ELSE 0 END::float8 AS mrf,
-       min_liquidity::float8 AS ml, halted
+            THEN least(1, max_stake_per_race / bankroll_now) ELSE 0 END::float8
+           AS max_race_fraction,
+       min_liquidity::float8 AS min_liquidity, halted
   FROM modeling.risk_state($1)
 """
 
@@ -152,8 +154,9 @@ def kelly_caps(plpy: Any, profile: str = DEFAULT_PROFILE) -> KellyCaps:
     if not rows:
         return DEFAULT_CAPS
     r = rows[0]
-    return KellyCaps(float(r["km"]), 0.0 if r["halted"] else float(r["msf"]),
-                     float(r["mrf"]), float(r["ml"]))
+    return KellyCaps(float(r["kelly_multiplier"]),
+                     0.0 if r["halted"] else float(r["max_stake_fraction"]),
+                     float(r["max_race_fraction"]), float(r["min_liquidity"]))
 
 
 def add_signals(batch: SignalBatch, info: ModelInfo, s: Scored,
