@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,8 +20,9 @@ from hrdpg.cli import main
 from hrdpg.config import Settings
 from hrdpg.loader.betfair_anz import STATE_TZ
 from tests.conftest import ServerHandle, private_copy
+from tests.paths import TEST_DATA
 
-SLICE = Path(__file__).resolve().parents[1] / "data" / "betfair-anz"
+SLICE = TEST_DATA / "betfair-anz"
 DAY = dt.date(2025, 1, 6)
 
 

@@ -14,8 +14,9 @@ import psycopg
 import pytest
 
 from hrdpg.loader.betfair_anz import STATE_TZ, load_betfair_anz
+from tests.paths import TEST_DATA
 
-SLICE = Path(__file__).resolve().parents[1] / "data" / "betfair-anz"
+SLICE = TEST_DATA / "betfair-anz"
 FILE = SLICE / "ANZ_Thoroughbreds_2025_01.csv"
 
 
