@@ -16,9 +16,12 @@ BEGIN
     SELECT * INTO lim FROM modeling.risk_limits l WHERE l.profile = check_risk.profile
        FOR UPDATE;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'bets: unknown risk profile %', quote_literal(check_risk.profile)
+        RAISE EXCEPTION 'bets: unknown risk profile %; the profiles are: %',
+                        quote_literal(check_risk.profile),
+                        coalesce((SELECT string_agg(l.profile, ', ' ORDER BY l.profile)
+                                    FROM modeling.risk_limits l), 'none')
             USING ERRCODE = '22023',
-                  HINT = 'Add a row to modeling.risk_limits or pass an existing profile.';
+                  HINT = 'Pass one of them (--profile) or add a row to modeling.risk_limits.';
     END IF;
     SELECT lim.bankroll + coalesce(sum(b.pnl), 0),
            coalesce(sum(b.pnl) FILTER (WHERE b.race_date = check_risk.race_date), 0)
@@ -104,8 +107,11 @@ BEGIN
     SELECT * INTO lim FROM modeling.risk_limits l WHERE l.profile = resume_betting.profile
        FOR UPDATE;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'resume_betting: unknown risk profile %', quote_literal(profile)
-            USING ERRCODE = '22023';
+        RAISE EXCEPTION 'resume_betting: unknown risk profile %; the profiles are: %',
+                        quote_literal(profile),
+                        coalesce((SELECT string_agg(l.profile, ', ' ORDER BY l.profile)
+                                    FROM modeling.risk_limits l), 'none')
+            USING ERRCODE = '22023', HINT = 'Pass one of them.';
     END IF;
     SELECT lim.bankroll + coalesce(sum(b.pnl), 0) INTO bank FROM modeling.bets b
      WHERE b.profile = lim.profile AND b.status IN ('settled', 'void');
