@@ -15,7 +15,7 @@ from tests.conftest import ServerHandle, private_copy
 from tests.db.test_score_common import DAY, as_of_reading, install, score, signals, trained
 
 STEP = dt.timedelta(minutes=20)  # the far cadence is 10 minutes; 20 keeps the test short
-# The stamp of a publication, not what it says.
+# The stamp of a publication, not what it says (model_id: each database registers its copy).
 STAMP = ("as_of", "run_id", "created_at", "model_id")
 
 
