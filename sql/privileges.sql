@@ -117,6 +117,7 @@ VALUES
     ('resume_betting', '{hrdpg_owner}', 'lifts a halt: an operator decision'),
     ('enforce_risk_limits', '{}', 'internal to propose_bets/settle (halts a profile)'),
     ('check_risk', '{}', 'deprecated alias of enforce_risk_limits, removed in 0.3'),
+    ('known_risk_profiles', '{}', 'internal to the risk functions'' refusals'),
     ('risk_state', '{hrdpg_scorer}', 'the one reader of a profile''s limits and state'),
     ('set_risk_limits', '{hrdpg_owner}', 'changes staking limits: an operator decision'),
     ('default_risk_profile', '{hrdpg_scorer}', 'constant; parameter defaults call it'),

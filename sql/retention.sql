@@ -1,5 +1,5 @@
--- Retention of published signals. Every refresh publishes a new as_of per race still to run
--- (~190k rows a day at the default cadence, docs/scaling.md), and after the day almost all of
+-- Retention of published signals. Every refresh publishes a new as_of per race whose signals
+-- changed (new odds, declarations or model; docs/scoring.md), and after the day almost all of
 -- them are intermediate prices nobody reads again. Thinning keeps what history is read for.
 
 CREATE OR REPLACE FUNCTION modeling.thin_signals(before date, since date DEFAULT NULL)

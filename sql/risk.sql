@@ -2,6 +2,17 @@
 -- resume, scoring and `hrdpg bets limits show` all call; the halt itself; changing limits.
 -- docs/bets.md "Risk limits".
 
+CREATE OR REPLACE FUNCTION modeling.known_risk_profiles()
+RETURNS text
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+RETURN coalesce((SELECT string_agg(l.profile, ', ' ORDER BY l.profile)
+                   FROM modeling.risk_limits l), 'none');
+COMMENT ON FUNCTION modeling.known_risk_profiles() IS
+    'The risk profiles that exist, for the message that refuses an unknown one.';
+REVOKE ALL ON FUNCTION modeling.known_risk_profiles() FROM PUBLIC;
+
 CREATE OR REPLACE FUNCTION modeling.default_risk_profile()
 RETURNS text
 LANGUAGE plpython3u
@@ -80,9 +91,10 @@ BEGIN
     PERFORM 1 FROM modeling.risk_limits l WHERE l.profile = enforce_risk_limits.profile
         FOR UPDATE;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'bets: unknown risk profile %', quote_literal(enforce_risk_limits.profile)
+        RAISE EXCEPTION 'bets: unknown risk profile %; the profiles are: %',
+                        quote_literal(enforce_risk_limits.profile), modeling.known_risk_profiles()
             USING ERRCODE = '22023',
-                  HINT = 'Add a row to modeling.risk_limits or pass an existing profile.';
+                  HINT = 'Pass one of them (--profile) or add a row to modeling.risk_limits.';
     END IF;
     SELECT * INTO st FROM modeling.risk_state(enforce_risk_limits.profile,
                                                enforce_risk_limits.race_date);
@@ -148,8 +160,10 @@ BEGIN
                                              pg_catalog.hashtext(resume_betting.profile));
     PERFORM 1 FROM modeling.risk_limits l WHERE l.profile = resume_betting.profile FOR UPDATE;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'resume_betting: unknown risk profile %', quote_literal(profile)
-            USING ERRCODE = '22023';
+        RAISE EXCEPTION 'resume_betting: unknown risk profile %; the profiles are: %',
+                        quote_literal(profile), modeling.known_risk_profiles()
+            USING ERRCODE = '22023',
+                  HINT = 'Pass one of them (--profile) or add a row to modeling.risk_limits.';
     END IF;
     SELECT * INTO st FROM modeling.risk_state(resume_betting.profile);
     IF st.bankroll_now < st.bankroll_floor THEN
@@ -205,9 +219,10 @@ BEGIN
                                              pg_catalog.hashtext(of_profile));
     PERFORM 1 FROM modeling.risk_limits l WHERE l.profile = of_profile FOR UPDATE;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'set_risk_limits: unknown risk profile %', quote_literal(of_profile)
+        RAISE EXCEPTION 'set_risk_limits: unknown risk profile %; the profiles are: %',
+                        quote_literal(of_profile), modeling.known_risk_profiles()
             USING ERRCODE = '22023',
-                  HINT = 'Add a row to modeling.risk_limits or pass an existing profile.';
+                  HINT = 'Pass one of them (--profile) or add a row to modeling.risk_limits.';
     END IF;
     SELECT string_agg(quote_ident(k), ', ') INTO cols FROM jsonb_object_keys(changes) k;
     BEGIN

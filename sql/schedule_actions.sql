@@ -79,6 +79,7 @@ DECLARE
     n_runs bigint;
     n_slots bigint;
     n_cron bigint;
+    cron_note text;
     thin_before date := base::date - $4;
 BEGIN
     n_stale := modeling.fail_abandoned_runs();
@@ -93,10 +94,15 @@ BEGIN
         EXECUTE 'DELETE FROM cron.job_run_details WHERE end_time < $1'
           USING base - make_interval(days => $2);
         GET DIAGNOSTICS n_cron = ROW_COUNT;
+    ELSE
+        -- pg_cron lives in another database, out of reach from here (no dblink).
+        cron_note := 'cron.job_run_details is in the cron database: its pg_cron job '
+                     'hrdpg-cron-history trims it there (hrdpg schedule install --database)';
     END IF;
     -- Thins a sliding month: older days were thinned on earlier runs.
     RETURN jsonb_build_object('stale_runs_failed', n_stale, 'runs_deleted', n_runs,
                               'schedule_runs_deleted', n_slots, 'cron_details_deleted', n_cron,
+                              'cron_history', cron_note,
                               'signals_thinned',
                               modeling.thin_signals(thin_before, thin_before - 30));
 END
@@ -104,7 +110,8 @@ $fn$;
 COMMENT ON FUNCTION modeling.housekeeping(timestamptz, integer, integer, integer) IS
     'Daily: fail running runs whose backend is gone; delete tick/skipped runs and schedule_runs '
     'older than runs_retention_days and cron.job_run_details older than cron_retention_days '
-    '(when pg_cron is in this database); thin the signals of days older than '
+    '(when pg_cron is in this database; else cron_history says where it is trimmed); thin '
+    'the signals of days older than '
     'signals_thin_days (modeling.thin_signals). Ages count from least(now, real now()).';
 REVOKE ALL ON FUNCTION modeling.housekeeping(timestamptz, integer, integer, integer)
     FROM PUBLIC;

@@ -112,7 +112,8 @@ COMMENT ON FUNCTION modeling.reprice_day(date, timestamptz, text, boolean, text)
     'Re-price race_date at as_of with the latest odds, keeping the win probabilities and reasons '
     'of the day''s last score_day run when the model, feature version and the day''s '
     'declarations are unchanged and the model reads no market prices; otherwise a full '
-    'score_day (the run row says why). One transaction; returns the alias''s signals published.';
+    'score_day (the run row says why). Either way publishes only the races whose signals differ '
+    'from their newest publication. One transaction; returns the alias''s signals published.';
 REVOKE ALL ON FUNCTION modeling.reprice_day(date, timestamptz, text, boolean, text) FROM PUBLIC;
 
 -- The 0.1.0 name, kept for one release: "refresh" also names the feature and history

@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 import psycopg
 
@@ -26,16 +27,31 @@ from hrdpg.errors import HrdpgError, server_message
 
 def _one_line(exc: BaseException) -> str:
     """What went wrong and what to do, in one line; `--debug` shows the traceback."""
+    if isinstance(exc, psycopg.OperationalError) and exc.sqlstate is None:
+        first = (str(exc).strip().splitlines() or ["no reason given"])[0]
+        return (f"cannot reach the database: {first}. Check --dsn / $HRDPG_DSN, or start the "
+                "embedded cluster with `hrdpg db up`.")
     if isinstance(exc, psycopg.Error):
         return f"the database refused: {server_message(exc)}"
     if isinstance(exc, OSError):
         where = f" {exc.filename}" if exc.filename else ""
         return f"{exc.strerror or exc}:{where}. Check the path and its permissions."
-    return str(exc)
+    if isinstance(exc, HrdpgError):
+        return str(exc)
+    return (f"unexpected {type(exc).__name__}: {exc}. Run again with --debug for the "
+            "traceback and report it.")
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """Usage errors in one line too (argparse prints the usage first); subcommand parsers
+    are made of this class as well."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}. See `{self.prog} --help`.\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="hrdpg",
         description="Postgres-native horse-racing modeling engine.",
     )
@@ -70,12 +86,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `hrdpg models show 1 | head`: the reader left, say nothing
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
-    except (HrdpgError, psycopg.Error, OSError) as exc:
-        if args.debug:
-            raise
-        print(f"hrdpg: error: {_one_line(exc)}", file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
         print("hrdpg: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # every failure ends in one line; --debug re-raises
+        if args.debug:
+            raise
+        text = " ".join(_one_line(exc).split())  # one line, whatever the message held
+        print(f"hrdpg: error: {text}", file=sys.stderr)
+        return 1
     return result

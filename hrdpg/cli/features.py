@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 from typing import Any
 
 from hrdpg import features
+from hrdpg.cli.argtypes import iso_date
 from hrdpg.cli.progress import progress_bar
 from hrdpg.config import load_settings
 from hrdpg.db import connect
@@ -19,8 +19,8 @@ def register(commands: Any) -> None:
     for name, helptext in (("refresh", "fold new results in, recompute a date range"),
                            ("rebuild", "re-derive all history, then recompute a date range")):
         cmd = sub.add_parser(name, help=helptext)
-        cmd.add_argument("--from", dest="from_date", type=dt.date.fromisoformat)
-        cmd.add_argument("--to", dest="to_date", type=dt.date.fromisoformat)
+        cmd.add_argument("--from", dest="from_date", type=iso_date)
+        cmd.add_argument("--to", dest="to_date", type=iso_date)
         cmd.set_defaults(handler=cmd_refresh, rebuild=name == "rebuild")
     sub.add_parser("catalog", help="list the features and the feature version").set_defaults(
         handler=cmd_catalog)

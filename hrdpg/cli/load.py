@@ -88,6 +88,9 @@ def cmd_load(args: argparse.Namespace) -> int:
     _print(reports)
     failed = [r for r in reports if not r.ok]
     if failed:
-        print(f"hrdpg load: {len(failed)} of {len(reports)} file(s) not loaded", file=sys.stderr)
+        first = " ".join((failed[0].error or "rows rejected").split())
+        print(f"hrdpg load: error: {len(failed)} of {len(reports)} file(s) not loaded (first: "
+              f"{first}); the report above says why, fix those files and load them again",
+              file=sys.stderr)
         return 1
     return 0

@@ -7,9 +7,11 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+from dataclasses import replace
 from typing import Any
 
 import psycopg
+from psycopg.conninfo import make_conninfo
 from rich.console import Console
 from rich.table import Table
 
@@ -19,7 +21,35 @@ from hrdpg.db import connect
 from hrdpg.errors import HrdpgError
 
 JOB_NAME = "hrdpg-tick"
+# When pg_cron lives in another database, housekeeping (which runs in the engine database)
+# cannot reach cron.job_run_details: this job of the cron database trims it there instead.
+HISTORY_JOB = "hrdpg-cron-history"
+HISTORY_DAYS = 14  # as housekeeping's cron_retention_days
+HISTORY_SQL = ("DELETE FROM cron.job_run_details "  # noqa: S608 (a constant)
+               f"WHERE end_time < now() - interval '{HISTORY_DAYS} days'")
 SCRIPTS = SQL_DIR / "scripts"
+# This engine's jobs: the tick (named after the engine when pg_cron runs it from elsewhere)
+# and the history trim of the cron database.
+JOBS_SQL = """
+SELECT j.jobid, j.jobname, j.schedule, j.command, j.database, j.username, j.active
+  FROM cron.job j
+ WHERE (j.jobname IN (%(tick)s, %(named)s) AND j.database = %(engine)s)
+    OR j.jobname = %(history)s
+ ORDER BY j.jobid
+"""
+RUNS_SQL = """
+SELECT d.runid, j.jobname, d.status, d.start_time, d.end_time,
+       left(d.return_message, 60) AS message
+  FROM cron.job_run_details d JOIN cron.job j ON j.jobid = d.jobid
+ WHERE j.jobid = ANY(%s) ORDER BY d.runid DESC LIMIT 5
+"""
+# Every time the schedule's status shows in the job's own zone, as its title says.
+STATUS_SQL = """
+SELECT job, kind, enabled, tz, to_char(local_time, 'HH24:MI') AS at,
+       to_char(last_slot AT TIME ZONE tz, 'YYYY-MM-DD HH24:MI') AS last_slot, last_status,
+       decision, to_char(next_due AT TIME ZONE tz, 'YYYY-MM-DD HH24:MI') AS next_due
+  FROM modeling.schedule_status()
+"""
 
 
 def register(commands: Any) -> None:
@@ -67,6 +97,7 @@ def install(conn: psycopg.Connection, database: str | None = None) -> int:
         row = conn.execute("SELECT cron.schedule_in_database(%s, '* * * * *', "
                            "'SELECT modeling.tick()', %s)",
                            (job_name(database), database)).fetchone()
+        conn.execute("SELECT cron.schedule(%s, '30 3 * * *', %s)", (HISTORY_JOB, HISTORY_SQL))
     conn.commit()
     assert row is not None
     return int(row[0])
@@ -80,6 +111,10 @@ def remove(conn: psycopg.Connection, database: str | None = None) -> bool:
     else:
         rows = conn.execute("SELECT cron.unschedule(j.jobid) FROM cron.job j "
                             "WHERE j.jobname = %s", (job_name(database),)).fetchall()
+        # The history trim serves every engine scheduled from here: it goes with the last one.
+        conn.execute("SELECT cron.unschedule(j.jobid) FROM cron.job j WHERE j.jobname = %s "
+                     "AND NOT EXISTS (SELECT 1 FROM cron.job o WHERE o.jobname LIKE %s)",
+                     (HISTORY_JOB, f"{JOB_NAME}:%"))
     conn.commit()
     return bool(rows)
 
@@ -96,7 +131,7 @@ def run_now(conn: psycopg.Connection, at: dt.datetime | None = None) -> dict[str
 def _table(console: Console, title: str, cur: psycopg.Cursor[Any]) -> None:
     table = Table(title=title)
     for col in cur.description or []:
-        table.add_column(col.name)
+        table.add_column(col.name, no_wrap=True)
     for r in cur.fetchall():
         table.add_row(*("" if v is None else str(v) for v in r))
     console.print(table)
@@ -116,25 +151,54 @@ def cmd_remove(args: argparse.Namespace) -> int:
     return 0
 
 
+def cron_database(conn: psycopg.Connection) -> tuple[str, str | None]:
+    """(this database, where pg_cron keeps its tables): this one, the one cron.database_name
+    names (a server-wide setting, readable from any database), or None without pg_cron."""
+    row = conn.execute("SELECT current_database(), "
+                       "current_setting('cron.database_name', true)").fetchone()
+    assert row is not None
+    here = str(row[0])
+    return here, here if has_cron(conn) else row[1]
+
+
+def show_cron(console: Console, conn: psycopg.Connection, engine: str) -> None:
+    """This engine's pg_cron jobs and their last runs, read where pg_cron lives."""
+    cur = conn.execute(JOBS_SQL, {"tick": JOB_NAME, "named": job_name(engine),
+                                  "engine": engine, "history": HISTORY_JOB})
+    jobs = cur.fetchall()
+    table = Table(title="pg_cron jobs")
+    for col in cur.description or []:
+        table.add_column(col.name, no_wrap=True)
+    for r in jobs:
+        table.add_row(*("" if v is None else str(v) for v in r))
+    console.print(table)
+    _table(console, "last pg_cron runs", conn.execute(RUNS_SQL, ([r[0] for r in jobs],)))
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     console = Console(width=160)
-    with connect(load_settings(args.dsn)) as conn:
-        if has_cron(conn):
-            _table(console, "pg_cron job", conn.execute(
-                "SELECT jobid, schedule, command, database, username, active FROM cron.job "
-                "WHERE jobname = %s", (JOB_NAME,)))
-            _table(console, "last pg_cron runs", conn.execute(
-                "SELECT d.runid, d.status, d.start_time, d.end_time, "
-                "left(d.return_message, 60) AS message FROM cron.job_run_details d "
-                "JOIN cron.job j ON j.jobid = d.jobid WHERE j.jobname = %s "
-                "ORDER BY d.runid DESC LIMIT 5", (JOB_NAME,)))
+    settings = load_settings(args.dsn)
+    with connect(settings) as conn:
+        engine, where = cron_database(conn)
+        if where == engine:
+            show_cron(console, conn, engine)
+        elif where:
+            elsewhere = replace(settings, dsn=make_conninfo(settings.conninfo(), dbname=where),
+                                dbname=where)
+            try:
+                with connect(elsewhere) as cron_conn:
+                    console.print(f"pg_cron lives in database {where}:")
+                    show_cron(console, cron_conn, engine)
+            except (HrdpgError, psycopg.Error) as exc:
+                console.print(f"pg_cron lives in database {where}, which this login cannot "
+                              f"read ({' '.join(str(exc).split())[:120]}): run `hrdpg --dsn "
+                              f"'<dsn of {where}>' schedule status` there")
         else:
             console.print("pg_cron is not installed in this database")
         _table(console, "last ticks", conn.execute(
             "SELECT run_id, status, started_at, params ->> 'now' AS tick_now FROM modeling.runs "
             "WHERE kind = 'tick' ORDER BY run_id DESC LIMIT 5"))
-        _table(console, "schedule (local time)", conn.execute(
-            "SELECT * FROM modeling.schedule_status()"))
+        _table(console, "schedule (local time)", conn.execute(STATUS_SQL))
     return 0
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import psycopg
 
 from hrdpg import features
+from hrdpg.cli.argtypes import iso_date
 from hrdpg.cli.progress import progress_bar
 from hrdpg.config import load_settings
 from hrdpg.db import connect
@@ -31,7 +32,7 @@ def register(commands: Any) -> None:
     size.add_argument("--days", type=int, default=365, help="days of racing (default 365)")
     size.add_argument("--runners", type=int, help="approximate number of runners instead")
     parser.add_argument("--races-per-day", type=int, default=56)
-    parser.add_argument("--start-date", type=dt.date.fromisoformat, default=dt.date(2024, 1, 1))
+    parser.add_argument("--start-date", type=iso_date, default=dt.date(2024, 1, 1))
     parser.add_argument("--market-noise", type=float, default=1.0,
                         help="scale of the market's pricing noise (1 = default)")
     parser.add_argument("--unrun-days", type=int, default=0,

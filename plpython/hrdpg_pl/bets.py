@@ -96,8 +96,11 @@ def _state(plpy: Any, profile: str, race_date: str) -> tuple[RiskLimits, Usage]:
     rows = plpy.execute(prepared(plpy, "bets_state", STATE_SQL, ["text", "date"]),
                         [profile, race_date])
     if not rows:
-        plpy.error(f"propose_bets: unknown risk profile {profile!r}",
-                   hint="Add a row to modeling.risk_limits or pass an existing profile.",
+        known = plpy.execute("SELECT string_agg(profile, ', ' ORDER BY profile) AS p "
+                             "FROM modeling.risk_limits")[0]["p"]
+        plpy.error(f"propose_bets: unknown risk profile {profile!r}; the profiles are: "
+                   f"{known or 'none'}",
+                   hint="Pass one of them (--profile) or add a row to modeling.risk_limits.",
                    sqlstate="22023")
     r = rows[0]
     lim = RiskLimits(

@@ -6,7 +6,8 @@ days and on the day's declarations (runners, jockeys, weights, draws, going ...)
 these match the day's last full score_day run, the refresh keeps that run's p_model and
 reasons, re-applies the Benter blend with the current market prices, re-reads the odds and
 re-prices (place probabilities, fair odds, edges, Kelly stakes, DQ odds check) the races not yet
-off. Anything else falls back to a full score_day, and the run row says why.
+off. Anything else falls back to a full score_day, and the run row says why. Either way a race
+whose signals equal its newest publication is not published again (only_changed).
 """
 
 from __future__ import annotations
@@ -23,25 +24,39 @@ from hrdpg_pl.scoring_model import gate_and_price, market_feature, win_probabili
 
 BASE_RUN_SQL = """
 SELECT r.run_id, r.params ->> 'declarations' AS declarations,
+       (r.params ->> 'as_of')::timestamptz AS as_of,
        (SELECT count(*) FROM modeling.src_races ra WHERE ra.race_date = $1) AS races,
-       (SELECT count(DISTINCT s.race_id) FROM modeling.signals s
-         WHERE s.run_id = r.run_id AND s.alias = $3) AS scored,
-       EXISTS (SELECT 1 FROM modeling.signals s
-                WHERE s.run_id = r.run_id AND s.alias = $3 AND s.p_model IS NULL) AS no_p_model
+       EXISTS (SELECT 1 FROM modeling.dq_results q WHERE q.run_id = r.run_id AND q.blocked)
+           AS blocked
   FROM modeling.runs r
  WHERE r.kind = 'score_day' AND r.status = 'ok' AND r.race_date = $1 AND r.model_id = $2
  ORDER BY r.run_id DESC LIMIT 1
 """
-
-BASE_SIGNALS_SQL = """
-SELECT count(*)::int8 AS n,
-       string_agg(int8send(s.race_id) || int8send(s.horse_id)
-                  || float8send(s.p_model), ''::bytea
-                  ORDER BY s.race_id, s.horse_id) AS blob,
-       array_agg(s.reasons_json::text ORDER BY s.race_id, s.horse_id) AS reasons
-  FROM modeling.signals s
- WHERE s.run_id = $1 AND s.alias = $2 AND s.off_time > $3
+# The base run's view of the day: per race the alias's newest publication at or before that
+# run's as_of (a race the run left out as unchanged is the earlier publication it equalled).
+_BASE_ROWS = """
+SELECT s.* FROM modeling.src_races ra
+ CROSS JOIN LATERAL (SELECT max(n.as_of) AS as_of FROM modeling.signals n
+                      WHERE n.alias = $2 AND n.race_date = ra.race_date
+                        AND n.race_id = ra.race_id AND n.as_of <= $3) newest
+  JOIN modeling.signals s ON s.alias = $2 AND s.race_date = ra.race_date
+   AND s.race_id = ra.race_id AND s.as_of = newest.as_of
+ WHERE ra.race_date = $1
 """
+BASE_CHECK_SQL = f"""
+SELECT count(DISTINCT b.race_id) FILTER (WHERE b.model_id = $4) AS scored,
+       coalesce(bool_or(b.p_model IS NULL OR b.model_id <> $4), false) AS no_p_model
+  FROM ({_BASE_ROWS}) b
+"""  # noqa: S608 (constants only)
+BASE_SIGNALS_SQL = f"""
+SELECT count(*)::int8 AS n,
+       string_agg(int8send(b.race_id) || int8send(b.horse_id)
+                  || float8send(b.p_model), ''::bytea
+                  ORDER BY b.race_id, b.horse_id) AS blob,
+       array_agg(b.reasons_json::text ORDER BY b.race_id, b.horse_id) AS reasons
+  FROM ({_BASE_ROWS}) b
+ WHERE b.off_time > $4
+"""  # noqa: S608 (constants only)
 BASE_DTYPE = np.dtype([("race", ">i8"), ("horse", ">i8"), ("p", ">f8")])
 
 MARKET_FEATURES_SQL = ("SELECT array_agg(c.name) AS names FROM modeling.feature_catalog c "
@@ -54,25 +69,28 @@ def _market_inputs(plpy: Any, info: ModelInfo) -> bool:
 
 
 def why_full(plpy: Any, info: ModelInfo, race_date: str, alias: str
-             ) -> tuple[str | None, int | None]:
+             ) -> tuple[str | None, dict[str, Any] | None]:
     """(reason a full score is needed or None, the base score_day run to re-price)."""
     current = str(plpy.execute("SELECT modeling.feature_version() AS v")[0]["v"])
     if info.feature_version != current:
         return "feature version changed", None
     if _market_inputs(plpy, info):
         return "the model's inputs include market prices", None
-    rows = plpy.execute(prepared(plpy, "base_run", BASE_RUN_SQL, ["date", "int8", "text"]),
-                        [race_date, info.model_id, alias])
+    rows = plpy.execute(prepared(plpy, "base_run", BASE_RUN_SQL, ["date", "int8"]),
+                        [race_date, info.model_id])
     if not rows:
         return "no earlier score_day of this model for the day", None
     base = rows[0]
     if base["declarations"] != scoring_fetch.declarations(plpy, race_date):
         return "declarations changed since the last score_day", None
-    if base["no_p_model"]:
+    check = plpy.execute(prepared(plpy, "base_check", BASE_CHECK_SQL,
+                                  ["date", "text", "timestamptz", "int8"]),
+                         [race_date, alias, base["as_of"], info.model_id])[0]
+    if check["no_p_model"]:
         return "the last score_day has no p_model", None
-    if int(base["scored"]) != int(base["races"]):
+    if base["blocked"] or int(check["scored"]) != int(base["races"]):
         return "some races were not published by the last score_day", None
-    return None, int(base["run_id"])
+    return None, base
 
 
 def _market(plpy: Any, info: ModelInfo, race_date: str, rows: scoring_fetch.FeatureRows,
@@ -107,16 +125,17 @@ def reprice_day(plpy: Any, race_date: str, as_of: str, alias: str, wait: bool,
         return 0
     info, _ = model_cache.resolve(plpy, alias, False)
     scoring.check_engine_modules(plpy)
-    reason, base_run = why_full(plpy, info, race_date, alias)
-    if base_run is None:
+    reason, base = why_full(plpy, info, race_date, alias)
+    if base is None:
         return scoring.score_day(plpy, race_date, as_of, alias, True, True, 0.5, triggered_by,
-                                 extra={"refresh_fallback": reason})
+                                 extra={"refresh_fallback": reason}, only_changed=True)
     stats = scoring.Stats()
     run_id = scoring_publish.start_run(plpy, "reprice_day", race_date, info.model_id,
-                                       {**params, "base_run_id": base_run}, triggered_by)
+                                       {**params, "base_run_id": base["run_id"]}, triggered_by)
     t0 = time.perf_counter()
     res = plpy.execute(prepared(plpy, "base_signals", BASE_SIGNALS_SQL,
-                                ["int8", "text", "timestamptz"]), [base_run, alias, as_of])[0]
+                                ["date", "text", "timestamptz", "timestamptz"]),
+                       [race_date, alias, base["as_of"], as_of])[0]
     rec = np.frombuffer(bytes(res["blob"] or b""), dtype=BASE_DTYPE)
     base_reasons = list(res["reasons"] or [])
     rows = scoring_fetch.FeatureRows(race_id=rec["race"].astype(np.int64),
@@ -145,11 +164,13 @@ def reprice_day(plpy: Any, race_date: str, as_of: str, alias: str, wait: bool,
     batch = scoring_publish.SignalBatch(races, run_id, info.feature_version)
     scoring.add_signals(batch, info, s, rows, best, lim)
     t0 = time.perf_counter()
-    stats.rows_out = batch.write(plpy)
-    stats.tick("upsert", time.perf_counter() - t0)
     blocked = int(s.gate.blocked.sum())
+    stats.count_written(batch.write(plpy, only_changed=True), alias, len(batch),
+                        races.n - blocked)
+    stats.tick("upsert", time.perf_counter() - t0)
     stats.tick("total", time.perf_counter() - t_start)
-    scoring_publish.finish_run(plpy, run_id, stats.rows_in, stats.rows_out, races.n - blocked,
-                               blocked, stats.timings,
-                               {"base_run_id": base_run, "odds_ignored": best.ignored})
-    return len(batch)
+    scoring_publish.finish_run(plpy, run_id, stats.rows_in, stats.rows_out,
+                               stats.races_published, blocked, stats.timings,
+                               {"base_run_id": base["run_id"], "odds_ignored": best.ignored,
+                                **stats.unchanged()})
+    return stats.rows_main

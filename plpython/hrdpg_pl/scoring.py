@@ -46,12 +46,29 @@ class Stats:
     rows_main: int = 0
     races_published: int = 0
     races_blocked: int = 0
+    races_unchanged: int = 0  # passed the gate, equal to their last publication, not re-written
+    rows_unchanged: int = 0
     odds_ignored: int = 0
     timings: dict[str, float] = field(default_factory=dict)
     models: dict[str, Any] = field(default_factory=dict)
 
     def tick(self, name: str, seconds: float) -> None:
         self.timings[name] = self.timings.get(name, 0.0) + seconds * 1000.0
+
+    def count_written(self, written: dict[str, tuple[int, int]], alias: str, computed: int,
+                      passed: int) -> None:
+        """Add an upsert's counts: rows_out over every alias, rows and races of the main alias;
+        what was computed but equalled the last publication goes to the unchanged counts."""
+        rows, races = written.get(alias, (0, 0))
+        self.rows_out += sum(n for n, _ in written.values())
+        self.rows_main += rows
+        self.races_published += races
+        self.rows_unchanged += computed - sum(n for n, _ in written.values())
+        self.races_unchanged += passed - races
+
+    def unchanged(self) -> dict[str, int]:
+        """For the run row's params: what a publish-everything refresh would have re-written."""
+        return {"races_unchanged": self.races_unchanged, "rows_unchanged": self.rows_unchanged}
 
 
 def _fail(plpy: Any, message: str, hint: str, sqlstate: str = "55000") -> None:
@@ -197,10 +214,11 @@ def add_signals(batch: SignalBatch, info: ModelInfo, s: Scored,
 
 def score_dates(plpy: Any, run_id: int, date_from: str, date_to: str, as_of: str | None,
                 models: list[LoadedModel], max_null_share: float, stats: Stats,
-                refresh: bool = True) -> Stats:
+                refresh: bool = True, only_changed: bool = False) -> Stats:
     """Score every race dated date_from..date_to with each model; as_of None means each
     race's off_time - 1 minute. Writes signals and dq_results under run_id. refresh False
-    reads the feature store as it is (the caller knows it is current)."""
+    reads the feature store as it is (the caller knows it is current); only_changed publishes
+    only the races whose signals differ from their newest publication (a refresh)."""
     if refresh:
         t0 = time.perf_counter()
         plpy.execute(prepared(plpy, "refresh", "SELECT modeling.refresh_features($1, $2)",
@@ -225,6 +243,7 @@ def score_dates(plpy: Any, run_id: int, date_from: str, date_to: str, as_of: str
     stats.rows_in += int(rows.race_id.size)
 
     batch = SignalBatch(races, run_id, models[0].info.feature_version)
+    passed = 0
     for i, model in enumerate(models):
         s = score(model, rows, races.race_id, races.handicap, races.country, terms, best, lim,
                   max_null_share)
@@ -233,28 +252,30 @@ def score_dates(plpy: Any, run_id: int, date_from: str, date_to: str, as_of: str
         t0 = time.perf_counter()
         scoring_publish.write_dq(plpy, run_id, s.gate)
         stats.tick("dq", time.perf_counter() - t0)
-        before = len(batch)
         add_signals(batch, model.info, s, rows, best, lim)
         info = stats.models.setdefault(model.info.alias, {"model_id": model.info.model_id})
-        info["rows"] = info.get("rows", 0) + len(batch) - before
         if s.explain_error:
             info["explain_error"] = s.explain_error
         if i == 0:
-            stats.rows_main += len(batch) - before
             blocked = int(s.gate.blocked.sum())
             stats.races_blocked += blocked
-            stats.races_published += races.n - blocked
+            passed = races.n - blocked
     t0 = time.perf_counter()
-    stats.rows_out += batch.write(plpy)
+    written = batch.write(plpy, only_changed)
     stats.tick("upsert", time.perf_counter() - t0)
+    for model in models:
+        info = stats.models[model.info.alias]
+        info["rows"] = info.get("rows", 0) + written.get(model.info.alias, (0, 0))[0]
+    stats.count_written(written, models[0].info.alias, len(batch), passed)
     return stats
 
 
 def score_day(plpy: Any, race_date: str, as_of: str, alias: str, challengers: bool,
               wait: bool, max_null_share: float, triggered_by: str,
-              extra: dict[str, Any] | None = None) -> int:
+              extra: dict[str, Any] | None = None, only_changed: bool = False) -> int:
     """Returns the number of runner signals published for the alias (0 when skipped).
-    extra: more run parameters to record (reprice_day's reason for a full score)."""
+    extra: more run parameters to record (reprice_day's reason for a full score);
+    only_changed: reprice_day's fallback, which publishes only what changed."""
     t_start = time.perf_counter()
     params: dict[str, Any] = {"as_of": as_of, "alias": alias, "challengers": challengers,
                               "wait": wait, "max_null_share": max_null_share, **(extra or {})}
@@ -273,11 +294,13 @@ def score_day(plpy: Any, race_date: str, as_of: str, alias: str, challengers: bo
     params["declarations"] = scoring_fetch.declarations(plpy, race_date)
     run_id = scoring_publish.start_run(plpy, "score_day", race_date, models[0].info.model_id,
                                        params, triggered_by)
-    score_dates(plpy, run_id, race_date, race_date, as_of, models, max_null_share, stats)
+    score_dates(plpy, run_id, race_date, race_date, as_of, models, max_null_share, stats,
+                only_changed=only_changed)
     stats.tick("total", time.perf_counter() - t_start)
     scoring_publish.finish_run(plpy, run_id, stats.rows_in, stats.rows_out,
                                stats.races_published, stats.races_blocked, stats.timings,
-                               {"models": stats.models, "odds_ignored": stats.odds_ignored})
+                               {"models": stats.models, "odds_ignored": stats.odds_ignored,
+                                **stats.unchanged()})
     return stats.rows_main
 
 

@@ -53,18 +53,43 @@ _TARGETS: list[tuple[str, str]] = [
     ("feature_version", "$9::text"), ("alias", "($6::text[])[u.mi]"),
 ]
 _KEY = ("as_of", "race_id", "horse_id", "model_id")
-
-# Built once from the constant lists above; no value is ever glued in.
-UPSERT_SQL = (
-    "INSERT INTO modeling.signals AS s ("  # noqa: S608
-    + ", ".join(c for c, _ in _TARGETS) + ")\n"
-    "SELECT " + ", ".join(e for _, e in _TARGETS)
-    + "\n  FROM unnest(" + ", ".join(f"${i + 10}::{t}[]" for i, (_, t) in enumerate(ROW_COLUMNS))
-    + ") AS u(" + ", ".join(_ROW_NAMES) + ")\n"
+# What makes two publications of a race the same: every published value but the stamp.
+_SAME = [c for c, _ in _TARGETS if c not in ("as_of", "run_id")]
+_ROWS = ("SELECT " + ", ".join(f"{e} AS {c}" for c, e in _TARGETS)  # noqa: S608
+         + "\n  FROM unnest(" + ", ".join(f"${i + 10}::{t}[]"
+                                        for i, (_, t) in enumerate(ROW_COLUMNS))
+         + ") AS u(" + ", ".join(_ROW_NAMES) + ")")
+_INSERT = ("INSERT INTO modeling.signals AS s ("  # noqa: S608
+           + ", ".join(c for c, _ in _TARGETS) + ")\n"
+           "SELECT " + ", ".join(c for c, _ in _TARGETS) + " FROM new_rows n")
+_UPSERT = (
     "ON CONFLICT ON CONSTRAINT signals_natural_key DO UPDATE SET "
     + ", ".join(f"{c} = EXCLUDED.{c}" for c, _ in _TARGETS if c not in _KEY)
-    + ", created_at = now()"
-)
+    + ", created_at = now() RETURNING s.alias, s.race_id")
+_COUNT = ("SELECT w.alias, count(*)::int8 AS n_rows, count(DISTINCT w.race_id)::int8 AS n_races "
+          "FROM written w GROUP BY w.alias")
+_SAME_COLS = ", ".join(_SAME)
+# Built once from the constant lists above; no value is ever glued in.
+UPSERT_SQL = (f"WITH new_rows AS ({_ROWS}),\n"
+              f"written AS ({_INSERT}\n{_UPSERT})\n{_COUNT}")
+# The refresh's publish: a race (per alias) whose rows equal, value for value, its newest
+# publication at or before this as_of is left out, so the as-of reading of that moment
+# (the newest publication <= it) already gives what a full publication would have given.
+UPSERT_CHANGED_SQL = (
+    f"WITH new_rows AS ({_ROWS}),\n"  # noqa: S608
+    "prev AS (SELECT s.* FROM (SELECT DISTINCT n.alias, n.race_date, n.race_id, n.as_of\n"
+    "                            FROM new_rows n) k\n"
+    "  CROSS JOIN LATERAL (SELECT max(p.as_of) AS as_of FROM modeling.signals p\n"
+    "                       WHERE p.alias = k.alias AND p.race_date = k.race_date\n"
+    "                         AND p.race_id = k.race_id AND p.as_of <= k.as_of) newest\n"
+    "  JOIN modeling.signals s ON s.alias = k.alias AND s.race_date = k.race_date\n"
+    "   AND s.race_id = k.race_id AND s.as_of = newest.as_of),\n"
+    f"changed AS (SELECT race_id, alias FROM ((SELECT {_SAME_COLS} FROM new_rows\n"
+    f"                                         EXCEPT SELECT {_SAME_COLS} FROM prev)\n"
+    f"                                        UNION ALL (SELECT {_SAME_COLS} FROM prev\n"
+    f"                                         EXCEPT SELECT {_SAME_COLS} FROM new_rows)) d),\n"
+    f"written AS ({_INSERT}\n WHERE (n.race_id, n.alias) IN (SELECT race_id, alias FROM changed)"
+    f"\n{_UPSERT})\n{_COUNT}")
 
 
 def nullable(values: npt.ArrayLike) -> list[float | None]:
@@ -103,17 +128,20 @@ class SignalBatch:
     def __len__(self) -> int:
         return len(self.cols["ri"])
 
-    def write(self, plpy: Any) -> int:
+    def write(self, plpy: Any, only_changed: bool = False) -> dict[str, tuple[int, int]]:
+        """Upsert the batch; only_changed leaves out a race whose rows equal its newest
+        publication so far (per alias). Returns {alias: (rows, races) written}."""
         if not len(self):
-            return 0
-        plan = prepared(plpy, "upsert_signals", UPSERT_SQL,
+            return {}
+        plan = prepared(plpy, "upsert_changed" if only_changed else "upsert_signals",
+                        UPSERT_CHANGED_SQL if only_changed else UPSERT_SQL,
                         LOOKUP_TYPES + [f"{t}[]" for _, t in ROW_COLUMNS])
         r = self.races
-        plpy.execute(plan, [r.race_id.tolist(), r.as_of, r.race_date, r.off_time,
-                            [m for m, _ in self.models], [a for _, a in self.models],
-                            list(self.sources), self.run_id, self.feature_version]
-                     + [self.cols[c] for c in _ROW_NAMES])
-        return len(self)
+        out = plpy.execute(plan, [r.race_id.tolist(), r.as_of, r.race_date, r.off_time,
+                                  [m for m, _ in self.models], [a for _, a in self.models],
+                                  list(self.sources), self.run_id, self.feature_version]
+                           + [self.cols[c] for c in _ROW_NAMES])
+        return {str(w["alias"]): (int(w["n_rows"]), int(w["n_races"])) for w in out}
 
 
 DQ_SQL = """

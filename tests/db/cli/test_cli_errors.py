@@ -28,13 +28,32 @@ def test_export_to_a_missing_directory_is_one_line(conn: psycopg.Connection, db:
               str(target)])
 
 
-def test_engine_errors_lose_the_python_class_prefix(db: Settings,
+def _profiles(conn: psycopg.Connection) -> str:
+    rows = conn.execute("SELECT profile FROM modeling.risk_limits ORDER BY 1").fetchall()
+    conn.commit()
+    assert rows
+    return ", ".join(r[0] for r in rows)
+
+
+def test_engine_errors_lose_the_python_class_prefix(conn: psycopg.Connection, db: Settings,
                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    conn.execute("INSERT INTO modeling.risk_limits SELECT (jsonb_populate_record("
+                 "NULL::modeling.risk_limits, to_jsonb(l) || '{\"profile\": \"cautious\"}')).* "
+                 "FROM modeling.risk_limits l WHERE l.profile = 'default'")  # a second one
+    conn.commit()
     assert main(["--dsn", db.conninfo(), "bets", "propose", "2019-05-01",
                  "--profile", "nosuch"]) == 1
     err = capsys.readouterr().err
-    assert "unknown risk profile 'nosuch'" in err
+    assert f"unknown risk profile 'nosuch'; the profiles are: {_profiles(conn)}" in err
     assert "spiexceptions" not in err and "Traceback" not in err and err.count("\n") == 1
+
+
+def test_resume_of_an_unknown_profile_names_the_profiles(
+        conn: psycopg.Connection, db: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--dsn", db.conninfo(), "bets", "resume", "nosuch"]) == 1
+    err = capsys.readouterr().err
+    assert f"unknown risk profile 'nosuch'; the profiles are: {_profiles(conn)}" in err
+    assert "Traceback" not in err and err.count("\n") == 1
 
 
 def test_a_closed_pipe_is_not_an_error(db: Settings) -> None:

@@ -25,7 +25,7 @@ def test_run_now_at_and_status(db: Settings, capsys: pytest.CaptureFixture[str])
     assert row[1].isoformat() == "2026-03-29T06:00:00+00:00"
     assert main(["--dsn", db.conninfo(), "schedule", "status"]) == 0
     shown = capsys.readouterr().out
-    assert "pg_cron is not installed" in shown and "housekeeping" in shown
+    assert "pg_cron lives in database" in shown and "housekeeping" in shown
 
 
 def test_install_needs_pg_cron(db: Settings, capsys: pytest.CaptureFixture[str]) -> None:

@@ -31,10 +31,21 @@ def test_tick_runs_score_day_then_acceptance(server: ServerHandle, synth_templat
     assert acc["result"]["share"] >= 0.8 and acc["result"]["passed"] is True
     assert synth_conn.execute("SELECT count(*) FROM modeling.alerts").fetchone() == (0,)
 
-    # A refresh is the same score_day call at a later as_of (inference re-runs).
-    out = tick(synth_conn, local(DAY, "08:10"))
-    refresh = {d["job"]: d for d in out["decisions"]}["refresh"]
-    assert refresh["decision"] == "ran", refresh
-    assert refresh["result"]["published"] == morning["result"]["published"]
+    # A refresh is the same score_day call at a later as_of (inference re-runs), publishing
+    # only the races whose signals changed: those that got new odds since the last run.
+    published = {}
+    for hhmm in ("08:10", "09:40"):  # the courses' 08:30 London odds come in at 09:30 here
+        out = tick(synth_conn, local(DAY, hhmm))
+        refresh = {d["job"]: d for d in out["decisions"]}["refresh"]
+        assert refresh["decision"] == "ran", refresh
+        published[hhmm] = refresh["result"]["published"]
+    rows = synth_conn.execute(
+        "SELECT s.as_of, s.race_id, (SELECT count(*) FROM racing.odds o "
+        "WHERE o.race_id = s.race_id AND o.observed_at > %s AND o.observed_at <= s.as_of) "
+        "FROM modeling.signals s WHERE s.race_date = %s AND s.as_of > %s",
+        (local(DAY, "08:10"), DAY, local(DAY, "08:00"))).fetchall()
+    synth_conn.commit()
+    assert published["08:10"] == 0  # no odds came in between 08:00 and 08:10
+    assert 0 < published["09:40"] == len(rows) and all(new for *_, new in rows)
     print(f"morning {morning['result']['ms']} ms, refresh {refresh['result']['ms']} ms, "
           f"{morning['result']['published']} runners")

@@ -23,6 +23,16 @@ TEST_FROM = START + dt.timedelta(days=110)
 TEST_TO = START + dt.timedelta(days=149)
 DAY = TEST_FROM + dt.timedelta(days=5)
 LATE = "2020-01-01 00:00+00"  # an as_of after every off: the latest pre-off odds
+# What the day's signals said as of a moment: per race the newest publication at or before it.
+AS_OF_READING = """
+SELECT s.* FROM modeling.src_races r
+ CROSS JOIN LATERAL (SELECT max(n.as_of) AS as_of FROM modeling.signals n
+                      WHERE n.alias = 'production' AND n.race_id = r.race_id
+                        AND n.as_of <= %(t)s) newest
+  JOIN modeling.signals s ON s.alias = 'production' AND s.race_id = r.race_id
+   AND s.as_of = newest.as_of
+ WHERE r.race_date = %(d)s
+"""
 
 
 @functools.cache
@@ -100,3 +110,10 @@ def expected_p(conn: psycopg.Connection, result: TrainResult, day: dt.date,
                 p[m] = e / e.sum()
     return {(int(r), int(h)): float(v)
             for r, h, v in zip(w.race_id, w.horse_id, p, strict=True)}
+
+
+def as_of_reading(conn: psycopg.Connection, at: dt.datetime | str,
+                  day: dt.date = DAY) -> dict[tuple[int, int], Any]:
+    cur = conn.execute(AS_OF_READING, {"t": at, "d": day})
+    cols = [d.name for d in cur.description or []]
+    return {(r[1], r[2]): dict(zip(cols, r, strict=True)) for r in cur.fetchall()}
