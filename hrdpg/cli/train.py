@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
@@ -11,7 +11,9 @@ from rich.table import Table
 from hrdpg.cli.argtypes import iso_date
 from hrdpg.config import load_settings
 from hrdpg.db import connect
-from hrdpg.trainer.pipeline import TrainResult, TrainSpec, train
+
+if TYPE_CHECKING:
+    from hrdpg.trainer.pipeline import TrainResult
 
 
 def register(commands: Any) -> None:
@@ -56,6 +58,8 @@ def summary(result: TrainResult) -> Table:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    from hrdpg.trainer.pipeline import TrainSpec, train  # LightGBM: only when training
+
     spec = TrainSpec(name=args.name, train_from=args.train_from, train_to=args.train_to,
                      test_from=args.test_from, test_to=args.test_to,
                      with_market=args.with_market, seed=args.seed, register=args.register,
