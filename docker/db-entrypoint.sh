@@ -30,8 +30,13 @@ first_start() {
         || die "set POSTGRES_PASSWORD_FILE to a readable file holding the superuser's password"
     password=$(<"$POSTGRES_PASSWORD_FILE")
     [[ -n $password ]] || die "$POSTGRES_PASSWORD_FILE is empty"
-    as_postgres initdb -D "$PGDATA" -U "$POSTGRES_USER" --pwfile=/dev/stdin -E UTF8 --locale=C \
-        --auth-local=peer --auth-host=scram-sha-256 <<<"$password" >/dev/null
+    local pwfile
+    pwfile=$(mktemp)  # 0600; initdb reads the password from a file
+    printf '%s\n' "$password" > "$pwfile"
+    as_root && chown postgres "$pwfile"
+    as_postgres initdb -D "$PGDATA" -U "$POSTGRES_USER" --pwfile="$pwfile" -E UTF8 --locale=C \
+        --auth-local=peer --auth-host=scram-sha-256 >/dev/null
+    rm -f "$pwfile"
     printf "listen_addresses = '*'\n" >> "$PGDATA/postgresql.conf"
     printf 'host all all all scram-sha-256\n' >> "$PGDATA/pg_hba.conf"
     # Socket only while initialising: listen_addresses comes last, so it wins.

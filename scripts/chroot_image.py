@@ -7,6 +7,7 @@ scripts/check_images.py and tests/unit/test_docker_packages.py share. Stdlib onl
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import shutil
@@ -239,6 +240,19 @@ def describe(dockerfile: Path) -> Image:
     return image
 
 
+HOST_CA = "etc/hrdpg-build-ca.crt"
+
+
+def host_trust(root: Path) -> dict[str, str]:
+    """The host's CA bundle for RUN's downloads, when its egress needs one (a TLS-inspecting
+    proxy), as `docker build` would get it from the daemon's host: removed after the build."""
+    bundle = os.environ.get("PIP_CERT") or os.environ.get("SSL_CERT_FILE")
+    if not bundle or not Path(bundle).is_file():
+        return {}
+    shutil.copy2(bundle, root / HOST_CA)
+    return {name: f"/{HOST_CA}" for name in ("PIP_CERT", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE")}
+
+
 def build(dockerfile: Path, base: Path, root: Path, mounts: Mounts) -> Image:
     """Carry out the Dockerfile's instructions in a copy of the base root."""
     started = time.perf_counter()
@@ -251,13 +265,17 @@ def build(dockerfile: Path, base: Path, root: Path, mounts: Mounts) -> Image:
     subprocess.run(["cp", "-a", str(base), str(root)], check=True)
     mounts.add(root)
     image = Image(root, base=source)
+    build_env = host_trust(root)
     for kind, args in steps[1:]:
         if kind == "COPY":
             image.copy(args, ROOT)
         elif kind == "RUN":
-            say(f"{dockerfile.name}: RUN {args[:90]}{'...' if len(args) > 90 else ''}")
-            image.run(["/bin/sh", "-c", args])
+            step = time.perf_counter()
+            image.run(["/bin/sh", "-c", args], env=build_env)
+            say(f"{dockerfile.name}: RUN {args[:70]}{'...' if len(args) > 70 else ''} "
+                f"({time.perf_counter() - step:.0f} s)")
         else:
             configure(image, kind, args)
+    (root / HOST_CA).unlink(missing_ok=True)
     say(f"{dockerfile.name}: built in {time.perf_counter() - started:.0f} s")
     return image
