@@ -122,9 +122,8 @@ def client_env(cli: Image, service: dict, port: int, passwords: dict[str, str]) 
     passfile.parent.mkdir(parents=True, exist_ok=True)
     passfile.write_text(f"127.0.0.1:{port}:hrdpg:{user}:{passwords[f'{user}_password']}\n")
     passfile.chmod(0o600)
-    uid = next(int(line.split(":")[2]) for line in (cli.root / "etc/passwd").read_text()
-               .splitlines() if line.split(":")[0] == cli.user)
-    shutil.chown(passfile, uid, uid)
+    uid, gid, _ = cli.account(cli.user)
+    shutil.chown(passfile, uid, gid)
     return {**env, "HRDPG_DSN": dsn}
 
 

@@ -1,6 +1,6 @@
 """Carry out a Dockerfile without a Docker daemon: a clean Debian root from debootstrap
-stands in for `FROM debian:<suite>-slim`, and each COPY, RUN, ENV, USER and WORKDIR is done in
-a chroot of its own copy of it. Also the parsers of Dockerfiles and of docker/compose.yaml that
+stands in for `FROM debian:<suite>-slim`, and each COPY, RUN (in its SHELL), ENV, USER and
+WORKDIR is done in a chroot of its own copy of it. Also the parsers of Dockerfiles and of docker/compose.yaml that
 scripts/check_images.py and tests/unit/test_docker_packages.py share. Stdlib only.
 """
 
@@ -116,6 +116,7 @@ class Image:
     env: dict[str, str] = field(default_factory=lambda: {"PATH": DEFAULT_PATH, "HOME": "/root"})
     user: str = "root"
     workdir: str = "/"
+    shell: list[str] = field(default_factory=lambda: ["/bin/sh", "-c"])
     entrypoint: list[str] = field(default_factory=list)
     cmd: list[str] = field(default_factory=list)
 
@@ -124,18 +125,19 @@ class Image:
         """chroot + env -i + (setpriv to the user) + command, as `docker run` would start it."""
         who = user or self.user
         full = {**self.env, **(env or {})}
-        if who != "root":
-            full["HOME"] = self.home(who)
-            command = ["setpriv", f"--reuid={who}", f"--regid={who}", "--init-groups", *command]
+        if who not in ("root", "0"):
+            uid, gid, full["HOME"] = self.account(who)
+            command = ["setpriv", f"--reuid={uid}", f"--regid={gid}", "--init-groups", *command]
         script = f"cd {shlex.quote(self.workdir)} && exec " + shlex.join(command)
         return ["chroot", str(self.root), "/usr/bin/env", "-i",
                 *(f"{k}={v}" for k, v in full.items()), "/bin/sh", "-c", script]
 
-    def home(self, user: str) -> str:
+    def account(self, user: str) -> tuple[int, int, str]:
+        """uid, gid and home of a user named as USER names it: login name or uid."""
         for line in (self.root / "etc" / "passwd").read_text().splitlines():
             fields = line.split(":")
-            if fields[0] == user:
-                return fields[5]
+            if user in (fields[0], fields[2]):
+                return int(fields[2]), int(fields[3]), fields[5]
         raise SystemExit(f"no user {user} in {self.root}")
 
     def run(self, command: list[str], user: str | None = None,
@@ -224,7 +226,7 @@ def configure(image: Image, kind: str, args: str) -> None:
         image.user = args
     elif kind == "WORKDIR":
         image.workdir = args
-    elif kind in ("ENTRYPOINT", "CMD"):
+    elif kind in ("SHELL", "ENTRYPOINT", "CMD"):
         setattr(image, kind.lower(), json.loads(args))
     elif kind not in ("EXPOSE", "STOPSIGNAL", "LABEL", "VOLUME"):
         raise SystemExit(f"{kind} is not supported by scripts/chroot_image.py")
@@ -271,7 +273,7 @@ def build(dockerfile: Path, base: Path, root: Path, mounts: Mounts) -> Image:
             image.copy(args, ROOT)
         elif kind == "RUN":
             step = time.perf_counter()
-            image.run(["/bin/sh", "-c", args], env=build_env)
+            image.run([*image.shell, args], env=build_env)
             say(f"{dockerfile.name}: RUN {args[:70]}{'...' if len(args) > 70 else ''} "
                 f"({time.perf_counter() - step:.0f} s)")
         else:

@@ -62,6 +62,8 @@ def test_bootstrap_and_images_install_only_through_the_script() -> None:
                 # Options only: every package name arrives through xargs from the script.
                 assert all(token.startswith("-") for token in after), (dockerfile.name, after)
                 assert re.search(r"debian-packages\.sh[^|]*\|[^|]*xargs apt-get install", run)
+                # A failing script must fail the build, not install nothing.
+                assert "pipefail" in image(dockerfile).shell, dockerfile.name
     assert installs == len(DOCKERFILES)
 
 
