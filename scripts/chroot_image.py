@@ -1,7 +1,8 @@
 """Carry out a Dockerfile without a Docker daemon: a clean Debian root from debootstrap
 stands in for `FROM debian:<suite>-slim`, and each COPY, RUN (in its SHELL), ENV, USER and
-WORKDIR is done in a chroot of its own copy of it. Also the parsers of Dockerfiles and of docker/compose.yaml that
-scripts/check_images.py and tests/unit/test_docker_packages.py share. Stdlib only.
+WORKDIR is done in a chroot of its own copy of it. Also the parsers of Dockerfiles and of
+docker/compose.yaml that scripts/check_images.py and tests/unit/test_docker_packages.py share.
+Stdlib only.
 """
 
 from __future__ import annotations
