@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from hrdpg import doctor, logins, migrate, serverenv
+from hrdpg import doctor, logins, serverenv
 from hrdpg.cluster import Cluster
 from hrdpg.config import Settings, load_settings
 from hrdpg.db import connect
@@ -69,6 +69,8 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def start_embedded(settings: Settings, quiet: bool = False) -> Cluster:
     """Init (once), prepare the server's Python, start, create the database. Idempotent."""
+    from hrdpg import migrate  # Alembic + SQLAlchemy: only for the commands that migrate
+
     cluster = Cluster(settings)
     if cluster.init() and not quiet:
         print(f"initialised PostgreSQL cluster in {settings.paths.data_dir}")
@@ -109,6 +111,8 @@ def cmd_psql(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
+    from hrdpg import migrate
+
     settings = _settings(args)
     if settings.embedded:
         # Engine modules are copied, not imported from the checkout: refresh them.
@@ -124,6 +128,8 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_downgrade(args: argparse.Namespace) -> int:
+    from hrdpg import migrate
+
     settings = _settings(args)
     migrate.known_revision(args.target)
     if not args.yes:

@@ -16,16 +16,13 @@ import psycopg
 from rich.console import Console
 from rich.table import Table
 
-from hrdpg import doctor, features, migrate
+from hrdpg import doctor, features
 from hrdpg.cli import model_report
 from hrdpg.cli.db import start_embedded
 from hrdpg.cli.progress import progress_bar
 from hrdpg.config import Settings, load_settings
 from hrdpg.db import connect
 from hrdpg.errors import HrdpgError
-from hrdpg.synth import SynthConfig, generate
-from hrdpg.synth.write import write_world
-from hrdpg.trainer.pipeline import TrainSpec, train
 
 DEMO_START = dt.date(2025, 1, 1)
 MODEL_NAME = "demo-win"
@@ -47,6 +44,8 @@ def step(console: Console, title: str) -> float:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from hrdpg import migrate  # Alembic: only when this command runs (hrdpg.cli docstring)
+
     console = Console(width=140)
     settings = load_settings(args.dsn)
     if settings.embedded:
@@ -67,6 +66,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def load_world(console: Console, conn: psycopg.Connection, args: argparse.Namespace) -> dt.date:
+    from hrdpg.synth import SynthConfig, generate
+    from hrdpg.synth.write import write_world
+
     started = step(console, f"synthetic world: {args.days} days x {args.races_per_day} races")
     world = generate(SynthConfig(seed=2025, start_date=DEMO_START, n_days=args.days,
                                  races_per_day=args.races_per_day))
@@ -100,6 +102,8 @@ def load_world(console: Console, conn: psycopg.Connection, args: argparse.Namesp
 
 
 def train_model(console: Console, conn: psycopg.Connection, score_day: dt.date) -> None:
+    from hrdpg.trainer.pipeline import TrainSpec, train
+
     step(console, "train: LightGBM (race softmax) + calibration + ONNX export + register")
     days = (score_day - DEMO_START).days
     train_to = DEMO_START + dt.timedelta(days=int(days * 0.75))

@@ -15,8 +15,6 @@ from hrdpg.cli.progress import progress_bar
 from hrdpg.config import load_settings
 from hrdpg.db import connect
 from hrdpg.errors import HrdpgError
-from hrdpg.synth import SynthConfig, generate
-from hrdpg.synth.write import write_world
 
 RESULT_COLUMNS_CLEARED = """
 UPDATE racing.runners SET finish_pos = NULL, dead_heat = false, beaten_lengths = NULL,
@@ -44,6 +42,9 @@ def register(commands: Any) -> None:
 
 
 def cmd_synth(args: argparse.Namespace) -> int:
+    from hrdpg.synth import SynthConfig, generate  # NumPy/SciPy: only when generating
+    from hrdpg.synth.write import write_world
+
     config = SynthConfig(
         seed=args.seed, start_date=args.start_date,
         n_days=None if args.runners else args.days, n_runners=args.runners,

@@ -11,7 +11,6 @@ from hrdpg.cli import model_report
 from hrdpg.cli.argtypes import iso_date
 from hrdpg.config import load_settings
 from hrdpg.db import connect
-from hrdpg.trainer.pipeline import TrainSpec, train
 from hrdpg.trainer.windows import CALIBRATION_SHARE, STOP_SHARE, SplitRule
 
 
@@ -50,6 +49,8 @@ def _names(text: str) -> tuple[str, ...]:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    from hrdpg.trainer.pipeline import TrainSpec, train  # LightGBM: only when training
+
     spec = TrainSpec(name=args.name, train_from=args.train_from, train_to=args.train_to,
                      test_from=args.test_from, test_to=args.test_to,
                      with_market=args.with_market, seed=args.seed, register=args.register,

@@ -61,10 +61,20 @@ def evaluate(w: Window, log_p: F64, blend: Blend | None, seed: int) -> dict[str,
     return out
 
 
+def truth_readable(conn: psycopg.Connection) -> bool:
+    """synth.runner_truth exists and this login may read it (the trainer group may not: the
+    Bayes comparison is skipped). Even to_regclass raises on a schema without USAGE."""
+    row = conn.execute("""
+        SELECT CASE WHEN NOT EXISTS (SELECT FROM pg_namespace WHERE nspname = 'synth') THEN false
+                    WHEN NOT has_schema_privilege('synth', 'USAGE') THEN false
+                    ELSE coalesce(has_table_privilege(to_regclass('synth.runner_truth'),
+                                                      'SELECT'), false) END""").fetchone()
+    return bool(row and row[0])
+
+
 def bayes(conn: psycopg.Connection, w: Window, log_p: F64) -> dict[str, Any] | None:
     """Log loss of synth.runner_truth.true_p_win on the same rows, when the world is synthetic."""
-    row = conn.execute("SELECT to_regclass('synth.runner_truth') IS NOT NULL").fetchone()
-    if not row or not row[0]:
+    if not truth_readable(conn):
         return None
     rows = conn.execute(
         "SELECT race_id, horse_id, true_p_win FROM synth.runner_truth "

@@ -1,46 +1,50 @@
-"""docker/ cannot drift from the bootstrap: Debian packages come from the same script over the
-same list, pip installs are pinned by the same constraints.txt, the server venv is built by the
-same code, and the entrypoint reads the environment file that code writes."""
+"""docker/ cannot drift from the bootstrap and the tests: Debian packages come from the same
+script over the same lists (libgomp1 included), from the Debian release the tests' PostgreSQL
+and pg_cron come from, pip installs are pinned by the same constraints.txt, the server venv is
+built by the same code. The images themselves are built and run by scripts/check_images.py."""
 
 from __future__ import annotations
 
-import os
 import re
+import shlex
+import shutil
 import subprocess
 from pathlib import Path
 
-from hrdpg import serverenv
-from hrdpg.config import PG_MAJOR, PROJECT_ROOT
+import pytest
 
-DOCKER = PROJECT_ROOT / "docker"
-DOCKERFILES = sorted(DOCKER.glob("Dockerfile.*"))
+from hrdpg.config import PG_MAJOR, PROJECT_ROOT
+from tests.unit.docker_files import DOCKER, DOCKERFILES, image, instructions, runs
+
 PACKAGE_SCRIPT = PROJECT_ROOT / "scripts" / "debian-packages.sh"
 
 
-def instructions(dockerfile: Path) -> list[tuple[str, str]]:
-    """(INSTRUCTION, arguments) with continuation lines joined and comments dropped."""
-    text = re.sub(r"\\\n", " ", "\n".join(
-        line for line in dockerfile.read_text().splitlines() if not line.lstrip().startswith("#")))
-    return [(m.group(1).upper(), m.group(2)) for m in
-            re.finditer(r"^\s*([A-Za-z]+)\s+(.*)$", text, re.MULTILINE)]
-
-
-def runs(dockerfile: Path) -> list[str]:
-    return [args for kind, args in instructions(dockerfile) if kind == "RUN"]
-
-
-def listed_packages() -> list[str]:
-    """scripts/debian-packages.txt read independently of the shell script."""
-    text = (PROJECT_ROOT / "scripts" / "debian-packages.txt").read_text()
+def listed(name: str) -> list[str]:
+    """A scripts/debian-packages*.txt list read independently of the shell script."""
+    text = (PROJECT_ROOT / "scripts" / name).read_text()
     return [line.split("#", 1)[0].strip() for line in text.splitlines()
             if line.split("#", 1)[0].strip()]
 
 
-def test_package_script_prints_the_list() -> None:
-    out = subprocess.run(["bash", str(PACKAGE_SCRIPT)], capture_output=True, text=True,
-                         check=True).stdout.split()
-    assert out == listed_packages()
-    assert f"postgresql-plpython3-{PG_MAJOR}" in out and f"postgresql-{PG_MAJOR}-cron" in out
+def script_output(*args: str) -> list[str]:
+    return subprocess.run(["bash", str(PACKAGE_SCRIPT), *args], capture_output=True, text=True,
+                          check=True).stdout.split()
+
+
+def image_packages(dockerfile: Path) -> list[str]:
+    """What the Dockerfile's `debian-packages.sh ARGS | xargs apt-get install` installs."""
+    for run in runs(dockerfile):
+        match = re.search(r"debian-packages\.sh([^|]*)\|", run)
+        if match:
+            return script_output(*shlex.split(match.group(1)))
+    raise AssertionError(f"{dockerfile.name} installs no Debian packages")
+
+
+def test_package_script_prints_the_lists() -> None:
+    cli, server = listed("debian-packages-cli.txt"), listed("debian-packages.txt")
+    assert script_output() == cli + server
+    assert script_output("--cli") == cli
+    assert script_output("--test") == cli + server + listed("debian-packages-test.txt")
 
 
 def test_bootstrap_and_images_install_only_through_the_script() -> None:
@@ -54,21 +58,82 @@ def test_bootstrap_and_images_install_only_through_the_script() -> None:
                 if "apt-get install" not in command:
                     continue
                 installs += 1
-                assert "scripts/debian-packages.sh" in run, (dockerfile.name, command)
                 after = command.split("apt-get install", 1)[1].split()
                 # Options only: every package name arrives through xargs from the script.
                 assert all(token.startswith("-") for token in after), (dockerfile.name, after)
-                assert re.search(r"debian-packages\.sh\s*\|\s*xargs apt-get install", run)
-    assert installs >= 1
+                assert re.search(r"debian-packages\.sh[^|]*\|[^|]*xargs apt-get install", run)
+                # A failing script must fail the build, not install nothing.
+                assert "pipefail" in image(dockerfile).shell, dockerfile.name
+    assert installs == len(DOCKERFILES)
 
 
-def test_database_image_matches_the_server_layout() -> None:
+@pytest.mark.parametrize("dockerfile", DOCKERFILES, ids=lambda p: p.name)
+def test_image_has_lightgbms_openmp_runtime(dockerfile: Path) -> None:
+    # Both images install the CLI, whose `hrdpg train` imports LightGBM (libgomp.so.1).
+    assert "libgomp1" in image_packages(dockerfile)
+
+
+def test_database_image_has_the_tests_postgresql_major() -> None:
+    packages = image_packages(DOCKER / "Dockerfile.db")
+    for name in (f"postgresql-{PG_MAJOR}", f"postgresql-plpython3-{PG_MAJOR}",
+                 f"postgresql-{PG_MAJOR}-cron", f"postgresql-client-{PG_MAJOR}"):
+        assert name in packages
+    assert f"/usr/lib/postgresql/{PG_MAJOR}/bin" in image(DOCKER / "Dockerfile.db").env["PATH"]
+
+
+def test_images_use_only_debian_archives() -> None:
+    for dockerfile in DOCKERFILES:
+        assert re.fullmatch(r"debian:\w+-slim", image(dockerfile).base), dockerfile.name
+        for run in runs(dockerfile):
+            # No second apt source (PGDG ships pg_cron 1.6, the tests run Debian's).
+            assert not re.search(r"sources\.list|apt\.postgresql\.org|apt-key|curl |wget ",
+                                 run), (dockerfile.name, run)
+
+
+def host_release() -> str | None:
+    os_release = Path("/etc/os-release")
+    text = os_release.read_text() if os_release.exists() else ""
+    match = re.search(r"^VERSION_CODENAME=(\w+)", text, re.M)
+    return match.group(1) if match and "ID=debian" in text else None
+
+
+def test_tests_pg_cron_comes_from_the_images_debian_release() -> None:
+    """bootstrap installed pg_cron from this host's Debian archive; the images install the
+    same package from the release they are based on: they must be the same release, and the
+    installed pg_cron one that release's archive offers."""
+    cron = f"postgresql-{PG_MAJOR}-cron"
+    if host_release() is None or shutil.which("apt-cache") is None:
+        pytest.skip("not a Debian host: bootstrap's packages are not Debian's")
+    installed = subprocess.run(["dpkg-query", "-W", "-f=${Version}", cron],
+                               capture_output=True, text=True)
+    if installed.returncode != 0:
+        pytest.skip(f"{cron} is not installed here")
+    suites = {image(d).base.split(":")[1].removesuffix("-slim") for d in DOCKERFILES}
+    assert suites == {host_release()}
+    policy = subprocess.run(["apt-cache", "policy", cron], capture_output=True, text=True,
+                            check=True).stdout
+    assert re.search(rf"debian(-security)? {host_release()}(-updates|-security)?/main",
+                     " ".join(archives_offering(policy, installed.stdout)))
+
+
+def archives_offering(policy: str, version: str) -> list[str]:
+    """The archive lines under `version` in apt-cache policy's version table."""
+    archives: list[str] = []
+    current = None
+    for line in policy.split("Version table:", 1)[1].splitlines():
+        row = re.fullmatch(r" (?:\*\*\*| {3}) (\S+) -?\d+", line)
+        if row:
+            current = row.group(1)
+        elif current == version:
+            archives.append(line.strip())
+    return archives
+
+
+def test_database_image_copies_what_the_script_reads() -> None:
     db = DOCKER / "Dockerfile.db"
-    kinds = instructions(db)
-    base = next(args for kind, args in kinds if kind == "FROM")
-    assert base == f"postgres:{PG_MAJOR}-bookworm"
-    copies = " ".join(args for kind, args in kinds if kind == "COPY")
-    assert "scripts/debian-packages.txt scripts/debian-packages.sh" in copies
+    copies = " ".join(args for kind, args in instructions(db) if kind == "COPY")
+    for name in ("debian-packages.sh", "debian-packages.txt", "debian-packages-cli.txt"):
+        assert f"scripts/{name}" in copies
     assert any("hrdpg db server-env --prefix" in run for run in runs(db))
 
 
@@ -90,21 +155,3 @@ def test_pip_installs_use_the_constraints_file() -> None:
                 assert target.name == "constraints.txt"
                 assert "==" not in command and " -r " not in command
     assert pip_runs == len(DOCKERFILES)
-
-
-def test_entrypoint_exports_the_environment_file_serverenv_writes(tmp_path: Path) -> None:
-    venv = tmp_path / "venv"
-    (venv / "lib" / "python3.11" / "site-packages").mkdir(parents=True)
-    env_file = tmp_path / "environment"
-    serverenv.write_environment_file(env_file, venv)
-    fake = tmp_path / "bin"
-    fake.mkdir()
-    (fake / "docker-entrypoint.sh").write_text("#!/bin/sh\nenv\n")
-    (fake / "docker-entrypoint.sh").chmod(0o755)
-    out = subprocess.run(
-        ["bash", str(DOCKER / "db-entrypoint.sh"), "postgres"], capture_output=True, text=True,
-        check=True, env={"PATH": f"{fake}:{os.environ['PATH']}",
-                         "HRDPG_ENVIRONMENT_FILE": str(env_file)}).stdout
-    exported = dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
-    for key, value in serverenv.environment_lines(venv).items():
-        assert exported[key] == value
