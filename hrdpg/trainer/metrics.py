@@ -14,6 +14,11 @@ import numpy.typing as npt
 from hrdpg.trainer.condlogit import Races
 
 F64 = npt.NDArray[np.float64]
+I64 = npt.NDArray[np.int64]
+# Drift is judged against the end of the training window, not all of it: a window that starts
+# with the data holds days when no horse had history yet (h_runs all 0), unlike any live day,
+# and monitoring then called every healthy day a major drift.
+REFERENCE_DAYS = 28
 N_BANDS = 20
 BAND_EDGES = np.concatenate([[0.0], np.linspace(0.025, 0.5, 19)[:-1], [0.6, 1.0]])
 
@@ -57,6 +62,13 @@ def score(races: Races, won: F64, p: F64) -> dict[str, Any]:
     ece, table = calibration(races, won, p)
     return {"log_loss": race_log_loss(races, p), "brier": brier(races, won, p),
             "pseudo_r2": pseudo_r2(races, p), "ece": ece, "calibration": table}
+
+
+def reference_rows(day: I64, days: int = REFERENCE_DAYS) -> npt.NDArray[np.bool_]:
+    """The rows of the last `days` days of a window (day = days since 1970-01-01)."""
+    if not day.size:
+        return np.zeros(0, dtype=bool)
+    return np.asarray(day > day.max() - days, dtype=bool)
 
 
 def feature_reference(names: list[str], x: F64) -> dict[str, Any]:
