@@ -63,7 +63,8 @@ def test_shuffled_probabilities_still_go_critical(
     # the next one by horse_id, the last gets the first's). Monitoring reads only p_win.
     synth_conn.execute(
         "UPDATE modeling.signals s SET p_win = x.p, p_place = NULL FROM (SELECT as_of, "
-        "race_id, horse_id, coalesce(lead(p_win) OVER w, first_value(p_win) OVER w) AS p FROM modeling.signals "
+        "race_id, horse_id, coalesce(lead(p_win) OVER w, first_value(p_win) OVER w) AS p "
+        "FROM modeling.signals "
         "WHERE model_id = %s WINDOW w AS (PARTITION BY as_of, race_id ORDER BY horse_id)) x "
         "WHERE (s.as_of, s.race_id, s.horse_id) = (x.as_of, x.race_id, x.horse_id) "
         "AND s.model_id = %s", (mid, mid))
