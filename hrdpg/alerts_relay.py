@@ -3,7 +3,9 @@
 The database is the queue: an alert is pending while delivered_at is NULL (and it is not
 acknowledged). Each pending alert is posted with retries and exponential backoff and marked
 delivered only after a 2xx answer, so an endpoint that is down loses nothing: the alert stays
-pending for the next pass. NOTIFY hrdpg_alerts only wakes the watcher early.
+pending for the next pass. NOTIFY hrdpg_alerts only wakes the watcher early. The pending
+alerts of one category and severity go out as one post with a count (a backfill that finds
+thirty bad days is one message, not thirty); repeats of one alert are counted by raise_alert.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import psycopg
 from hrdpg.errors import HrdpgError
 
 CHANNEL = "hrdpg_alerts"
+GROUP_LINES = 10  # alerts quoted in a grouped post; the rest are counted
 PENDING_SQL = """
 SELECT alert_id, severity, category, dedup_key, message, suppressed_count, created_at
   FROM modeling.alerts
@@ -52,6 +55,27 @@ class Alert:
                 f"(alert {self.alert_id}, key {self.dedup_key})")
 
 
+def group_text(alerts: list[Alert]) -> str:
+    """One post for alerts of one category and severity (the alert's own text when alone)."""
+    if len(alerts) == 1:
+        return alerts[0].text()
+    first = alerts[0]
+    lines = [f"- {a.message}" + (f" (seen {a.suppressed_count + 1} times)"
+                                  if a.suppressed_count else "") + f" (alert {a.alert_id})"
+             for a in alerts[:GROUP_LINES]]
+    more = len(alerts) - GROUP_LINES
+    return (f"[{first.severity.upper()}] hrdpg {first.category}: {len(alerts)} alerts\n"
+            + "\n".join(lines) + (f"\n... and {more} more" if more > 0 else ""))
+
+
+def grouped(alerts: list[Alert]) -> list[list[Alert]]:
+    """Pending alerts by (category, severity), groups in the order of their first alert."""
+    groups: dict[tuple[str, str], list[Alert]] = {}
+    for a in alerts:
+        groups.setdefault((a.category, a.severity), []).append(a)
+    return list(groups.values())
+
+
 def check_url(url: str) -> str:
     parsed = urlparse(url)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
@@ -74,20 +98,22 @@ def pending(conn: psycopg.Connection) -> list[Alert]:
     return [Alert(*row) for row in conn.execute(PENDING_SQL).fetchall()]
 
 
-def deliver(conn: psycopg.Connection, url: str, alert: Alert, retry: Retry,
+def deliver(conn: psycopg.Connection, url: str, alerts: list[Alert], retry: Retry,
             sleep: Callable[[float], None] = time.sleep) -> str | None:
-    """Post one alert with retries; on success mark it delivered. Returns the last error."""
+    """Post a group of alerts as one message with retries; on success mark each delivered.
+    Returns the last error."""
     error = None
     for attempt in range(retry.attempts):
         if attempt:
             sleep(retry.backoff_s * 2 ** (attempt - 1))
         try:
-            post(url, alert.text(), retry.timeout_s)
+            post(url, group_text(alerts), retry.timeout_s)
         except OSError as exc:
             error = str(exc)
             continue
-        conn.execute("SELECT modeling.alert_delivered(%s, %s)",
-                     (alert.alert_id, alert.severity))
+        for alert in alerts:
+            conn.execute("SELECT modeling.alert_delivered(%s, %s)",
+                         (alert.alert_id, alert.severity))
         return None
     return error
 
@@ -97,14 +123,16 @@ def relay_pending(conn: psycopg.Connection, url: str, retry: Retry,
                   log: Callable[[str], None] = print) -> tuple[int, int]:
     """One pass over the pending alerts; returns (delivered, still pending)."""
     delivered = failed = 0
-    for alert in pending(conn):
-        error = deliver(conn, url, alert, retry, sleep)
+    for group in grouped(pending(conn)):
+        ids = ", ".join(str(a.alert_id) for a in group)
+        what = f"({group[0].severity} {group[0].category})"
+        error = deliver(conn, url, group, retry, sleep)
         if error is None:
-            delivered += 1
-            log(f"delivered alert {alert.alert_id} ({alert.severity} {alert.category})")
+            delivered += len(group)
+            log(f"delivered alert {ids} {what}")
         else:
-            failed += 1
-            log(f"alert {alert.alert_id} not delivered after {retry.attempts} attempts "
+            failed += len(group)
+            log(f"alert {ids} {what} not delivered after {retry.attempts} attempts "
                 f"({error}); it stays pending")
     return delivered, failed
 

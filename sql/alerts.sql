@@ -46,7 +46,9 @@ BEGIN
         pg_catalog.hashtext('hrdpg.alert:' || $2 || ':' || $3));
     SELECT * INTO open_ FROM modeling.alerts a
      WHERE a.category = $2 AND a.dedup_key = $3 AND a.acknowledged_at IS NULL
-       AND a.created_at >= pg_catalog.now() - window_
+       -- From the last sighting, not the first: a condition that recurs every day (a daily
+       -- check, window 24 h) stays one alert with a count instead of one alert a day.
+       AND a.last_seen_at >= pg_catalog.now() - window_
      ORDER BY a.alert_id DESC LIMIT 1;
     IF FOUND THEN
         escalated := array_position(ARRAY['info', 'warning', 'critical'], $1)
@@ -76,7 +78,7 @@ END
 $fn$;
 COMMENT ON FUNCTION modeling.raise_alert(text, text, text, text, jsonb, interval) IS
     'Raise an alert (info|warning|critical). An unacknowledged alert with the same category '
-    'and dedup_key created within the suppression window (argument, else alert_settings) is '
+    'and dedup_key last seen within the suppression window (argument, else alert_settings) is '
     'bumped (suppressed_count, last_seen_at, message) instead; a higher severity escalates it '
     'and makes it undelivered again. New and escalated alerts NOTIFY hrdpg_alerts with a JSON '
     'summary. Returns alert_id.';

@@ -55,10 +55,35 @@ COMMENT ON FUNCTION modeling.drift_stats(jsonb, double precision[]) IS
     'reference decile bins plus a null bin (shares floored at 1e-4) and KS at the edges.';
 REVOKE ALL ON FUNCTION modeling.drift_stats(jsonb, double precision[]) FROM PUBLIC;
 
+CREATE OR REPLACE FUNCTION modeling.psi_by_chance(
+    df integer, races double precision, ref_n double precision, z double precision)
+RETURNS double precision
+LANGUAGE sql
+IMMUTABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+    -- Without drift, n * PSI is about chi-square with df = bins - 1 degrees of freedom (PSI is
+    -- close to Pearson's statistic / n for small differences); its upper quantile at the
+    -- normal z is Wilson-Hilferty's. n is the window's races, not its runners: the runners of
+    -- a race share its field, course and going (field_size is one value per race), so a day of
+    -- 16 races is 16 draws, however many runners it has.
+    SELECT $1 * (1 - 2 / (9.0 * $1) + $4 * sqrt(2 / (9.0 * $1))) ^ 3
+           * (1 / nullif($2, 0) + 1 / nullif($3, 0))
+     WHERE $1 > 0;
+$fn$;
+COMMENT ON FUNCTION modeling.psi_by_chance(integer, double precision, double precision,
+                                           double precision) IS
+    'The PSI reached by chance alone with probability about 1 - Phi(z) between samples of '
+    'races and ref_n rows over df + 1 bins (Wilson-Hilferty chi-square quantile / n).';
+REVOKE ALL ON FUNCTION modeling.psi_by_chance(integer, double precision, double precision,
+                                              double precision) FROM PUBLIC;
+
 CREATE OR REPLACE FUNCTION modeling.monitor_drift(
     day date, model_id bigint, min_n integer DEFAULT 100,
     moderate_psi double precision DEFAULT 0.1, major_psi double precision DEFAULT 0.25,
-    window_days integer DEFAULT 1)
+    window_days integer DEFAULT 1, moderate_z double precision DEFAULT 2.33,
+    major_z double precision DEFAULT 3.09)
 RETURNS jsonb
 LANGUAGE plpgsql
 VOLATILE
@@ -68,6 +93,7 @@ AS $fn$
 DECLARE
     m modeling.models;
     vals text;
+    races integer;
     moderate text[];
     major text[];
 BEGIN
@@ -87,6 +113,10 @@ BEGIN
       FROM unnest(m.feature_names) AS u(name)
      WHERE u.name IN (SELECT c.name FROM modeling.feature_catalog c);
     DELETE FROM modeling.monitoring_drift d WHERE d.model_id = $2 AND d.day = $1;
+    SELECT count(DISTINCT f.race_id) INTO races FROM modeling.runner_features f
+     WHERE f.race_date BETWEEN $1 - $6 + 1 AND $1
+       AND f.race_id IN (SELECT s.race_id FROM modeling.signals s
+                          WHERE s.race_date BETWEEN $1 - $6 + 1 AND $1 AND s.model_id = $2);
     IF vals IS NULL THEN
         RETURN jsonb_build_object('features', 0);
     END IF;
@@ -102,14 +132,18 @@ BEGIN
         '(model_id, day, feature, window_days, n, null_share, ref_n, psi, ks, level) '
         'SELECT $2, $1, f.name, $3, coalesce(st.n, 0), st.null_share, (ref.j ->> ''n'')::int, '
         'st.psi, st.ks, CASE WHEN st.psi IS NULL THEN ''no_reference'' '
-        'WHEN coalesce(st.n, 0) < $4 THEN ''insufficient'' WHEN st.psi >= $6 THEN ''major'' '
-        'WHEN st.psi >= $5 THEN ''moderate'' ELSE ''ok'' END '
+        'WHEN coalesce(st.n, 0) < $4 THEN ''insufficient'' '
+        'WHEN st.psi >= $6 AND st.psi >= modeling.psi_by_chance(jsonb_array_length('
+        'ref.j -> ''edges''), $9, (ref.j ->> ''n'')::float8, $11) THEN ''major'' '
+        'WHEN st.psi >= $5 AND st.psi >= modeling.psi_by_chance(jsonb_array_length('
+        'ref.j -> ''edges''), $9, (ref.j ->> ''n'')::float8, $10) THEN ''moderate'' '
+        'ELSE ''ok'' END '
         'FROM unnest($7) AS f(name) '
         'CROSS JOIN LATERAL (SELECT $8 -> f.name AS j) ref '
         'CROSS JOIN LATERAL modeling.drift_stats(coalesce(ref.j, ''{}''), '
         'coalesce((SELECT array_agg(x.v) FROM vals x WHERE x.feature = f.name), ''{}'')) st '
         'WHERE f.name IN (SELECT c.name FROM modeling.feature_catalog c)', vals)
-        USING $1, $2, $6, $3, $4, $5, m.feature_names, m.feature_reference;
+        USING $1, $2, $6, $3, $4, $5, m.feature_names, m.feature_reference, races, $7, $8;
     SELECT array_agg(d.feature ORDER BY d.psi DESC) FILTER (WHERE d.level = 'moderate'),
            array_agg(d.feature ORDER BY d.psi DESC) FILTER (WHERE d.level = 'major')
       INTO moderate, major
@@ -131,13 +165,16 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION modeling.monitor_drift(date, bigint, integer, double precision,
-                                           double precision, integer) IS
+                                           double precision, integer, double precision,
+                                           double precision) IS
     'Drift of each of a model''s features on the races it scored in the window_days days '
-    'ending on day vs its stored reference into monitoring_drift (replacing that day). Levels by PSI: moderate >= 0.1, major >= 0.25, '
-    'only with at least min_n rows (else insufficient); moderate raises a warning, major a '
-    'critical drift alert.';
+    'ending on day vs its stored reference into monitoring_drift (replacing that day). Levels '
+    'by PSI: moderate >= 0.1, major >= 0.25, each only above what the window''s races reach '
+    'by chance (psi_by_chance at moderate_z 2.33 / major_z 3.09), only with at least min_n '
+    'rows (else insufficient); moderate raises a warning, major a critical drift alert.';
 REVOKE ALL ON FUNCTION modeling.monitor_drift(date, bigint, integer, double precision,
-                                              double precision, integer) FROM PUBLIC;
+                                              double precision, integer, double precision,
+                                              double precision) FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION modeling.monitor_day(
     day date, model_id bigint DEFAULT NULL, min_n integer DEFAULT 100,

@@ -98,7 +98,9 @@ REVOKE ALL ON FUNCTION modeling.model_baseline(bigint) FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION modeling.monitor_metrics(
     day date, model_id bigint, min_races integer DEFAULT 10,
-    warn_ratio double precision DEFAULT 1.1, critical_ratio double precision DEFAULT 1.2)
+    warn_ratio double precision DEFAULT 1.1, critical_ratio double precision DEFAULT 1.2,
+    window_days integer DEFAULT 7, warn_z double precision DEFAULT 2.33,
+    critical_z double precision DEFAULT 3.09)
 RETURNS modeling.monitoring_daily
 LANGUAGE plpgsql
 VOLATILE
@@ -107,12 +109,17 @@ SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
     d modeling.monitoring_daily;
+    se float8;
     pe float8[] := modeling.probability_band_edges();
     oe float8[] := modeling.odds_band_edges();
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM modeling.models m WHERE m.model_id = $2) THEN
         RAISE EXCEPTION 'monitor_metrics: model % does not exist', $2
             USING ERRCODE = 'no_data_found', HINT = 'See `hrdpg models list`.';
+    END IF;
+    IF $6 IS NULL OR $6 < 1 THEN
+        RAISE EXCEPTION 'monitor_metrics: window_days must be >= 1, not %', $6
+            USING ERRCODE = '22023';
     END IF;
     -- The day's rows are read from monitoring_rows each time, never parked in a temp table: a
     -- temp table is resolvable from the caller's session, and this function runs as the owner.
@@ -158,12 +165,30 @@ BEGIN
 
     d.baseline_brier := (modeling.model_baseline($2) ->> 'brier')::float8;
     d.brier_ratio := d.brier / nullif(d.baseline_brier, 0);
+    -- The status is a test, not a threshold: a day of 30 races is often 20% above its
+    -- baseline by chance. Over the window's races (a race's squared errors are one draw, its
+    -- runners are not independent), z = (Brier - baseline) / its standard error; the ratio
+    -- must reach its mark and z must make that unlikely under the baseline.
+    WITH w AS (
+        SELECT g.d, x.race_id, sum((x.p - x.won) ^ 2) AS s, count(*) AS m
+          FROM generate_series($1 - ($6 - 1), $1, interval '1 day') AS g(d)
+         CROSS JOIN LATERAL modeling.monitoring_rows(g.d::date, $2) x
+         GROUP BY g.d, x.race_id
+    ), t AS (
+        SELECT count(*)::float8 AS n, sum(w.s) / nullif(sum(w.m), 0) AS b,
+               sum(w.m)::float8 AS m FROM w
+    )
+    SELECT t.n, t.b, sqrt(t.n / nullif(t.n - 1, 0)
+                          * (SELECT sum((w.s - t.b * w.m) ^ 2) FROM w)) / nullif(t.m, 0)
+      INTO d.window_races, d.window_brier, se FROM t;
+    d.window_days := $6;
+    d.brier_z := (d.window_brier - d.baseline_brier) / nullif(se, 0);
     d.status := CASE
         WHEN d.races = 0 THEN 'no_results'
         WHEN d.brier_ratio IS NULL THEN 'no_baseline'
-        WHEN d.races < $3 THEN 'too_few_races'
-        WHEN d.brier_ratio >= $5 THEN 'critical'
-        WHEN d.brier_ratio >= $4 THEN 'warning'
+        WHEN d.window_races < $3 THEN 'too_few_races'
+        WHEN d.window_brier >= $5 * d.baseline_brier AND d.brier_z >= $8 THEN 'critical'
+        WHEN d.window_brier >= $4 * d.baseline_brier AND d.brier_z >= $7 THEN 'warning'
         ELSE 'ok' END;
     d.computed_at := pg_catalog.now();
     INSERT INTO modeling.monitoring_daily AS m SELECT d.*
@@ -176,25 +201,34 @@ BEGIN
         market_log_loss = EXCLUDED.market_log_loss,
         market_pseudo_r2 = EXCLUDED.market_pseudo_r2, market_brier = EXCLUDED.market_brier,
         baseline_brier = EXCLUDED.baseline_brier, brier_ratio = EXCLUDED.brier_ratio,
-        status = EXCLUDED.status, computed_at = EXCLUDED.computed_at;
+        status = EXCLUDED.status, computed_at = EXCLUDED.computed_at,
+        window_days = EXCLUDED.window_days, window_races = EXCLUDED.window_races,
+        window_brier = EXCLUDED.window_brier, brier_z = EXCLUDED.brier_z;
     IF d.status IN ('warning', 'critical') THEN
         PERFORM modeling.raise_alert(
             d.status, 'calibration', format('model:%s:brier', $2),
-            format('model %s on %s: Brier %s is %s%% of its baseline %s (%s races)',
-                   $2, $1, round(d.brier::numeric, 5), round((d.brier_ratio * 100)::numeric, 1),
-                   round(d.baseline_brier::numeric, 5), d.races),
+            format('model %s, %s day(s) to %s: Brier %s is %s%% of its baseline %s '
+                   '(%s races, z %s)', $2, $6, $1, round(d.window_brier::numeric, 5),
+                   round((d.window_brier / d.baseline_brier * 100)::numeric, 1),
+                   round(d.baseline_brier::numeric, 5), d.window_races,
+                   round(d.brier_z::numeric, 2)),
             jsonb_build_object('model_id', $2, 'day', $1, 'brier', d.brier,
                                'baseline_brier', d.baseline_brier, 'ratio', d.brier_ratio,
-                               'races', d.races, 'log_loss', d.log_loss, 'ece', d.ece));
+                               'races', d.races, 'log_loss', d.log_loss, 'ece', d.ece,
+                               'window_days', $6, 'window_races', d.window_races,
+                               'window_brier', d.window_brier, 'z', d.brier_z));
     END IF;
     RETURN d;
 END
 $fn$;
 COMMENT ON FUNCTION modeling.monitor_metrics(date, bigint, integer, double precision,
+                                             double precision, integer, double precision,
                                              double precision) IS
     'Score a model''s published probabilities for a day against results into '
-    'monitoring_daily and monitoring_calibration (replacing that day); Brier / baseline >= '
-    'warn_ratio (1.1) or critical_ratio (1.2) on at least min_races races raises a calibration '
-    'alert. Returns the monitoring_daily row.';
+    'monitoring_daily and monitoring_calibration (replacing that day). Over the races of the '
+    'window_days (7) days ending on day, at least min_races of them: Brier / baseline >= '
+    'warn_ratio (1.1) with z >= warn_z (2.33), or >= critical_ratio (1.2) with z >= '
+    'critical_z (3.09), raises a calibration alert. Returns the monitoring_daily row.';
 REVOKE ALL ON FUNCTION modeling.monitor_metrics(date, bigint, integer, double precision,
+                                                double precision, integer, double precision,
                                                 double precision) FROM PUBLIC;

@@ -134,6 +134,7 @@ VALUES
     ('monitoring_rows', '{}', 'internal to monitor_metrics'),
     ('model_baseline', '{}', 'internal to monitor_metrics'),
     ('drift_stats', '{}', 'internal to monitor_drift'),
+    ('psi_by_chance', '{}', 'internal to monitor_drift'),
     ('probability_band_edges', '{hrdpg_scorer,hrdpg_trainer}', 'pure helper'),
     ('odds_band_edges', '{hrdpg_scorer,hrdpg_trainer}', 'pure helper');
 COMMENT ON VIEW modeling.function_grants IS

@@ -6,7 +6,7 @@ SELECT s.race_date, s.off_time, s.race_id, s.horse_id, s.model_id, s.as_of,
        s.p_win, s.p_model, s.p_place, s.ew_places, s.ew_fraction, s.fair_win_odds,
        s.fair_place_odds, s.best_win_odds, s.best_odds_source, s.best_odds_at, s.edge_win,
        s.edge_each_way, s.kelly_fraction, s.stake_fraction, s.liquidity_ok, s.reasons_json,
-       s.feature_version, s.run_id, s.created_at
+       s.feature_version, s.run_id, s.created_at, s.stake_withheld
   -- Only the newest production publication of each race, whichever model made it: a runner
   -- missing from a later run (declared a non-runner) is gone, and after a promote the new
   -- model's first run replaces the old model's rows. Driven by the races, so a race_date filter

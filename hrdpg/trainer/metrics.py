@@ -15,6 +15,11 @@ import numpy.typing as npt
 from hrdpg.trainer.condlogit import Races
 
 F64 = npt.NDArray[np.float64]
+I64 = npt.NDArray[np.int64]
+# Drift is judged against the end of the training window, not all of it: a window that starts
+# with the data holds days when no horse had history yet (h_runs all 0), unlike any live day,
+# and monitoring then called every healthy day a major drift.
+REFERENCE_DAYS = 28
 N_BANDS = 20
 BOOT_RESAMPLES = 1000
 BOOT_LEVEL = 0.95
@@ -105,6 +110,13 @@ def bootstrap_pseudo_r2(losses: dict[str, F64], uniform: F64, seed: int,
         lo_q, hi_q = np.percentile(v, [tail, 100.0 - tail])
         out[k] = {"pseudo_r2": point[k], "lo": float(lo_q), "hi": float(hi_q)}
     return out
+
+
+def reference_rows(day: I64, days: int = REFERENCE_DAYS) -> npt.NDArray[np.bool_]:
+    """The rows of the last `days` days of a window (day = days since 1970-01-01)."""
+    if not day.size:
+        return np.zeros(0, dtype=bool)
+    return np.asarray(day > day.max() - days, dtype=bool)
 
 
 def feature_reference(names: list[str], x: F64) -> dict[str, Any]:

@@ -57,6 +57,7 @@ class TrainResult:
     artifact: bytes
     parity_max_diff: float
     timings: dict[str, float]
+    feature_reference: dict[str, Any]  # what drift is measured against (registered with it)
 
 
 def check_windows(s: TrainSpec) -> None:
@@ -193,6 +194,7 @@ def _train(conn: psycopg.Connection, s: TrainSpec, st: _Stages) -> TrainResult:
         "lightgbm_params": fitted.params,
         "feature_importance_gain": {n: float(g) for n, g in zip(names, gain, strict=True)},
     }
+    reference = metrics.feature_reference(names, tw.x[metrics.reference_rows(tw.day)])
     model_id = None
     if s.register:
         # One transaction: a refused promote leaves no registered-but-unpromoted model behind.
@@ -201,9 +203,9 @@ def _train(conn: psycopg.Connection, s: TrainSpec, st: _Stages) -> TrainResult:
                 name=s.name, version=None, artifact=artifact, feature_names=names,
                 feature_version=feature_version, input_name=INPUT_NAME,
                 output_name=OUTPUT_NAME, metrics=result_metrics, params=params,
-                feature_reference=metrics.feature_reference(names, tw.x),
+                feature_reference=reference,
                 train_from=s.train_from, train_to=s.train_to, test_from=s.test_from,
                 test_to=s.test_to, data_hash=tw.data_hash(), code_version=code_version()))
             if s.promote:
                 store.promote(conn, model_id, s.promote, f"trained by hrdpg train {s.name}")
-    return TrainResult(model_id, result_metrics, params, artifact, diff, st.timings)
+    return TrainResult(model_id, result_metrics, params, artifact, diff, st.timings, reference)

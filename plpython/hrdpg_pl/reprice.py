@@ -20,6 +20,7 @@ import numpy.typing as npt
 
 from hrdpg_pl import model_cache, scoring, scoring_fetch, scoring_publish
 from hrdpg_pl.model_cache import ModelInfo, prepared
+from hrdpg_pl.scoring_dq import PRICE_HISTORY_DAYS
 from hrdpg_pl.scoring_model import gate_and_price, market_feature, win_probabilities
 
 BASE_RUN_SQL = """
@@ -59,6 +60,15 @@ SELECT count(*)::int8 AS n,
 """  # noqa: S608 (constants only)
 BASE_DTYPE = np.dtype([("race", ">i8"), ("horse", ">i8"), ("p", ">f8")])
 
+# The base run's declared-attribute shares: the declarations are unchanged, so are they.
+BASE_ATTRIBUTES_SQL = """
+SELECT array_agg(d.race_id) AS race_id,
+       array_agg((d.details ->> 'null_share')::float8) AS share
+  FROM modeling.dq_results d
+ WHERE d.run_id = $1 AND d.check_name = 'attributes_present'
+   AND (d.details ->> 'model_id')::int8 = $2
+"""
+
 MARKET_FEATURES_SQL = ("SELECT array_agg(c.name) AS names FROM modeling.feature_catalog c "
                        "WHERE c.feature_group = 'market'")
 
@@ -66,6 +76,16 @@ MARKET_FEATURES_SQL = ("SELECT array_agg(c.name) AS names FROM modeling.feature_
 def _market_inputs(plpy: Any, info: ModelInfo) -> bool:
     names = plpy.execute(prepared(plpy, "market_names", MARKET_FEATURES_SQL, []))[0]["names"]
     return bool(set(names or []) & set(info.feature_names))
+
+
+def base_attribute_share(plpy: Any, base_run: int, model_id: int,
+                         race_ids: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
+    """Per race of race_ids: the base run's attributes_present null share (NaN: none)."""
+    res = plpy.execute(prepared(plpy, "base_attributes", BASE_ATTRIBUTES_SQL, ["int8", "int8"]),
+                       [base_run, model_id])[0]
+    got = dict(zip(res["race_id"] or [], res["share"] or [], strict=True))
+    return np.array([np.nan if got.get(r) is None else got[r] for r in race_ids.tolist()],
+                    dtype=np.float64)
 
 
 def why_full(plpy: Any, info: ModelInfo, race_date: str, alias: str
@@ -145,6 +165,9 @@ def reprice_day(plpy: Any, race_date: str, as_of: str, alias: str, wait: bool,
     races = scoring_fetch.subset(scoring_fetch.races(plpy, race_date, race_date, as_of),
                                  np.unique(rows.race_id))
     best, terms = scoring_fetch.odds(plpy, races, rows)
+    prices = scoring_fetch.price_facts(plpy, races, PRICE_HISTORY_DAYS)
+    attribute_share = base_attribute_share(plpy, int(base["run_id"]), info.model_id,
+                                           races.race_id)
     lim = scoring.kelly_caps(plpy)
     market = _market(plpy, info, race_date, rows, races)
     stats.tick("fetch", time.perf_counter() - t0)
@@ -157,10 +180,13 @@ def reprice_day(plpy: Any, race_date: str, as_of: str, alias: str, wait: bool,
     s = gate_and_price(p, own, rows.x, rows, races.race_id, races.handicap, races.country,
                        terms, best, lim,
                        1.0, info.model_id,
-                       lambda pub: ([base_reasons[i] for i in pub.tolist()], None))
+                       lambda pub: ([base_reasons[i] for i in pub.tolist()], None),
+                       prices, attribute_share)
     for k, v in s.timings.items():
         stats.tick(k, v)
     scoring_publish.write_dq(plpy, run_id, s.gate)
+    scoring_publish.alert_dq(plpy, run_id, info.model_id, alias, race_date,
+                             races.race_id.tolist(), s.gate)
     batch = scoring_publish.SignalBatch(races, run_id, info.feature_version)
     scoring.add_signals(batch, info, s, rows, best, lim)
     t0 = time.perf_counter()

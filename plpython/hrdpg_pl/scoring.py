@@ -19,6 +19,7 @@ from hrdpg_pl import model_cache, scoring_fetch, scoring_publish
 from hrdpg_pl.info import source_hash
 from hrdpg_pl.model_cache import LoadedModel, ModelInfo, prepared
 from hrdpg_pl.risk_defaults import DEFAULT_CAPS, DEFAULT_PROFILE, KellyCaps
+from hrdpg_pl.scoring_dq import ATTRIBUTE_STAGE, PRICE_HISTORY_DAYS
 from hrdpg_pl.scoring_model import Scored, score
 from hrdpg_pl.scoring_publish import SignalBatch, nullable
 
@@ -110,6 +111,7 @@ def lock_dates(plpy: Any, dates: list[str], wait: bool) -> bool:
 
 
 CATALOG_SQL = "SELECT name FROM modeling.feature_catalog"
+ATTRIBUTE_SQL = "SELECT name FROM modeling.feature_catalog WHERE stage = $1"
 SKIPPED_ALERT_SQL = ("SELECT modeling.raise_alert('warning', 'model', $1, $2, $3::jsonb)")
 
 
@@ -164,6 +166,12 @@ def load_models(plpy: Any, alias: str, challengers: bool, stats: Stats) -> list[
     return loaded
 
 
+def attribute_features(plpy: Any) -> set[str]:
+    """The catalogue's declared-attribute features (the content check's)."""
+    plan = prepared(plpy, "attributes", ATTRIBUTE_SQL, ["text"])
+    return {str(r["name"]) for r in plpy.execute(plan, [ATTRIBUTE_STAGE])}
+
+
 def kelly_caps(plpy: Any, profile: str = DEFAULT_PROFILE) -> KellyCaps:
     """The profile's caps as bankroll fractions (no stakes while it is halted); the defaults
     when the profile has no risk_limits row."""
@@ -209,7 +217,9 @@ def add_signals(batch: SignalBatch, info: ModelInfo, s: Scored,
         best_win_odds=nullable(s.odds), si=src, at_us=at,
         edge_win=nullable(pr.ev_win), edge_each_way=nullable(pr.ev_each_way),
         kelly_fraction=nullable(pr.kelly_win), stake_fraction=nullable(pr.stake_win),
-        liquidity_ok=liquid, reasons_json=s.reasons)
+        liquidity_ok=liquid, reasons_json=s.reasons,
+        stake_withheld=[",".join(s.gate.withheld[r]) if r in s.gate.withheld else None
+                        for r in rows.race_id[pub].tolist()])
 
 
 def score_dates(plpy: Any, run_id: int, date_from: str, date_to: str, as_of: str | None,
@@ -237,6 +247,8 @@ def score_dates(plpy: Any, run_id: int, date_from: str, date_to: str, as_of: str
     rows = scoring_fetch.features(plpy, names, date_from, date_to)
     scoring_fetch.market_as_of(plpy, races, rows)
     best, terms = scoring_fetch.odds(plpy, races, rows)
+    prices = scoring_fetch.price_facts(plpy, races, PRICE_HISTORY_DAYS)
+    attributes = attribute_features(plpy)
     stats.odds_ignored += best.ignored
     lim = kelly_caps(plpy)
     stats.tick("fetch", time.perf_counter() - t0)
@@ -246,7 +258,7 @@ def score_dates(plpy: Any, run_id: int, date_from: str, date_to: str, as_of: str
     passed = 0
     for i, model in enumerate(models):
         s = score(model, rows, races.race_id, races.handicap, races.country, terms, best, lim,
-                  max_null_share)
+                  max_null_share, prices, attributes)
         for k, v in s.timings.items():
             stats.tick(k, v)
         t0 = time.perf_counter()
@@ -257,6 +269,10 @@ def score_dates(plpy: Any, run_id: int, date_from: str, date_to: str, as_of: str
         if s.explain_error:
             info["explain_error"] = s.explain_error
         if i == 0:
+            scoring_publish.alert_dq(
+                plpy, run_id, model.info.model_id, model.info.alias,
+                date_from if date_from == date_to else f"{date_from}..{date_to}",
+                races.race_id.tolist(), s.gate)
             blocked = int(s.gate.blocked.sum())
             stats.races_blocked += blocked
             passed = races.n - blocked

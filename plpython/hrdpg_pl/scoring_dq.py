@@ -4,7 +4,7 @@ A race failing a blocking check is not published; its check results (and every o
 go to modeling.dq_results. Invalid odds are reported but do not block: the runner is priced as
 having no odds. A race whose book (the sum of 1 / best price over its runners) is implausible
 for the kind of market that priced it is published without edges or stakes: its prices are shown
-as quoted but not trusted.
+as quoted but not trusted. The content rules below withhold edges and stakes the same way.
 """
 
 from __future__ import annotations
@@ -28,6 +28,20 @@ MIN_RUNNERS = 2
 # pay out the pool less its take (HKJC: 17.5 %, so about 1.2).
 BOOK_RANGE: dict[str, tuple[float, float]] = {
     "bookmaker": (0.9, 1.6), "exchange": (0.9, 1.2), "tote": (1.0, 1.4)}
+WITHHELD = "published without stakes"
+# Content rules (content_check): a race failing one is published (its probabilities stand)
+# without edges or stakes, which would be computed from nothing. Prices are judged as of as_of.
+PRICE_HISTORY_DAYS = 28  # how far back a course's races tell whether it is priced
+# A course whose earlier races had a price this long before the off this often (at least
+# this share of them) should have one now: no price at all is then a feed failure.
+PRICED_HISTORY_SHARE = 0.5
+STALE_PRICE_AFTER_S = 12 * 3600.0  # newest price older than this before min(as_of, off)
+# Declared attributes (the catalogue's 'field' stage: age, weight, rating, draw ...) NULL in
+# more than this share of a race's cells: the card was stripped, the model sees defaults.
+ATTRIBUTE_STAGE = "field"
+MAX_ATTRIBUTE_NULL_SHARE = 0.5
+# A DQ alert is critical when this share of a run's races is blocked or without stakes.
+CRITICAL_RACE_SHARE = 0.5
 
 
 @dataclass
@@ -38,6 +52,11 @@ class GateResult:
     passed: list[bool] = field(default_factory=list)
     is_blocked: list[bool] = field(default_factory=list)
     details: list[str] = field(default_factory=list)
+    withheld: dict[int, list[str]] = field(default_factory=dict)  # race -> checks that
+    # withheld its edges and stakes (it is published)
+
+    def withheld_races(self, race_ids: I64) -> npt.NDArray[np.bool_]:
+        return np.isin(race_ids, np.fromiter(self.withheld, dtype=np.int64))
 
     def add(self, race_id: int, name: str, ok: bool, blocking: bool,
             details: dict[str, Any]) -> None:
@@ -46,6 +65,8 @@ class GateResult:
         self.passed.append(ok)
         self.is_blocked.append(blocking and not ok)
         self.details.append(json.dumps(details, allow_nan=False))
+        if details.get("action") == WITHHELD and not ok:
+            self.withheld.setdefault(race_id, []).append(name)
 
 
 def _per_race(values: npt.ArrayLike, idx: I64, n: int) -> F64:
@@ -160,6 +181,47 @@ def book_check(race_ids: I64, idx: I64, odds: F64, kinds: list[str | None], g: G
               {"model_id": model_id, "kind": kind,
                "book": round(float(book[r]), 6) if judged else None,
                "range": [lo, hi] if judged else None,
-               "action": "published without stakes" if bad[r] else "none"})
+               "action": WITHHELD if bad[r] else "none"})
     return bad
+
+
+def attribute_null_share(race_ids: I64, idx: I64, x_attr: F64) -> F64:
+    """Per race: the NULL share of its declared-attribute feature cells (NaN: none read)."""
+    n = race_ids.size
+    cells = (np.bincount(idx, minlength=n) * x_attr.shape[1]).astype(np.float64)
+    nulls = _per_race(np.isnan(x_attr).sum(axis=1), idx, n)
+    out: F64 = np.divide(nulls, cells, out=np.full(n, np.nan), where=cells > 0)
+    return out
+
+
+def content_check(race_ids: I64, newest_age_s: F64, history_share: F64,
+                  attribute_share: F64, g: GateResult, model_id: int
+                  ) -> npt.NDArray[np.bool_]:
+    """Adds prices_present, prices_fresh and attributes_present per race to g (never
+    blocking publication); returns the races whose stakes they withhold. Arrays are per race;
+    NaN means unknown, which passes."""
+    none = np.isnan(newest_age_s)
+    share, age, attr = (_nums(v) for v in (history_share, newest_age_s, attribute_share))
+    rules: list[tuple[str, npt.NDArray[np.bool_], list[dict[str, Any]]]] = [
+        ("prices_present", none & (history_share >= PRICED_HISTORY_SHARE),
+         [{"priced": not n, "course_priced_share": v, "min_share": PRICED_HISTORY_SHARE,
+           "lookback_days": PRICE_HISTORY_DAYS} for n, v in zip(none.tolist(), share,
+                                                                strict=True)]),
+        ("prices_fresh", ~none & (newest_age_s > STALE_PRICE_AFTER_S),
+         [{"newest_age_s": v, "max_s": STALE_PRICE_AFTER_S} for v in age]),
+        ("attributes_present", attribute_share > MAX_ATTRIBUTE_NULL_SHARE,
+         [{"null_share": v, "max": MAX_ATTRIBUTE_NULL_SHARE, "stage": ATTRIBUTE_STAGE}
+          for v in attr]),
+    ]
+    withheld = np.zeros(race_ids.size, dtype=bool)
+    for name, failed, details in rules:
+        withheld |= failed
+        for rid, bad, d in zip(race_ids.tolist(), failed.tolist(), details, strict=True):
+            g.add(rid, name, not bad, False,
+                  {"model_id": model_id, **d, "action": WITHHELD if bad else "none"})
+    return withheld
+
+
+def _nums(values: F64) -> list[float | None]:
+    return [round(v, 6) if np.isfinite(v) else None for v in values.tolist()]
 

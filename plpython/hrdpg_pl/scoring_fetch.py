@@ -243,6 +243,72 @@ def odds(plpy: Any, races: Races, rows: FeatureRows
     return best, terms
 
 
+@dataclass
+class PriceFacts:
+    """Per race of a Races (same order), what the content checks judge prices by."""
+
+    newest_age_s: F64  # min(as_of, off) - the newest valid price known then; NaN = none
+    history_share: F64  # share of the course's earlier races in the lookback that were
+    # priced before their off (as known at as_of); NaN = no such race
+
+
+# Only what was known at each race's as_of: prices observed by then (and before the off), and
+# earlier races of the same course already off by then. A course's race counts as priced when
+# it had a price as long before its off, and as early in its day, as this race's as_of: a
+# score at 07:00 is not expected to find prices that only ever come at 08:30.
+PRICE_FACTS_SQL = """
+WITH req AS (
+    SELECT r.race_id, r.as_of, ra.off_time, ra.course, ra.race_date,
+           greatest(ra.off_time - r.as_of, interval '0') AS lead,
+           r.as_of - ra.race_date::timestamptz AS clock
+      FROM unnest($1::int8[], $2::timestamptz[]) AS r(race_id, as_of)
+      JOIN modeling.src_races ra ON ra.race_id = r.race_id
+), hist AS MATERIALIZED (
+    SELECT h.course, h.race_date, h.off_time,
+           (SELECT min(o.observed_at) FROM modeling.src_odds o
+             WHERE o.race_id = h.race_id AND o.observed_at < h.off_time
+               AND o.decimal_odds > 1 AND o.decimal_odds < @MAX@) AS first_price
+      FROM modeling.src_races h
+     WHERE h.course IN (SELECT course FROM req)
+       AND h.race_date >= (SELECT min(race_date) FROM req) - $3
+       AND h.race_date < (SELECT max(race_date) FROM req)
+), share AS (
+    SELECT req.race_id,
+           avg(coalesce(h.first_price <= least(h.off_time - req.lead,
+                                               h.race_date::timestamptz + req.clock,
+                                               req.as_of), false)::int)::float8 AS share
+      FROM req JOIN hist h ON h.course = req.course AND h.race_date < req.race_date
+       AND h.race_date >= req.race_date - $3 AND h.off_time < req.as_of
+     GROUP BY req.race_id
+)
+SELECT array_agg(req.race_id ORDER BY req.race_id) AS race_id,
+       array_agg(extract(epoch FROM least(req.as_of, req.off_time) - newest.at)::float8
+                 ORDER BY req.race_id) AS age_s,
+       array_agg(share.share ORDER BY req.race_id) AS share
+  FROM req
+  LEFT JOIN share ON share.race_id = req.race_id
+  CROSS JOIN LATERAL (
+      SELECT max(o.observed_at) AS at FROM modeling.src_odds o
+       WHERE o.race_id = req.race_id AND o.observed_at <= req.as_of
+         AND o.observed_at < req.off_time AND o.decimal_odds > 1
+         AND o.decimal_odds < @MAX@) newest
+""".replace("@MAX@", repr(MAX_DECIMAL_ODDS))
+
+
+def price_facts(plpy: Any, races: Races, lookback_days: int) -> PriceFacts:
+    """Freshness and the course's priced history per race, as of each race's as_of."""
+    n = races.n
+    facts = PriceFacts(np.full(n, np.nan), np.full(n, np.nan))
+    if not n:
+        return facts
+    plan = prepared(plpy, "price_facts", PRICE_FACTS_SQL, ["int8[]", "timestamptz[]", "int4"])
+    res = plpy.execute(plan, [races.race_id.tolist(), races.as_of, lookback_days])[0]
+    pos = np.searchsorted(races.race_id, np.asarray(res["race_id"] or [], dtype=np.int64))
+    facts.newest_age_s[pos] = [np.nan if v is None else v for v in res["age_s"] or []]
+    facts.history_share[pos] = [np.nan if v is None else v for v in res["share"] or []]
+    return facts
+
+
 # Everything of the day that runner_features reads besides earlier days. Results of the day's
 # own races are left out: features only use days before the race day.
 DECLARATIONS_SQL = """

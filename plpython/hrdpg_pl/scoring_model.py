@@ -19,8 +19,14 @@ from hrdpg_pl import pricing, racenorm
 from hrdpg_pl.market_rules import place_terms
 from hrdpg_pl.model_cache import LoadedModel, ModelInfo
 from hrdpg_pl.risk_defaults import KellyCaps
-from hrdpg_pl.scoring_dq import GateResult, book_check, gate
-from hrdpg_pl.scoring_fetch import MAX_DECIMAL_ODDS, BestOdds, FeatureRows
+from hrdpg_pl.scoring_dq import (
+    GateResult,
+    attribute_null_share,
+    book_check,
+    content_check,
+    gate,
+)
+from hrdpg_pl.scoring_fetch import MAX_DECIMAL_ODDS, BestOdds, FeatureRows, PriceFacts
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -88,8 +94,10 @@ def _reasons(model: LoadedModel, x: F64) -> list[str]:
 
 def score(model: LoadedModel, rows: FeatureRows, race_ids: I64, handicap: npt.NDArray[np.bool_],
           country: list[str | None], terms: dict[int, tuple[int, float]], best: BestOdds,
-          limits: KellyCaps, max_null_share: float) -> Scored:
-    """race_ids: the date range's races (sorted); rows: their runners (any order)."""
+          limits: KellyCaps, max_null_share: float, prices: PriceFacts,
+          attribute_features: set[str]) -> Scored:
+    """race_ids: the date range's races (sorted); rows: their runners (any order);
+    attribute_features: the catalogue's declared-attribute features (content check)."""
     t0 = time.perf_counter()
     x = rows.columns(model.info.feature_names)
     ls = infer(model, x)
@@ -104,9 +112,11 @@ def score(model: LoadedModel, rows: FeatureRows, race_ids: I64, handicap: npt.ND
         except Exception as exc:  # explanations must never stop publishing; the run records it
             return ["[]"] * pub.size, f"{type(exc).__name__}: {str(exc)[:200]}"
 
+    attr = [j for j, n in enumerate(model.info.feature_names) if n in attribute_features]
+    attribute_share = attribute_null_share(race_ids, np.searchsorted(race_ids, rows.race_id),
+                                           x[:, attr])
     s = gate_and_price(p, own, x, rows, race_ids, handicap, country, terms, best, limits,
-                       max_null_share,
-                       model.info.model_id, explain)
+                       max_null_share, model.info.model_id, explain, prices, attribute_share)
     s.timings["infer"] = infer_s
     return s
 
@@ -127,17 +137,21 @@ def gate_and_price(p: F64, p_model: F64, x: F64, rows: FeatureRows, race_ids: I6
                    handicap: npt.NDArray[np.bool_], country: list[str | None],
                    terms: dict[int, tuple[int, float]],
                    best: BestOdds, limits: KellyCaps, max_null_share: float, model_id: int,
-                   explain: Callable[[I64], tuple[list[str], str | None]]) -> Scored:
+                   explain: Callable[[I64], tuple[list[str], str | None]],
+                   prices: PriceFacts, attribute_share: F64) -> Scored:
     """From win probabilities per row: DQ gate, each-way terms, pricing and reasons of the
-    published rows (explain gets their indices). Shared by scoring and re-pricing."""
+    published rows (explain gets their indices). Shared by scoring and re-pricing.
+    prices and attribute_share (per race) feed the content checks."""
     t: dict[str, float] = {}
     t0 = time.perf_counter()
     idx = np.searchsorted(race_ids, rows.race_id)
     odds_raw = best.odds
     invalid = ~np.isnan(odds_raw) & ~((odds_raw > 1.0) & (odds_raw < MAX_DECIMAL_ODDS))
     g = gate(race_ids, idx, rows.horse_id, x, p, invalid, odds_raw, max_null_share, model_id)
-    implausible = book_check(race_ids, idx, np.where(invalid, np.nan, odds_raw), best.kind, g,
-                             model_id)
+    book_check(race_ids, idx, np.where(invalid, np.nan, odds_raw), best.kind, g, model_id)
+    content_check(race_ids, prices.newest_age_s, prices.history_share, attribute_share, g,
+                  model_id)
+    untrusted_race = g.withheld_races(race_ids)
     t["dq"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -155,8 +169,8 @@ def gate_and_price(p: F64, p_model: F64, x: F64, rows: FeatureRows, race_ids: I6
                                max_stake_fraction=limits.max_stake_fraction,
                                max_race_fraction=limits.max_race_fraction,
                                commission=best.commission[pub])
-        if implausible.any():  # prices shown as quoted, but no edge and no stake on them
-            priced = untrusted(priced, implausible[idx[pub]])
+        if untrusted_race.any():  # prices shown as quoted, but no edge and no stake on them
+            priced = untrusted(priced, untrusted_race[idx[pub]])
     t["price"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     reasons, error = explain(pub)

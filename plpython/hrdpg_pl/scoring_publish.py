@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from hrdpg_pl.model_cache import prepared
-from hrdpg_pl.scoring_dq import GateResult
+from hrdpg_pl.scoring_dq import CRITICAL_RACE_SHARE, GateResult
 from hrdpg_pl.scoring_fetch import Races
 
 # Per published row. What a row shares with its race (as_of, race_id, race_date, off_time),
@@ -29,7 +29,7 @@ ROW_COLUMNS: list[tuple[str, str]] = [
     ("ew_fraction", "float8"), ("fair_win_odds", "float8"), ("fair_place_odds", "float8"),
     ("best_win_odds", "float8"), ("si", "int4"), ("at_us", "int8"), ("edge_win", "float8"),
     ("edge_each_way", "float8"), ("kelly_fraction", "float8"), ("stake_fraction", "float8"),
-    ("liquidity_ok", "boolean"), ("reasons_json", "text"),
+    ("liquidity_ok", "boolean"), ("reasons_json", "text"), ("stake_withheld", "text"),
 ]
 LOOKUP_TYPES = ["int8[]", "timestamptz[]", "date[]", "timestamptz[]",  # per race
                 "int8[]", "text[]",  # per model
@@ -50,6 +50,8 @@ _TARGETS: list[tuple[str, str]] = [
     ("edge_win", "u.edge_win"), ("edge_each_way", "u.edge_each_way"),
     ("kelly_fraction", "u.kelly_fraction"), ("stake_fraction", "u.stake_fraction"),
     ("liquidity_ok", "u.liquidity_ok"), ("reasons_json", "u.reasons_json::jsonb"),
+    # check names, comma-joined (an array per row cannot travel through unnest)
+    ("stake_withheld", "string_to_array(u.stake_withheld, ',')"),
     ("feature_version", "$9::text"), ("alias", "($6::text[])[u.mi]"),
 ]
 _KEY = ("as_of", "race_id", "horse_id", "model_id")
@@ -160,6 +162,33 @@ def write_dq(plpy: Any, run_id: int, gate: GateResult) -> int:
     plpy.execute(plan, [run_id, gate.race_id, gate.check_name, gate.passed, gate.is_blocked,
                         gate.details])
     return len(gate.race_id)
+
+
+DQ_ALERT_SQL = "SELECT modeling.raise_alert($1, 'dq', $2, $3, $4::jsonb)"
+
+
+def alert_dq(plpy: Any, run_id: int, model_id: int, alias: str, dates: str,
+             race_ids: list[int], gate: GateResult) -> None:
+    """One alert per alias and date range when races were blocked or published without
+    stakes; a re-score of the range bumps it (raise_alert's dedup_key) instead of adding one."""
+    blocked = [int(r) for r, b in zip(race_ids, gate.blocked.tolist(), strict=True) if b]
+    withheld = sorted(set(gate.withheld) - set(blocked))
+    if not blocked and not withheld:
+        return
+    checks: dict[str, int] = {}
+    for r, name, is_blocked in zip(gate.race_id, gate.check_name, gate.is_blocked, strict=True):
+        if is_blocked or name in gate.withheld.get(r, ()):
+            checks[name] = checks.get(name, 0) + 1
+    share = (len(blocked) + len(withheld)) / max(len(race_ids), 1)
+    severity = "critical" if share >= CRITICAL_RACE_SHARE else "warning"
+    why = ", ".join(f"{k} {v}" for k, v in sorted(checks.items()))
+    message = (f"{alias} {dates}: of {len(race_ids)} races, {len(blocked)} not published and "
+               f"{len(withheld)} published without stakes ({why}); see dq_results of run "
+               f"{run_id}")
+    plpy.execute(prepared(plpy, "dq_alert", DQ_ALERT_SQL, ["text", "text", "text", "text"]),
+                 [severity, f"{alias}:{dates}", message, json.dumps(
+                     {"run_id": run_id, "model_id": model_id, "races": len(race_ids),
+                      "blocked": blocked[:50], "withheld": withheld[:50], "checks": checks})])
 
 
 START_RUN_SQL = """

@@ -61,3 +61,32 @@ def test_book_check_judges_complete_books_by_their_kind() -> None:
     details = [json.loads(d) for d in g.details]
     assert details[0]["book"] == pytest.approx(0.76) and details[2]["book"] is None
     assert g.check_name == ["book_plausible"] * 5 and not any(g.is_blocked)
+
+
+def test_content_rules_withhold_stakes_at_their_thresholds() -> None:
+    from hrdpg_pl.scoring_dq import (
+        MAX_ATTRIBUTE_NULL_SHARE,
+        PRICED_HISTORY_SHARE,
+        STALE_PRICE_AFTER_S,
+        GateResult,
+        content_check,
+    )
+
+    race_ids = np.array([1, 2, 3, 4, 5, 6])
+    nan = np.nan
+    # 1 unpriced, course priced; 2 unpriced, course rarely priced; 3 unpriced, no history;
+    # 4 stale; 5 fresh; 6 stripped card
+    age = np.array([nan, nan, nan, STALE_PRICE_AFTER_S + 1, STALE_PRICE_AFTER_S, 60.0])
+    share = np.array([PRICED_HISTORY_SHARE, PRICED_HISTORY_SHARE - 0.01, nan, 1, 1, 1])
+    attr = np.array([0, 0, 0, 0, MAX_ATTRIBUTE_NULL_SHARE, MAX_ATTRIBUTE_NULL_SHARE + 0.01])
+    g = GateResult(blocked=np.zeros(6, dtype=bool))
+    withheld = content_check(race_ids, age, share, attr, g, model_id=3)
+    assert g.withheld == {1: ["prices_present"], 4: ["prices_fresh"],
+                          6: ["attributes_present"]}
+    assert withheld.tolist() == [r in g.withheld for r in race_ids.tolist()]
+    assert g.withheld_races(race_ids).tolist() == withheld.tolist()
+    assert not any(g.is_blocked) and len(g.race_id) == 3 * race_ids.size
+    details = {(r, c): json.loads(d) for r, c, d in
+               zip(g.race_id, g.check_name, g.details, strict=True)}
+    assert details[(4, "prices_fresh")]["newest_age_s"] == STALE_PRICE_AFTER_S + 1
+    assert details[(3, "prices_present")]["course_priced_share"] is None

@@ -26,15 +26,28 @@ def test_repeats_are_suppressed_within_the_window(conn: psycopg.Connection) -> N
     # Older than the category's window (1 hour here; '*' says 24 hours): a new alert.
     conn.execute("INSERT INTO modeling.alert_settings (category, suppress_for) "
                  "VALUES ('drift', '1 hour')")
-    conn.execute("UPDATE modeling.alerts SET created_at = now() - interval '2 hours'")
+    conn.execute("UPDATE modeling.alerts SET created_at = now() - interval '2 hours', "
+                 "last_seen_at = now() - interval '2 hours'")
     conn.commit()
     second = _raise(conn)
     assert second > first
     sched = _raise(conn, category="schedule")
-    conn.execute("UPDATE modeling.alerts SET created_at = now() - interval '2 hours' "
-                 "WHERE category = 'schedule'")
+    conn.execute("UPDATE modeling.alerts SET created_at = now() - interval '2 hours', "
+                 "last_seen_at = now() - interval '2 hours' WHERE category = 'schedule'")
     conn.commit()
     assert _raise(conn, category="schedule") == sched  # within the 24 hours of '*'
+
+
+def test_a_daily_repeat_stays_one_alert(conn: psycopg.Connection) -> None:
+    # First raised three days ago, seen again every day since: within 24 h of its last
+    # sighting, so the same alert, counted.
+    first = _raise(conn, severity="critical")
+    conn.execute("UPDATE modeling.alerts SET created_at = now() - interval '3 days', "
+                 "last_seen_at = now() - interval '23 hours', suppressed_count = 2")
+    conn.commit()
+    assert _raise(conn, severity="critical") == first
+    assert conn.execute("SELECT count(*), max(suppressed_count) FROM modeling.alerts"
+                        ).fetchone() == (1, 3)
 
 
 def test_acknowledged_alerts_reopen_and_escalation_redelivers(conn: psycopg.Connection) -> None:

@@ -43,12 +43,27 @@ def test_down_endpoint_keeps_alerts_until_it_is_back(db: Settings, conn: psycopg
     ids = [conn.execute("SELECT modeling.raise_alert('warning', 'coverage', %s, 'low')",
                         (f"acceptance:{d}",)).fetchone() for d in (1, 2)]
     conn.commit()
-    hook.script = [500] * 4  # down for this whole pass: 2 alerts x 2 attempts
+    hook.script = [500] * 2  # down for this whole pass: one grouped post x 2 attempts
     assert _watch(db, hook, attempts=2) == 1
     assert _undelivered(conn) == [i[0] for i in ids if i]
     assert _watch(db, hook, attempts=2) == 0
     assert _undelivered(conn) == []
-    assert [s for s, _ in hook.received] == [500, 500, 500, 500, 200, 200]
+    assert [s for s, _ in hook.received] == [500, 500, 200]
+
+
+def test_pending_alerts_of_a_kind_are_one_post(db: Settings, conn: psycopg.Connection,
+                                               hook: Hook) -> None:  # noqa: F811
+    keys = [f"production:2019-05-0{d}" for d in range(1, 4)]
+    for key in keys:
+        conn.execute("SELECT modeling.raise_alert('critical', 'dq', %s, %s)", (key, key))
+    conn.execute("SELECT modeling.raise_alert('warning', 'dq', 'other', 'a warning')")
+    conn.execute("SELECT modeling.raise_alert('critical', 'dq', %s, 'again')", (keys[0],))
+    conn.commit()
+    assert _watch(db, hook) == 0
+    texts = [body["text"] for _, body in hook.received]
+    assert len(texts) == 2 and texts[0].startswith("[CRITICAL] hrdpg dq: 3 alerts")
+    assert all(k in texts[0] for k in keys[1:]) and "again (seen 2 times)" in texts[0]
+    assert texts[1].startswith("[WARNING]") and _undelivered(conn) == []
 
 
 def test_refuses_a_non_http_url(db: Settings, capsys: pytest.CaptureFixture[str]) -> None:

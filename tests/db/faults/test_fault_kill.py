@@ -32,6 +32,16 @@ def _signal_rows(conn: psycopg.Connection) -> list[tuple[object, ...]]:
     return rows
 
 
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another OS user's
+        return False
+    return False
+
+
 def _connect(conninfo: str) -> psycopg.Connection | None:
     try:
         return psycopg.connect(conninfo, autocommit=True)
@@ -49,6 +59,9 @@ def test_sigkill_mid_chunk_publishes_nothing_of_it(
         first, last = days[0], days[-1]
         # Chunk 1 (days 0-1) runs and commits; chunk 2 waits for its first day's lock.
         day_holder, table_holder = psycopg.connect(conninfo), psycopg.connect(conninfo)
+        # The crash restart ends every backend: once these are gone it has begun, and a
+        # connection made after that is not itself cut by it.
+        before_crash = [day_holder.info.backend_pid, table_holder.info.backend_pid]
         try:
             hold_date_lock(day_holder, days[2])
             job = Background(conninfo, CALL, (first, last)).start()
@@ -72,6 +85,8 @@ def test_sigkill_mid_chunk_publishes_nothing_of_it(
             day_holder.close()
             table_holder.close()
 
+    wait_until("the crash restart to end the sessions of before it",
+               lambda: all(_gone(pid) for pid in before_crash))
     after = wait_until("the server to accept connections after the crash restart",
                        lambda: _connect(conninfo))
     with after as conn:

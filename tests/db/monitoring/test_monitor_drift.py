@@ -104,3 +104,26 @@ def test_a_window_pools_the_days(synth_conn: psycopg.Connection) -> None:
         assert got[name][2] == pytest.approx(psi, rel=1e-9, abs=1e-12), name
     with pytest.raises(psycopg.errors.InvalidParameterValue, match="window_days"):
         synth_conn.execute("SELECT modeling.monitor_drift(%s, %s, window_days => 0)", (DAY, mid))
+
+
+def _by_chance(df: int, races: int, ref_n: int, z: float) -> float:
+    return df * (1 - 2 / (9 * df) + z * math.sqrt(2 / (9 * df))) ** 3 * (1 / races + 1 / ref_n)
+
+
+def test_levels_need_more_than_chance(synth_conn: psycopg.Connection) -> None:
+    reference = recent_reference(synth_conn)
+    mid = add_model(synth_conn, reference=reference)
+    add_signals(synth_conn, mid)
+    # A day of 16 races: a race-level feature's PSI of 0.3 is well within chance.
+    got = _drift(synth_conn, mid)
+    races = synth_conn.execute("SELECT count(*) FROM racing.races WHERE race_date = %s",
+                               (DAY,)).fetchone()
+    assert races is not None
+    for name, (_, psi, _, level) in got.items():
+        ref = reference[name]
+        df, ref_n = len(ref["edges"]), ref["n"]
+        want = ("major" if psi >= 0.25 and psi >= _by_chance(df, races[0], ref_n, 3.09) else
+                "moderate" if psi >= 0.1 and psi >= _by_chance(df, races[0], ref_n, 2.33)
+                else "ok")
+        assert level == want, (name, psi, level)
+    assert _by_chance(9, races[0], 5000, 3.09) > 0.25  # so 0.25 alone cannot go major here

@@ -137,3 +137,20 @@ def recent_reference(conn: psycopg.Connection, day: dt.date = DAY) -> dict[str, 
     rows = feature_values(conn, day - dt.timedelta(days=20), day - dt.timedelta(days=1))
     x = np.array([[np.nan if v is None else v for v in r] for r in rows], dtype=np.float64)
     return feature_reference(DRIFT_FEATURES, x)
+
+
+def python_brier_z(rows: list[tuple[int, float, int]], baseline: float) -> tuple[float, float]:
+    """(Brier, z of Brier above baseline) over (race_id, p, won) rows, p renormalised per
+    race, the standard error from the spread of the races' squared-error sums. Plain Python."""
+    races: dict[int, list[tuple[float, int]]] = {}
+    for race, p, won in rows:
+        races.setdefault(race, []).append((p, won))
+    races = {r: v for r, v in races.items() if any(w for _, w in v)}
+    sums = []
+    for v in races.values():
+        total = sum(p for p, _ in v)
+        sums.append((sum((p / total - w) ** 2 for p, w in v), len(v)))
+    n, runners = len(sums), sum(m for _, m in sums)
+    brier = sum(s for s, _ in sums) / runners
+    se = math.sqrt(n / (n - 1) * sum((s - brier * m) ** 2 for s, m in sums)) / runners
+    return brier, (brier - baseline) / se

@@ -36,4 +36,5 @@ def test_bad_race_blocked_others_published(
     per_race = synth_conn.execute(
         "SELECT count(DISTINCT check_name), count(DISTINCT race_id) FROM modeling.dq_results"
     ).fetchone()
-    assert per_race == (7, n_races[0])  # six gate checks and book_plausible
+    # six gate checks, book_plausible and the three content checks
+    assert per_race == (10, n_races[0])

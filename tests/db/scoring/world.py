@@ -53,8 +53,9 @@ def trained(server: ServerHandle, synth_template: str, with_market: bool = True)
 
 
 def install(conn: psycopg.Connection, result: TrainResult, alias: str | None = "production",
-            name: str = "win", names: list[str] | None = None) -> int:
-    """Register the trained artifact here and point alias at it; returns model_id."""
+            name: str = "win", names: list[str] | None = None, reference: bool = False) -> int:
+    """Register the trained artifact here and point alias at it; returns model_id.
+    reference: register the trainer's drift reference too (else none)."""
     if names is None:
         n = len(result.metrics["feature_importance_gain"])
         names = list(result.metrics["feature_importance_gain"])[:n]
@@ -63,7 +64,8 @@ def install(conn: psycopg.Connection, result: TrainResult, alias: str | None = "
     model_id = store.register(conn, store.Registration(
         name=name, version=None, artifact=result.artifact, feature_names=names,
         feature_version=str(fv[0]), input_name=INPUT_NAME, output_name=OUTPUT_NAME,
-        metrics=result.metrics, params=result.params, feature_reference={},
+        metrics=result.metrics, params=result.params,
+        feature_reference=result.feature_reference if reference else {},
         train_from=START, train_to=TRAIN_TO, test_from=TEST_FROM, test_to=TEST_TO,
         data_hash="test", code_version="test"))
     if alias:
