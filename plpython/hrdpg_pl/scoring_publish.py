@@ -18,16 +18,19 @@ from hrdpg_pl.scoring_fetch import Races
 
 # Per published row. What a row shares with its race (as_of, race_id, race_date, off_time),
 # its model (model_id, alias), the run and its odds source comes in small per-race, per-model
-# and per-source arrays subscripted by position (ri, mi, si; 1-based), and the odds time as
+# and per-source arrays subscripted by position (race_slot, model_slot, source_slot;
+# 1-based), and the odds time as
 # integer microseconds: PL/Python converts every array element through its text form, so a
 # row no longer pays for three timestamps and four strings on the way in. JSON travels as
 # text and is cast per row in SQL: a jsonb[] parameter measured 1.5x the cost (the array of
 # parsed documents is built and copied first).
 ROW_COLUMNS: list[tuple[str, str]] = [
-    ("ri", "int4"), ("horse_id", "int8"), ("mi", "int4"), ("p_win", "float8"),
+    ("race_slot", "int4"), ("horse_id", "int8"), ("model_slot", "int4"),
+    ("p_win", "float8"),
     ("p_model", "float8"), ("p_place", "float8"), ("ew_places", "int2"),
     ("ew_fraction", "float8"), ("fair_win_odds", "float8"), ("fair_place_odds", "float8"),
-    ("best_win_odds", "float8"), ("si", "int4"), ("at_us", "int8"), ("edge_win", "float8"),
+    ("best_win_odds", "float8"), ("source_slot", "int4"), ("at_us", "int8"),
+    ("edge_win", "float8"),
     ("edge_each_way", "float8"), ("kelly_fraction", "float8"), ("stake_fraction", "float8"),
     ("liquidity_ok", "boolean"), ("reasons_json", "text"), ("stake_withheld", "text"),
 ]
@@ -38,13 +41,15 @@ LOOKUP_TYPES = ["int8[]", "timestamptz[]", "date[]", "timestamptz[]",  # per rac
 _ROW_NAMES = [c for c, _ in ROW_COLUMNS]
 # signals column <- expression over u (the row) and $1..$9 (the lookups)
 _TARGETS: list[tuple[str, str]] = [
-    ("as_of", "($2::timestamptz[])[u.ri]"), ("race_id", "($1::int8[])[u.ri]"),
-    ("horse_id", "u.horse_id"), ("model_id", "($5::int8[])[u.mi]"), ("run_id", "$8::int8"),
-    ("race_date", "($3::date[])[u.ri]"), ("off_time", "($4::timestamptz[])[u.ri]"),
+    ("as_of", "($2::timestamptz[])[u.race_slot]"), ("race_id", "($1::int8[])[u.race_slot]"),
+    ("horse_id", "u.horse_id"), ("model_id", "($5::int8[])[u.model_slot]"),
+    ("run_id", "$8::int8"),
+    ("race_date", "($3::date[])[u.race_slot]"),
+    ("off_time", "($4::timestamptz[])[u.race_slot]"),
     ("p_win", "u.p_win"), ("p_model", "u.p_model"), ("p_place", "u.p_place"),
     ("ew_places", "u.ew_places"), ("ew_fraction", "u.ew_fraction::numeric(4, 3)"),
     ("fair_win_odds", "u.fair_win_odds"), ("fair_place_odds", "u.fair_place_odds"),
-    ("best_win_odds", "u.best_win_odds"), ("best_odds_source", "($7::text[])[u.si]"),
+    ("best_win_odds", "u.best_win_odds"), ("best_odds_source", "($7::text[])[u.source_slot]"),
     # exact: int8 -> float8 is exact below 2^53 microseconds, and so is the product
     ("best_odds_at", "timestamptz 'epoch' + u.at_us * interval '1 microsecond'"),
     ("edge_win", "u.edge_win"), ("edge_each_way", "u.edge_each_way"),
@@ -52,7 +57,7 @@ _TARGETS: list[tuple[str, str]] = [
     ("liquidity_ok", "u.liquidity_ok"), ("reasons_json", "u.reasons_json::jsonb"),
     # check names, comma-joined (an array per row cannot travel through unnest)
     ("stake_withheld", "string_to_array(u.stake_withheld, ',')"),
-    ("feature_version", "$9::text"), ("alias", "($6::text[])[u.mi]"),
+    ("feature_version", "$9::text"), ("alias", "($6::text[])[u.model_slot]"),
 ]
 _KEY = ("as_of", "race_id", "horse_id", "model_id")
 # What makes two publications of a race the same: every published value but the stamp.
@@ -128,7 +133,7 @@ class SignalBatch:
             self.cols[name].extend(values)
 
     def __len__(self) -> int:
-        return len(self.cols["ri"])
+        return len(self.cols["race_slot"])
 
     def write(self, plpy: Any, only_changed: bool = False) -> dict[str, tuple[int, int]]:
         """Upsert the batch; only_changed leaves out a race whose rows equal its newest
