@@ -10,7 +10,7 @@ from psycopg import errors
 from hrdpg.config import Settings
 from hrdpg.trainer.evaluate import truth_readable
 from tests.conftest import ServerHandle
-from tests.db.security_common import login_as
+from tests.db.security.roles import login_as
 
 TRUTH = "SELECT count(*) FROM synth.runner_truth"
 
