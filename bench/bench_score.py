@@ -88,8 +88,11 @@ def cold_ms(dsn: str, function: str, day: dt.date, as_of: object) -> float:
 
 
 def ensure_model(conn: psycopg.Connection, market_inputs: bool = False) -> None:
-    if conn.execute("SELECT 1 FROM modeling.model_aliases WHERE alias = 'production'"
-                    ).fetchone():
+    # A production model of the current feature version is reused; one trained on other
+    # feature definitions cannot score (scoring refuses it), so a new one is trained.
+    if conn.execute("SELECT 1 FROM modeling.model_aliases a JOIN modeling.models m USING "
+                    "(model_id) WHERE a.alias = 'production' "
+                    "AND m.feature_version = modeling.feature_version()").fetchone():
         return
     lo, cut, hi = train_test_split(conn)
     train(conn, TrainSpec(name="bench", train_from=lo, train_to=cut,
