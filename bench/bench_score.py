@@ -182,6 +182,11 @@ def main() -> None:
             conn.execute("SELECT modeling.reprice_day(%s, %s)", (day, refresh_at))
             conn.rollback()
 
+        # Another model's publications of the day at the same instants (an earlier bench run's)
+        # would make every re-price fall back to a full score: measure this model's alone.
+        conn.execute("DELETE FROM modeling.signals WHERE race_date = %s AND model_id <> %s",
+                     (day, model_id))
+        conn.commit()
         first_off = conn.execute(FIRST_OFF_SQL, (day,)).fetchone()[0]  # type: ignore[index]
         refresh_at = first_off - dt.timedelta(minutes=1)
         conn.execute("SELECT modeling.score_day(%s, %s)",
