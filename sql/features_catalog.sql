@@ -96,10 +96,24 @@ SELECT position, name, feature_group, stage, 'double precision'::text AS sql_typ
      'CASE WHEN draw_third IS NOT NULL'
      ' THEN (coalesce(draw_wins, 0) + 20.0) / (coalesce(draw_expected, 0) + 20.0) END',
      'course+distance+draw-third wins / expected, last 730 days'),
-    (34, 'mkt_morning_prob', 'market', 'market',
+    (34, 'h_early_pos_avg5', 'pace', 'history', 'early5',
+     'mean position at the first call over the last 5 runs, (pos - 1) / (field - 1)'),
+    (35, 'h_finish_rel_avg3', 'pace', 'history', 'finish3',
+     'mean last-section time minus the race median over the last 3 runs (s; - = faster)'),
+    (36, 'pace_early_rel', 'pace', 'field', 'h_early_pos_avg5 - avg(h_early_pos_avg5) OVER race',
+     'early position average minus the field mean (runners with one)'),
+    (37, 'pace_front_rivals', 'pace', 'field',
+     'count(*) FILTER (WHERE h_early_pos_avg5 <= 0.25) OVER race'
+     ' - CASE WHEN h_early_pos_avg5 <= 0.25 THEN 1 ELSE 0 END',
+     'other runners in the race that usually race up front (early average <= 0.25)'),
+    (38, 'pace_finish_rank', 'pace', 'field',
+     'CASE WHEN h_finish_rel_avg3 IS NOT NULL'
+     ' THEN percent_rank() OVER (race ORDER BY h_finish_rel_avg3 NULLS LAST) END',
+     'percent rank of the finishing-speed average in the field (0 = fastest finisher)'),
+    (39, 'mkt_morning_prob', 'market', 'market',
      '(1.0 / morning_odds) / sum(1.0 / morning_odds) OVER race',
      'first pre-off price, overround removed in the race'),
-    (35, 'mkt_latest_prob', 'market', 'market',
+    (40, 'mkt_latest_prob', 'market', 'market',
      '(1.0 / latest_odds) / sum(1.0 / latest_odds) OVER race',
      'latest pre-off price, overround removed in the race')
   ) AS f(position, name, feature_group, stage, definition, description);

@@ -23,7 +23,7 @@ RETURNS TABLE (
     j_rides14 bigint, j_wins14 bigint, j_rides90 bigint, j_wins90 bigint, j_rides365 bigint,
     j_wins365 bigint, t_rides14 bigint, t_wins14 bigint, t_exp14 float8, t_rides90 bigint,
     t_wins90 bigint, t_rides365 bigint, t_wins365 bigint, draw_wins bigint,
-    draw_expected float8)
+    draw_expected float8, early5 float8, finish3 float8)
 LANGUAGE sql STABLE
 BEGIN ATOMIC
     SELECT * FROM (
@@ -38,7 +38,7 @@ BEGIN ATOMIC
                f.class_change, f.dist_change, f.elo,
                jf.rides14, jf.wins14, jf.rides90, jf.wins90, jf.rides365, jf.wins365,
                tf.rides14, tf.wins14, tf.exp14, tf.rides90, tf.wins90, tf.rides365, tf.wins365,
-               df.wins, df.expected
+               df.wins, df.expected, f.early5, f.finish3
           FROM (SELECT h.race_id, h.horse_id, h.jockey_id, h.trainer_id, h.race_date, h.off_time,
                        h.course, h.dist_band, h.draw_third,
                        h.runs_after - 1 AS runs,
@@ -55,7 +55,9 @@ BEGIN ATOMIC
                        (h.race_class - lag(h.race_class) OVER w)::float8 AS class_change,
                        (h.distance_m - lag(h.distance_m) OVER w)::float8 AS dist_change,
                        -- the rating going into this run is the one after the previous run
-                       CASE WHEN h.runs_after > 1 THEN h.rating_before END AS elo
+                       CASE WHEN h.runs_after > 1 THEN h.rating_before END AS elo,
+                       lag(h.early_avg5_after) OVER w AS early5,
+                       lag(h.finish_rel_avg3_after) OVER w AS finish3
                   FROM modeling.run_history h
                  WHERE h.race_date <= to_date
                    -- every horse of the range, with all its earlier runs
@@ -136,7 +138,7 @@ BEGIN ATOMIC
                p.rating_after,
                jf.rides14, jf.wins14, jf.rides90, jf.wins90, jf.rides365, jf.wins365,
                tf.rides14, tf.wins14, tf.exp14, tf.rides90, tf.wins90, tf.rides365, tf.wins365,
-               df.wins, df.expected
+               df.wins, df.expected, p.early_avg5_after, p.finish_rel_avg3_after
           FROM probe t
           LEFT JOIN LATERAL (SELECT * FROM modeling.run_history r
                               WHERE r.horse_id = t.horse_id

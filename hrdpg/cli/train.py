@@ -40,6 +40,9 @@ def register(commands: Any) -> None:
     p.add_argument("--stop-share", type=float, default=STOP_SHARE, metavar="S",
                    help="share of the training window's races, just before the calibration "
                    f"slice, for early stopping (default {STOP_SHARE:g})")
+    p.add_argument("--refit", action=argparse.BooleanOptionalAction, default=True,
+                   help="after early stopping, grow the trees again on the fit and stop slices "
+                   "together (default: yes)")
     p.add_argument("--max-rounds", type=int, default=2000, help=argparse.SUPPRESS)
     p.set_defaults(handler=cmd_train)
 
@@ -54,7 +57,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     spec = TrainSpec(name=args.name, train_from=args.train_from, train_to=args.train_to,
                      test_from=args.test_from, test_to=args.test_to,
                      with_market=args.with_market, seed=args.seed, register=args.register,
-                     promote=args.promote, max_rounds=args.max_rounds,
+                     promote=args.promote, max_rounds=args.max_rounds, refit=args.refit,
                      features=args.features, exclude=args.exclude,
                      split=SplitRule(stop_share=args.stop_share,
                                      calibration_share=args.calibration_share,

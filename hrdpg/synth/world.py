@@ -14,6 +14,7 @@ from hrdpg.synth.market import market, rule4
 from hrdpg.synth.population import make_horses, make_people
 from hrdpg.synth.racemodel import Noise, truth_by_race
 from hrdpg.synth.results import results
+from hrdpg.synth.running import running
 from hrdpg.synth.season import run_season
 
 Arr = npt.NDArray[Any]
@@ -101,6 +102,10 @@ def generate(cfg: SynthConfig) -> World:
         "finish_pos": res["finish_pos"], "dead_heat": res["dead_heat"],
         "beaten_lengths": res["beaten_lengths"], "status": res["status"],
         "sp_decimal": np.where(nr, np.nan, prices["close_a"]),
+        **running(cfg.seed, race, rows["horse"].astype(np.int64), horses.ability.size,
+                  rows["perf"], res["finish_pos"].astype(np.int64),
+                  res["beaten_lengths"].astype(np.float64), ~nr,
+                  cards["distance_m"].astype(np.int64)),
     }
     courses = np.array(COURSES, dtype=object)
     races: Table = {
