@@ -9,6 +9,7 @@ import numpy as np
 import numpy.typing as npt
 
 from hrdpg.synth.cards import make_cards
+from hrdpg.synth.condition import condition
 from hrdpg.synth.config import COURSES, GOINGS, RACE_TYPES, SynthConfig, ew_terms
 from hrdpg.synth.market import market, rule4
 from hrdpg.synth.population import make_horses, make_people
@@ -106,6 +107,7 @@ def generate(cfg: SynthConfig) -> World:
                   rows["perf"], res["finish_pos"].astype(np.int64),
                   res["beaten_lengths"].astype(np.float64), ~nr,
                   cards["distance_m"].astype(np.int64)),
+        **condition(cfg.seed, rows["horse"].astype(np.int64), horses.ability.size),
     }
     courses = np.array(COURSES, dtype=object)
     races: Table = {

@@ -54,7 +54,7 @@ SELECT ru.race_id, ru.horse_id, ru.jockey_id, ru.trainer_id, ra.race_date, ra.of
                  = max(cardinality(d.sectional_times)) OVER w
             THEN d.sectional_times[array_upper(d.sectional_times, 1)]::float8 END
            AS last_section,
-       NULL::float8 AS finish_rel
+       NULL::float8 AS finish_rel, ru.official_rating, d.body_weight_kg::float8 AS body_weight_kg
   FROM hrdpg_pending p
   JOIN modeling.src_runners ru ON ru.race_id = p.race_id
   JOIN modeling.src_races ra ON ra.race_id = p.race_id
@@ -106,12 +106,12 @@ INSERT INTO modeling.run_history (
     going_group, race_class, distance_m, draw_third, field_size, won, placed, pos_norm, beaten,
     rating_before, rating_after, runs_after, wins_after, places_after, wins5_after, pos_prev1,
     pos_prev2, beaten_prev1, beaten_prev2, early_pos, finish_rel, early_avg5_after,
-    finish_rel_avg3_after)
+    finish_rel_avg3_after, official_rating, body_weight_kg, gap_days)
 SELECT race_id, horse_id, jockey_id, trainer_id, race_date, off_time, course, dist_band,
        going_group, race_class, distance_m, draw_third, field_size, won, placed, pos_norm, beaten,
        rating_before, rating_after, runs_after, wins_after, places_after, wins5_after, pos_prev1,
        pos_prev2, beaten_prev1, beaten_prev2, early_pos, finish_rel, early_avg5_after,
-       finish_rel_avg3_after
+       finish_rel_avg3_after, official_rating, body_weight_kg, gap_days
   FROM (SELECT runs.*,
                count(*) OVER w AS runs_after,
                sum(won) OVER w AS wins_after,
@@ -123,13 +123,14 @@ SELECT race_id, horse_id, jockey_id, trainer_id, race_date, off_time, course, di
                    AS early_avg5_after,
                avg(finish_rel) OVER (w ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)
                    AS finish_rel_avg3_after,
+               extract(epoch FROM off_time - lag(off_time) OVER w) / 86400.0 AS gap_days,
                -- the rating going into a run is the one after the horse's previous run
                coalesce(lag(rating_after) OVER w, $4) AS rating_before
           FROM (SELECT n.race_id, n.horse_id, n.jockey_id, n.trainer_id, n.race_date,
                        n.off_time, n.course, n.dist_band, n.going_group, n.race_class,
                        n.distance_m, n.draw_third, n.field_size, n.won, n.placed, n.pos_norm,
-                       n.beaten, n.early_pos, n.finish_rel, r.after AS rating_after,
-                       true AS new
+                       n.beaten, n.early_pos, n.finish_rel, n.official_rating,
+                       n.body_weight_kg, r.after AS rating_after, true AS new
                   FROM hrdpg_new_runs n
                   JOIN unnest($1::bigint[], $2::text::float8[], $3::bigint[])
                        AS r(horse_id, after, race_id)
@@ -138,7 +139,8 @@ SELECT race_id, horse_id, jockey_id, trainer_id, race_date, off_time, course, di
                 SELECT h.race_id, h.horse_id, h.jockey_id, h.trainer_id, h.race_date,
                        h.off_time, h.course, h.dist_band, h.going_group, h.race_class,
                        h.distance_m, h.draw_third, h.field_size, h.won, h.placed, h.pos_norm,
-                       h.beaten, h.early_pos, h.finish_rel, h.rating_after, false
+                       h.beaten, h.early_pos, h.finish_rel, h.official_rating,
+                       h.body_weight_kg, h.rating_after, false
                   FROM modeling.run_history h
                  WHERE h.horse_id IN (SELECT horse_id FROM hrdpg_new_runs)) runs
         WINDOW w AS (PARTITION BY horse_id ORDER BY off_time, race_id)) stated

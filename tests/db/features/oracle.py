@@ -89,7 +89,40 @@ class Oracle:
         out["t_win_rate_14"] = self._window_rate("trainer_id", me["trainer_id"], race, 14, 10)
         out["mkt_latest_prob"] = self._latest_prob(race_id, horse_id)
         out.update(self._pace(race_id, horse_id))
+        out.update(self._condition(race, me, past))
         return out
+
+    def _condition(self, race: dict[str, Any], me: dict[str, Any],
+                   past: list[dict[str, Any]]) -> dict[str, float | None]:
+        def change(key: str) -> float | None:
+            if not past or me[key] is None or past[-1][key] is None:
+                return None
+            return float(me[key]) - float(past[-1][key])
+
+        weights = [float(r["body_weight_kg"]) for r in self.field[me["race_id"]]
+                   if r["body_weight_kg"] is not None]
+        lo, hi, rating = race["rating_band_low"], race["rating_band_high"], me["official_rating"]
+        offs = [self.raw.races[r["race_id"]]["off_time"] for r in past[-2:]]
+        return {
+            "h_rating_change": change("official_rating"),
+            "h_body_weight_change": change("body_weight_kg"),
+            "h_gap_before_last": ((offs[1] - offs[0]).total_seconds() / 86400
+                                  if len(offs) == 2 else None),
+            "body_weight_rel": (float(me["body_weight_kg"]) - sum(weights) / len(weights)
+                                if me["body_weight_kg"] is not None else None),
+            "gear_first_time": (None if me["gear_first_time"] is None
+                                else float(me["gear_first_time"])),
+            "rating_band_pos": ((rating - lo) / (hi - lo) if None not in (lo, hi, rating)
+                                and hi > lo else None),
+        }
+
+    def rating_rel(self, race_id: int, horse_id: int) -> float | None:
+        field = self.field[race_id]
+        me = next(r for r in field if r["horse_id"] == horse_id)
+        ratings = [r["official_rating"] for r in field if r["official_rating"] is not None]
+        if me["official_rating"] is None:
+            return None
+        return me["official_rating"] - sum(ratings) / len(ratings)
 
     def early_pos(self, run: dict[str, Any]) -> float | None:
         calls = run["running_positions"]
