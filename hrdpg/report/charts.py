@@ -166,7 +166,7 @@ def _band_colour(v: float, refs: Sequence[Ref]) -> str:
     return max(passed, key=lambda r: r.value).colour if passed else COLOURS[0]
 
 
-def hbar_chart(title: str, values: Sequence[tuple[str, float]], x_label: str,
+def hbar_chart(title: str, values: Sequence[tuple[str, float]], x_label: str, y_label: str,
                refs: Sequence[Ref] = (), digits: int = 4) -> str:
     """Horizontal bars, one per name, top to bottom in the given order, coloured by the
     reference lines they pass. A mark's title is "NAME: VALUE"."""
@@ -183,7 +183,7 @@ def hbar_chart(title: str, values: Sequence[tuple[str, float]], x_label: str,
         ax.invert_yaxis()
         ax.grid(axis="y", visible=False)
         ax.set_xlim(0, max([*(v for _, v in values), *(r.value for r in refs)]) * 1.08 or 1.0)
-        _labels(ax, x_label, "")
+        _labels(ax, x_label, y_label)
         _legend(fig, ax, refs, vertical=True)
         return _chart(title, _svg(fig, marks, title))
 

@@ -73,7 +73,7 @@ def _drift(d: ReportData) -> str:
         vals = [(r["feature"], r["psi"]) for r in d.drift
                 if r["model"] == model and r["psi"] is not None][:TOP_FEATURES]
         out.append(charts.hbar_chart(f"{model}: PSI by feature (top {TOP_FEATURES})", vals,
-                                     "population stability index", PSI_REFS))
+                                     "population stability index", "feature", PSI_REFS))
     return section("Feature drift", f'<div class="charts">{"".join(out)}</div>',
                    table(d.drift, "No drift computed for this day.",
                          ("model", "feature", "level")))

@@ -98,7 +98,8 @@ def risk(d: ReportData) -> str:
                          f"'{escape(r['profile'])}').</p>")
         out.append(charts.hbar_chart(
             f"profile {r['profile']}: share of limits{' (HALTED)' if r['halted'] else ''}",
-            limit_use(r), "share of the limit (1 = at the limit)", LIMIT_REFS))
+            limit_use(r), "share of the limit (1 = at the limit)", "checked figure",
+            LIMIT_REFS))
     return section("Open risk", "".join(notes), f'<div class="charts">{"".join(out)}</div>',
                    table(d.risk, "No risk profile in modeling.risk_limits.",
                          ("profile", "halted_reason")))

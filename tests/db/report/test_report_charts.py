@@ -42,6 +42,13 @@ def test_report_charts_hold_the_numbers(server: ServerHandle, synth_template: st
     assert [m for m in coverage if m.startswith("by the deadline")] == [
         f"by the deadline {d}: {s:.4f}" for d, s in (r or (None, None) for r in shares)
         if s is not None]
+    at_all = synth_conn.execute(
+        "SELECT r.race_date, avg((EXISTS (SELECT 1 FROM modeling.signals s WHERE s.alias = "
+        "'production' AND s.race_id = r.race_id))::int) FROM racing.races r "
+        "WHERE r.race_date BETWEEN %s AND %s GROUP BY 1 ORDER BY 1", (first, LAST)).fetchall()
+    assert [m for m in coverage if m.startswith("at all")] == [
+        f"at all {d}: {float(s):.4f}" for d, s in at_all]
+    assert dict(at_all)[LAST] == 1  # published late that day, but published: not a blank day
     assert dict(r for r in shares if r)[DAYS[0]] >= 0.8 and dict(r for r in shares if r)[
         LAST] == 0  # published at 05:00 UTC vs only at 10:00
 
