@@ -65,7 +65,9 @@ def flatten(doc: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Any
 
 
 def param_value(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value, default=str)
+    """Text as is, the rest as JSON with sorted keys (jsonb, where the registry keeps params,
+    does not keep key order: the run and the registry row then read the same)."""
+    return value if isinstance(value, str) else json.dumps(value, default=str, sort_keys=True)
 
 
 def metric_items(metrics: Mapping[str, Any]) -> list[tuple[str, float]]:

@@ -70,7 +70,7 @@ def test_train_logs_the_registry_record(tracked: tuple[str, Path]) -> None:
     client, run = the_run(store)
     assert run.info.status == "FINISHED"
     assert run.data.tags["hrdpg.model_id"] == str(reg["model_id"])
-    expected = {k: v if isinstance(v, str) else json.dumps(v)
+    expected = {k: v if isinstance(v, str) else json.dumps(v, sort_keys=True)
                 for k, v in leaves(reg["params"]).items()}
     assert run.data.params == {**expected, "feature_version": reg["feature_version"]}
     numbers = {k: float(v) for k, v in leaves(reg["metrics"]).items()
