@@ -7,6 +7,7 @@ from typing import Any
 
 from rich.console import Console
 
+from hrdpg import tracking
 from hrdpg.cli import model_report
 from hrdpg.cli.argtypes import iso_date
 from hrdpg.config import load_settings
@@ -75,4 +76,12 @@ def cmd_train(args: argparse.Namespace) -> int:
     if result.model_id is not None:
         extra = f", alias {args.promote}" if args.promote else ""
         console.print(f"registered model {result.model_id} ({args.name}{extra})")
+    run_id = tracking.log_training(args.name, result.model_id, result.params, result.metrics,
+                                   result.artifact)
+    if run_id:
+        console.print(f"MLflow run {run_id}")
+        if args.promote and result.model_id is not None and tracking.mirror_aliases(None):
+            version = tracking.mirror_alias(result.model_id, args.name, args.promote)
+            if version:
+                console.print(f"MLflow alias {args.promote} -> {args.name} version {version}")
     return 0
