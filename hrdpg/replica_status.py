@@ -33,6 +33,7 @@ SELECT pg_is_in_recovery(), pg_get_wal_replay_pause_state(), pg_last_wal_replay_
 class ReplicaStatus:
     set_up: bool
     running: bool = False
+    primary_running: bool = False
     conninfo: str = ""
     wal_level: str | None = None
     slot_active: bool | None = None
@@ -52,6 +53,9 @@ class ReplicaStatus:
     def render(self) -> str:
         if not self.set_up:
             return "no standby set up; make one with `hrdpg db replica up`"
+        if not self.primary_running:
+            return (f"standby: {'running' if self.running else 'stopped'}; the primary is not "
+                    f"running (start it with `hrdpg db up`)\n  dsn:    {self.conninfo}")
         slot = ("none" if self.slot_active is None else
                 f"{SLOT} ({'active' if self.slot_active else 'inactive'}, WAL "
                 f"{self.slot_wal_status}, holds {_size(self.slot_retained_bytes)})")
@@ -65,8 +69,9 @@ class ReplicaStatus:
             f"  slot:   {slot}",
         ]
         if self.replay_lag_bytes is not None:
-            lines.append(f"  replay lag: {self.replay_lag_bytes:,} bytes, "
-                         f"{self.replay_lag_ms or 0:.0f} ms (sender's last replay_lag: "
+            lines.append(f"  replay lag: {self.replay_lag_bytes:,} bytes behind the primary, "
+                         f"{self.replay_lag_ms or 0:.0f} ms since the last replayed commit "
+                         "while WAL waits (sender's last replay_lag: "
                          + (f"{self.sender_replay_lag_ms:.1f} ms)"
                             if self.sender_replay_lag_ms is not None else "none pending)"))
         return "\n".join(lines)
@@ -85,6 +90,7 @@ def status(settings: Settings) -> ReplicaStatus:
                           conninfo=standby.settings.conninfo())
     if primary.running_pid() is None:
         return found
+    found = replace(found, primary_running=True)
     with admin(primary) as conn:
         row = conn.execute(PRIMARY_SQL, (SLOT,)).fetchone()
     assert row is not None

@@ -1,5 +1,6 @@
-"""A primary with the small synthetic world and a promoted model, and its streaming standby
-(`hrdpg db replica up`), shared by the replica tests of a session."""
+"""A primary with a month of synthetic racing and a promoted model (a small LightGBM booster
+through the real ONNX export: what it predicts does not matter here), and its streaming
+standby (`hrdpg db replica up`), shared by the replica tests of a session."""
 
 from __future__ import annotations
 
@@ -18,17 +19,14 @@ from hrdpg import migrate, replica
 from hrdpg.cli.db import start_embedded
 from hrdpg.config import Settings
 from hrdpg.errors import HrdpgError
-from tests.conftest import (
-    SMALL_WORLD_DAYS,
-    SMALL_WORLD_RACES_PER_DAY,
-    ServerHandle,
-    embedded_settings,
-    free_port,
-    scratch_home,
-)
-from tests.db.scoring.world import install, trained
+from hrdpg.registry import store
+from tests.conftest import embedded_settings, free_port, scratch_home
+from tests.db.training.test_models_registry import artifact, names, reg
 
 REPLAY_DEADLINE_S = 60.0
+WORLD_DAYS = 30
+# The days the tests publish: one each where a test's publications must not meet another's.
+DAY = dt.date(2019, 1, 1) + dt.timedelta(days=WORLD_DAYS - 6)
 
 
 @dataclass(frozen=True)
@@ -44,7 +42,7 @@ class Pair:
 
 
 @pytest.fixture(scope="session")
-def pair(server: ServerHandle, synth_template: str) -> Iterator[Pair]:
+def pair() -> Iterator[Pair]:
     if os.environ.get("HRDPG_TEST_DSN"):
         pytest.skip("the replica tests make an embedded primary and standby")
     from hrdpg.synth.config import SynthConfig
@@ -57,12 +55,13 @@ def pair(server: ServerHandle, synth_template: str) -> Iterator[Pair]:
     try:
         migrate.migrate(settings)
         with psycopg.connect(settings.conninfo()) as conn:
-            write_world(conn, generate(SynthConfig(seed=7, n_days=SMALL_WORLD_DAYS,
-                                                   races_per_day=SMALL_WORLD_RACES_PER_DAY)))
+            write_world(conn, generate(SynthConfig(seed=7, n_days=WORLD_DAYS,
+                                                   races_per_day=16)))
             conn.execute("SELECT modeling.refresh_features(min(race_date), max(race_date)) "
                          "FROM racing.races")
+            feats = names(conn)
+            store.promote(conn, reg(conn, artifact(len(feats)), feats), "production", "test")
             conn.commit()
-            install(conn, trained(server, synth_template))
         standby = replica.up(settings, free_port(), say=lambda _: None)
         yield Pair(primary=settings, standby=standby.settings)
     finally:

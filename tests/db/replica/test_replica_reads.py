@@ -7,8 +7,7 @@ from collections import Counter
 
 import psycopg
 
-from tests.db.replica.conftest import Pair, publish, wait_replayed
-from tests.db.scoring.world import DAY
+from tests.db.replica.conftest import DAY, Pair, publish, wait_replayed
 
 READ = ("SELECT * FROM modeling.latest_signals WHERE race_date = %s "
         "ORDER BY race_id, horse_id")

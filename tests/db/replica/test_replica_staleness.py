@@ -9,8 +9,7 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
-from tests.db.replica.conftest import Pair, publish, wait_for, wait_replayed
-from tests.db.scoring.world import DAY
+from tests.db.replica.conftest import DAY, Pair, publish, wait_for, wait_replayed
 
 READING = ("SELECT now(), min(staleness_ms), max(staleness_ms), array_agg(DISTINCT as_of) "
            "FROM modeling.latest_signals WHERE race_date = %s")

@@ -6,8 +6,7 @@ import psycopg
 import pytest
 
 from hrdpg.cli import main
-from tests.db.replica.conftest import Pair
-from tests.db.scoring.world import DAY
+from tests.db.replica.conftest import DAY, Pair
 
 
 def test_score_on_the_standby_is_refused_in_one_line(
