@@ -68,7 +68,7 @@ def wait_replayed(primary: str, standby: str, timeout: float = 120.0) -> None:
 
 
 def during_scoring(args: argparse.Namespace, days: list[dt.date], clients: int, where: str,
-                   checker: Checker | None) -> tuple[Readers, Writer, LagSampler]:
+                   checker: Checker | None) -> tuple[Readers, Writer, LagSampler, float]:
     reset(args.dsn, days)
     wait_replayed(args.dsn, args.standby_dsn)
     writer = Writer(args.dsn, days)
@@ -85,31 +85,31 @@ def during_scoring(args: argparse.Namespace, days: list[dt.date], clients: int, 
         stop.set()
     for t in threads:
         t.join()
-    return readers, writer, lag
+    return readers, writer, lag, os.getloadavg()[0]
 
 
 def main() -> None:
     ap = reader_args(__doc__)
     ap.add_argument("--standby-dsn", required=True)
     args = ap.parse_args()
-    console = Console()
+    console = Console(width=160)
     days, full = read_days(args, console)
     console.print(f"load average {os.getloadavg()[0]:.2f}")
     checker = Checker(args.standby_dsn, days, full)
     table = Table(title="latest_signals readers while the primary scores (ms per query)")
     for col in ("clients", "readers on", "TPS", "P50", "P95", "P99", "P95 x primary",
-                "score_day runs", "lag P95 ms", "lag max KiB", "load"):
+                "score_day runs", "lag P95 ms", "lag max KiB", "load (1 min)"):
         table.add_column(col, justify="left" if col == "readers on" else "right")
     for clients in args.clients:
         primary = during_scoring(args, days, clients, "primary", None)
         standby = during_scoring(args, days, clients, "standby", checker)
-        for (r, w, lag), where in ((primary, "primary"), (standby, "standby")):
+        for (r, w, lag, load), where in ((primary, "primary"), (standby, "standby")):
             lag_p95 = statistics.quantiles(lag.ms, n=20)[-1] if len(lag.ms) > 1 else 0.0
             table.add_row(str(clients), where, f"{r.tps:.0f}", f"{r.pct(50):.2f}",
                           f"{r.pct(95):.2f}", f"{r.pct(99):.2f}",
                           f"{r.pct(95) / primary[0].pct(95):.2f}", str(len(w.runs_ms)),
                           f"{lag_p95:.0f}", f"{max(lag.bytes_, default=0) / 1024:.0f}",
-                          f"{os.getloadavg()[0]:.2f}")
+                          f"{load:.2f}")
     console.print(table)
     console.print(f"checker on the standby: {checker.reads} full reads, {checker.races_seen} "
                   f"races checked, {len(checker.partial)} seen half-published "
