@@ -152,8 +152,9 @@ def publications(dsn: str, days: list[dt.date]) -> float:
     return float(row[0]) if row else 0.0
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__)
+def reader_args(doc: str | None) -> argparse.ArgumentParser:
+    """The options of a readers benchmark (bench_replica.py adds --standby-dsn)."""
+    ap = argparse.ArgumentParser(description=doc)
     ap.add_argument("--dsn", required=True)
     ap.add_argument("--generate", action="store_true")
     ap.add_argument("--days", type=int, default=60)
@@ -161,8 +162,11 @@ def main() -> None:
     ap.add_argument("--read-days", type=int, default=5)
     ap.add_argument("--seconds", type=int, default=20)
     ap.add_argument("--clients", type=int, nargs="+", default=[8, 32])
-    args = ap.parse_args()
-    console = Console()
+    return ap
+
+
+def read_days(args: argparse.Namespace, console: Console) -> tuple[list[dt.date], dict[int, int]]:
+    """The days to read, published once each; and per race its full publication's runners."""
     with psycopg.connect(args.dsn) as conn:
         days = prepare(conn, args)
     reset(args.dsn, days)
@@ -170,9 +174,15 @@ def main() -> None:
         full: dict[int, int] = dict(conn.execute(
             "SELECT race_id, count(*) FROM modeling.latest_signals "
             "WHERE race_date = ANY(%s) GROUP BY race_id", (days,)))
-        runners = sum(full.values())
-    console.print(f"read days {days[0]}..{days[-1]}: {len(full)} races, {runners} runners "
-                  f"with production signals; {args.seconds} s per phase")
+    console.print(f"read days {days[0]}..{days[-1]}: {len(full)} races, {sum(full.values())} "
+                  f"runners with production signals; {args.seconds} s per phase")
+    return days, full
+
+
+def main() -> None:
+    args = reader_args(__doc__).parse_args()
+    console = Console()
+    days, full = read_days(args, console)
 
     results: list[Readers] = []
     writers: list[Writer] = []

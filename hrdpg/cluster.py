@@ -19,6 +19,13 @@ from hrdpg.pgbin import ServerBinaries, ServerUser, find_binaries, run_as, serve
 
 CONF_NAME = "hrdpg.conf"
 READY_TIMEOUT_S = 60.0
+# With a standby: WAL a standby can replay, senders for it and a base backup (2 each), and
+# slots. A hot standby needs max_wal_senders at least the primary's: both use these.
+REPLICATION_SETTINGS = {
+    "wal_level": "replica",
+    "max_wal_senders": "4",
+    "max_replication_slots": "4",
+}
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,8 @@ class Cluster:
         self.paths = settings.paths
         self.bins: ServerBinaries = find_binaries()
         self.user: ServerUser = server_user()
+        self.environment_file = self.paths.environment_file
+        self.port_hint = "Set HRDPG_PORT to a free port, e.g. `HRDPG_PORT=54330 hrdpg db up`."
 
     # ----------------------------------------------------------------- queries
     def initialized(self) -> bool:
@@ -126,8 +135,12 @@ class Cluster:
                 "Set HRDPG_HOME to a directory it can reach, e.g. /var/lib/hrdpg."
             )
 
-    def write_conf(self) -> None:
-        """Settings hrdpg owns; rewritten on every start so HRDPG_PORT changes apply."""
+    def replicated(self) -> bool:
+        """A standby is set up next to this cluster (`hrdpg db replica up`)."""
+        return self.paths.replica_home.is_dir()
+
+    def server_settings(self) -> dict[str, str]:
+        """What hrdpg.conf says; `write_conf` rewrites it on every start."""
         lines = {
             "port": str(self.settings.port),
             "listen_addresses": "'localhost'",
@@ -142,8 +155,9 @@ class Cluster:
             "work_mem": "'32MB'",
             "maintenance_work_mem": "'256MB'",
             # A single-node modeling engine: bulk loads into tables truncated in the same
-            # transaction skip WAL, and big loads do not force checkpoints. A replicated
-            # production server keeps its own settings (docs/operations.md).
+            # transaction skip WAL, and big loads do not force checkpoints. With a standby
+            # (`hrdpg db replica up`) REPLICATION_SETTINGS apply; a team's own server keeps
+            # its own settings (docs/operations.md, docs/scaling.md).
             "wal_level": "minimal",
             "max_wal_senders": "0",
             "max_wal_size": "'4GB'",
@@ -151,6 +165,13 @@ class Cluster:
             "logging_collector": "off",
             "log_min_messages": "warning",
         }
+        if self.replicated():
+            lines.update(REPLICATION_SETTINGS)
+        return lines
+
+    def write_conf(self) -> None:
+        """Settings hrdpg owns; rewritten on every start so HRDPG_PORT changes apply."""
+        lines = self.server_settings()
         text = "# Managed by hrdpg (`hrdpg db up`); edits are overwritten.\n" + "".join(
             f"{key} = {value}\n" for key, value in lines.items()
         )
@@ -172,7 +193,7 @@ class Cluster:
         self.write_conf()
         self._owned_dir(self.paths.socket_dir, 0o700)
         self._owned_dir(self.paths.log_file.parent, 0o755)
-        env = serverenv.read_environment_file(self.paths.environment_file)
+        env = serverenv.read_environment_file(self.environment_file)
         run_as(self.user, [
             self.bins.tool("pg_ctl"), "-D", str(self.paths.data_dir),
             "-l", str(self.paths.log_file), "-W", "start",
@@ -188,7 +209,7 @@ class Cluster:
             except OSError as exc:
                 raise HrdpgError(
                     f"port {self.settings.port} on localhost is already in use by another "
-                    "process. Set HRDPG_PORT to a free port, e.g. `HRDPG_PORT=54330 hrdpg db up`."
+                    f"process. {self.port_hint}"
                 ) from exc
 
     def _clear_stale_pidfile(self) -> None:

@@ -44,6 +44,11 @@ class EmbeddedPaths:
         return self.server_venv_override or self.home / "server-venv"
 
     @property
+    def replica_home(self) -> Path:
+        """The same-machine standby of `hrdpg db replica up`; its presence turns WAL on."""
+        return self.home / "replica"
+
+    @property
     def environment_file(self) -> Path:
         """Postmaster environment, same format as Debian's /etc/postgresql/*/*/environment."""
         return self.home / "environment"

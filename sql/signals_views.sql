@@ -2,7 +2,14 @@
 
 CREATE OR REPLACE VIEW modeling.latest_signals AS
 SELECT s.race_date, s.off_time, s.race_id, s.horse_id, s.model_id, s.as_of,
-       (extract(epoch FROM (now() - s.as_of)) * 1000)::bigint AS staleness_ms,
+       -- A row knows nothing newer than when it was written (created_at, the publishing
+       -- transaction's now()), even when stamped up to 5 minutes ahead (as_of_problem). On a
+       -- standby every visible row was written before the last replayed commit, so this is at
+       -- least now() - pg_last_xact_replay_timestamp() whenever replay is behind: the
+       -- replication lag is in it, with the same formula on primary and standby and nothing
+       -- a session can set (docs/scaling.md).
+       (extract(epoch FROM (now() - least(s.as_of, s.created_at))) * 1000)::bigint
+           AS staleness_ms,
        s.p_win, s.p_model, s.p_place, s.ew_places, s.ew_fraction, s.fair_win_odds,
        s.fair_place_odds, s.best_win_odds, s.best_odds_source, s.best_odds_at, s.edge_win,
        s.edge_each_way, s.kelly_fraction, s.stake_fraction, s.liquidity_ok, s.reasons_json,
@@ -22,4 +29,5 @@ SELECT s.race_date, s.off_time, s.race_id, s.horse_id, s.model_id, s.as_of,
    AND s.as_of = newest.as_of;
 COMMENT ON VIEW modeling.latest_signals IS
     'Production signals of the newest as_of per race, with staleness_ms = now() - '
-    'as_of; challenger aliases never appear. Filter by race_date (index-backed).';
+    'least(as_of, created_at), replication lag included on a standby; challenger aliases '
+    'never appear. Filter by race_date (index-backed).';

@@ -36,6 +36,9 @@ def _one_line(exc: BaseException) -> str:
         first = (str(exc).strip().splitlines() or ["no reason given"])[0]
         return (f"cannot reach the database: {first}. Check --dsn / $HRDPG_DSN, or start the "
                 "embedded cluster with `hrdpg db up`.")
+    if isinstance(exc, psycopg.errors.ReadOnlySqlTransaction):
+        return (f"the database refused: {server_message(exc)} This server only reads (a "
+                "standby, `hrdpg db replica`): run writes against the primary (its --dsn).")
     if isinstance(exc, psycopg.Error):
         return f"the database refused: {server_message(exc)}"
     if isinstance(exc, OSError):

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from hrdpg import doctor, logins, serverenv
+from hrdpg.cli import replica as replica_cmd
 from hrdpg.cluster import Cluster
 from hrdpg.config import Settings, load_settings
 from hrdpg.db import connect
@@ -61,6 +62,8 @@ def register(commands: Any) -> None:
                        help="read the password from this environment variable "
                             "(default: keep the current password, or none)")
     login.set_defaults(handler=cmd_login)
+
+    replica_cmd.register(sub)
 
 
 def _settings(args: argparse.Namespace) -> Settings:
