@@ -1,4 +1,4 @@
-"""`hrdpg models ...`: list, show, promote, rollback, export-file."""
+"""`hrdpg models ...`: list, show, promote, rollback, export-file (compare: models_compare)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from hrdpg.cli import model_report
+from hrdpg.cli import model_report, models_compare
 from hrdpg.config import load_settings
 from hrdpg.db import connect
 from hrdpg.registry import store
@@ -39,6 +39,7 @@ def register(commands: Any) -> None:
     export.add_argument("model_id", type=int)
     export.add_argument("path", type=Path)
     export.set_defaults(handler=cmd_export)
+    models_compare.register(sub)
 
 
 def cmd_list(args: argparse.Namespace) -> int:

@@ -61,12 +61,16 @@ def prepared(plpy: Any, key: str, query: str, types: list[str]) -> Any:
     return plan
 
 
-ALIASES_SQL = """
+# The alias `hrdpg backtest` scores its period models under: it is never a challenger of
+# another alias's scoring, so a backtest model is not published by the live runs.
+BACKTEST_ALIAS = "backtest"
+
+ALIASES_SQL = f"""
 SELECT a.alias, m.model_id, m.artifact_sha256, m.name, m.version, m.feature_names,
        m.feature_version, m.input_name, m.output_name, m.params::text AS params
   FROM modeling.model_aliases a
   JOIN modeling.models m ON m.model_id = a.model_id
- WHERE a.alias = $1 OR $2
+ WHERE a.alias = $1 OR ($2 AND a.alias <> '{BACKTEST_ALIAS}')
  ORDER BY a.alias <> $1, a.alias
 """
 
