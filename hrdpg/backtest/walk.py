@@ -43,6 +43,7 @@ class BacktestSpec:
     exclude: tuple[str, ...] = ()
     split: SplitRule = field(default_factory=SplitRule)
     max_rounds: int = 2000
+    lgb_overrides: dict[str, Any] = field(default_factory=dict)
 
     def periods(self) -> list[Period]:
         periods = split(self.date_from, self.date_to, self.period)
@@ -58,12 +59,14 @@ class BacktestSpec:
                          train_to=p.date_from - dt.timedelta(days=1), test_from=p.date_from,
                          test_to=p.date_to, with_market=self.with_market, seed=self.seed,
                          register=True, promote=None, max_rounds=self.max_rounds,
+                         lgb_overrides=self.lgb_overrides,
                          features=self.features, exclude=self.exclude, split=self.split)
 
     def as_json(self) -> dict[str, Any]:
         return {"with_market": self.with_market, "seed": self.seed,
                 "features": list(self.features), "exclude": list(self.exclude),
-                "split": self.split.as_json(), "max_rounds": self.max_rounds}
+                "split": self.split.as_json(), "max_rounds": self.max_rounds,
+                "lgb_overrides": self.lgb_overrides}
 
 
 @dataclass
@@ -77,15 +80,14 @@ class PeriodResult:
     rows: closing.Closing  # the evaluated rows, for the overall figures (not stored)
 
 
-def score_period(conninfo: str, p: Period) -> None:
+def score_period(conninfo: str, p: Period, triggered_by: str = "backtest") -> None:
     """score_range over the period under the backtest alias: a procedure that commits per chunk,
     so on its own autocommit connection. The trainer has just refreshed the features of the
     period (its test window), so the chunks read the feature store as it is."""
     with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute("CALL modeling.score_range(%s, %s, chunk_days => %s, alias => %s,"
-                     " challengers => false, triggered_by => 'backtest',"
-                     " refresh_features => false)",
-                     (p.date_from, p.date_to, CHUNK_DAYS, BACKTEST_ALIAS))
+                     " challengers => false, triggered_by => %s, refresh_features => false)",
+                     (p.date_from, p.date_to, CHUNK_DAYS, BACKTEST_ALIAS, triggered_by))
 
 
 def run_period(conn: psycopg.Connection, conninfo: str, spec: BacktestSpec, run_id: int,
@@ -102,6 +104,7 @@ def run_period(conn: psycopg.Connection, conninfo: str, spec: BacktestSpec, run_
     weights = [w.as_json() for w in closing.cross_fit(c)]
     summary = closing.summarise(c, spec.seed)
     summary["blend_weights"] = weights
+    summary["train_stage_seconds"] = result.timings  # the trainer's own stages
     conn.commit()
     out = PeriodResult(p, result.model_id, ts.train_to, summary, t1 - t0, t2 - t1, c)
     bt_store.add_period(conn, run_id, p, spec.train_from, ts.train_to, result.model_id,
@@ -161,7 +164,7 @@ def score_models(conn: psycopg.Connection, conninfo: str, model_ids: list[int],
             point_alias(conn, m, f"models compare: score {window.label}")
             conn.execute("SELECT modeling.refresh_features(%s, %s)", (date_from, date_to))
             conn.commit()
-            score_period(conninfo, window)
+            score_period(conninfo, window, triggered_by="models compare")
 
 
 def _walk(conn: psycopg.Connection, conninfo: str, spec: BacktestSpec, periods: list[Period],

@@ -6,6 +6,7 @@ import datetime as dt
 from html import escape
 
 from hrdpg.report import panels, svg
+from hrdpg.report.backtest_panel import backtest
 from hrdpg.report.data import ReportData, Row
 from hrdpg.report.markup import fmt, section, table
 
@@ -68,7 +69,7 @@ def render(d: ReportData) -> str:
         section("Top signals by edge (production, newest per race)",
                 table(d.signals, "No production signals for this day.",
                       text_cols=("horse", "jockey", "trainer"))),
-        _monitoring(d), _calibration(d), _drift(d),
+        _monitoring(d), _calibration(d), _drift(d), backtest(d),
         section("Open alerts", table(d.alerts, "No open alerts.",
                                      ("severity", "category", "message"))),
         panels.bets(d), panels.risk(d),
