@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.table import Table
 
-from hrdpg.cli.argtypes import iso_date
+from hrdpg.cli.argtypes import iso_date, name_list
 from hrdpg.config import load_settings
 from hrdpg.db import connect
 from hrdpg.trainer.windows import CALIBRATION_SHARE, STOP_SHARE, SplitRule
@@ -41,9 +41,9 @@ def register(commands: Any) -> None:
     p.add_argument("--with-market", action=argparse.BooleanOptionalAction, default=True,
                    help="use the market feature group as model inputs (default: yes)")
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--features", type=_names, default=(), metavar="A,B,...",
+    p.add_argument("--features", type=name_list, default=(), metavar="A,B,...",
                    help="train on these catalogue features only")
-    p.add_argument("--exclude", type=_names, default=(), metavar="A,B,...",
+    p.add_argument("--exclude", type=name_list, default=(), metavar="A,B,...",
                    help="leave these catalogue features out")
     p.add_argument("--calibration-share", type=float, default=CALIBRATION_SHARE, metavar="S",
                    help=f"as for train (default {CALIBRATION_SHARE:g})")
@@ -51,10 +51,6 @@ def register(commands: Any) -> None:
                    help=f"as for train (default {STOP_SHARE:g})")
     p.add_argument("--max-rounds", type=int, default=2000, help=argparse.SUPPRESS)
     p.set_defaults(handler=cmd_backtest)
-
-
-def _names(text: str) -> tuple[str, ...]:
-    return tuple(n.strip() for n in text.split(",") if n.strip())
 
 
 def _diff(e: dict[str, Any]) -> str:
