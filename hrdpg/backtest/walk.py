@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -141,9 +141,11 @@ def backtest_lock(conn: psycopg.Connection) -> Iterator[None]:
     try:
         yield
     finally:
-        conn.rollback()
-        conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (LOCK_KEY,))
-        conn.commit()
+        # A broken connection (cancelled, server gone) has released the session lock itself.
+        with suppress(psycopg.Error):
+            conn.rollback()
+            conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (LOCK_KEY,))
+            conn.commit()
 
 
 def point_alias(conn: psycopg.Connection, model_id: int, note: str) -> None:
@@ -183,7 +185,8 @@ def _walk(conn: psycopg.Connection, conninfo: str, spec: BacktestSpec, periods: 
         overall["train_seconds"] = sum(d.train_seconds for d in done)
         overall["score_seconds"] = sum(d.score_seconds for d in done)
     except BaseException as exc:
-        bt_store.finish_run(conn, run_id, None, f"{type(exc).__name__}: {exc}"[:2000])
+        with suppress(psycopg.Error):  # best effort: the original error is what to report
+            bt_store.finish_run(conn, run_id, None, f"{type(exc).__name__}: {exc}"[:2000])
         raise
     bt_store.finish_run(conn, run_id, overall)
     return run_id, done, overall

@@ -30,14 +30,15 @@ def test_stored_period_figures_equal_an_independent_recomputation(
             assert (m_ll, k_ll, m_r2, k_r2) == pytest.approx(
                 (f["p"]["log_loss"], f["market"]["log_loss"], f["p"]["pseudo_r2"],
                  f["market"]["pseudo_r2"]), abs=1e-12)
-            assert [(w["alpha"], w["beta"]) for w in weights] == pytest.approx(fits, abs=1e-5)
+            assert [x for w in weights for x in (w["alpha"], w["beta"])] == pytest.approx(
+                [x for fit in fits for x in fit], abs=1e-5)
             assert (b_ll, b_r2) == pytest.approx(
                 (f["blend"]["log_loss"], f["blend"]["pseudo_r2"]), abs=1e-7)
             assert (mm, bm) == pytest.approx((m_r2 - k_r2, b_r2 - k_r2), abs=1e-12)
             assert mm_lo < mm < mm_hi and bm_lo < bm < bm_hi
             assert ece == pytest.approx(f["ece"], abs=1e-12)
-            assert [(d["mean_p"], d["win_rate"]) for d in deciles] == pytest.approx(
-                f["deciles"], abs=1e-12)
+            assert [x for d in deciles for x in (d["mean_p"], d["win_rate"])] == pytest.approx(
+                [x for pair in f["deciles"] for x in pair], abs=1e-12)
 
 
 def test_overall_figures_pool_the_periods(backtested: Backtested) -> None:
