@@ -28,13 +28,13 @@ COLUMNS = ("period", "trained to", "model", "races", "model R2", "market R2", "b
 def register(commands: Any) -> None:
     p = commands.add_parser("backtest", help="walk-forward: retrain per period, score it in "
                             "the database, compare with the closing market")
-    p.add_argument("--from", dest="date_from", type=iso_date, required=True,
+    p.add_argument("--from", dest="date_from", type=iso_date, required=True, metavar="DATE",
                    help="first day of the first scored period")
-    p.add_argument("--to", dest="date_to", type=iso_date, required=True,
+    p.add_argument("--to", dest="date_to", type=iso_date, required=True, metavar="DATE",
                    help="last day of the last scored period")
     p.add_argument("--period", choices=PERIODS, required=True,
                    help="retrain every calendar year, quarter or month")
-    p.add_argument("--train-from", type=iso_date, required=True,
+    p.add_argument("--train-from", type=iso_date, required=True, metavar="DATE",
                    help="every period trains from this day to the day before it")
     p.add_argument("--name", required=True, help="backtest and model name (lower case); "
                    "each period registers the next version")

@@ -20,9 +20,10 @@ def register(sub: Any) -> None:
                        "over the races both published")
     p.add_argument("model_a", metavar="A", help="model id or name:version")
     p.add_argument("model_b", metavar="B", help="model id or name:version")
-    p.add_argument("--from", dest="date_from", type=iso_date,
+    p.add_argument("--from", dest="date_from", type=iso_date, metavar="DATE",
                    help="only races from this day (default: all both published)")
-    p.add_argument("--to", dest="date_to", type=iso_date, help="only races up to this day")
+    p.add_argument("--to", dest="date_to", type=iso_date, metavar="DATE",
+                   help="only races up to this day")
     p.add_argument("--score", action="store_true",
                    help="first score --from..--to with both models in the database (under "
                    "the backtest alias, never production)")
