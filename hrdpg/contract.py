@@ -45,16 +45,19 @@ OPTIONAL_VIEWS: dict[str, dict[str, str]] = {
         "jockey_name": "text", "trainer_name": "text",
     },
 }
-# What each optional column would feed, for doctor's "absent" notes.
+# What each optional column feeds, for doctor's "absent" notes (features by catalogue name).
 OPTIONAL_FEEDS: dict[str, str] = {
-    "race_name": "race names in the report", "rail": "draw bias by rail position",
-    "rating_band_low": "class moves within a rating band", "rating_band_high": "class moves "
-    "within a rating band", "body_weight_kg": "body-weight change features",
-    "gear": "gear-change features", "gear_first_time": "first-time gear features",
-    "finish_time_s": "time and speed figures", "running_positions": "run style and pace maps",
-    "sectional_times": "sectional pace figures", "horse_name": "horse names in CLI tables and "
-    "the report", "jockey_name": "jockey names for people", "trainer_name": "trainer names "
-    "for people",
+    "race_name": "race names in the report",
+    "rail": "nothing yet (kept for a draw bias by rail position)",
+    "rating_band_low": "rating_band_pos", "rating_band_high": "rating_band_pos",
+    "body_weight_kg": "h_body_weight_change and body_weight_rel",
+    "gear": "nothing yet (gear_first_time carries the first-time flag)",
+    "gear_first_time": "gear_first_time",
+    "finish_time_s": "nothing yet (kept for speed figures)",
+    "running_positions": "h_early_pos_avg5, pace_early_rel and pace_front_rivals",
+    "sectional_times": "h_finish_rel_avg3 and pace_finish_rank",
+    "horse_name": "horse names in CLI tables and the report",
+    "jockey_name": "jockey names for people", "trainer_name": "trainer names for people",
 }
 EMPTY_DEFAULT = "Empty default of an optional source view"
 SAMPLE_ROWS = 50_000  # doctor looks for values in this many rows of each optional view

@@ -4,7 +4,8 @@
 #   2. the project venv (.venv, on the OS python3, pinned by constraints.txt)
 #   3. the server-side Python environment is built by `hrdpg db up` (it needs the project venv)
 # --test also installs the test-only packages (scripts/debian-packages.sh --test: chromium for
-# the report test); scripts/test.sh passes it. Runtime images install the runtime list alone.
+# the report test) and the optional Python extras the tests exercise (mlflow); scripts/test.sh
+# passes it. Runtime images install the runtime list alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -54,11 +55,13 @@ if [[ ! -x .venv/bin/python ]]; then
     $PY -m venv .venv
 fi
 stamp=.venv/.hrdpg-installed
-want=$(cat pyproject.toml constraints.txt | sha256sum | cut -d' ' -f1)
+EXTRAS=dev
+[[ ${#LIST_ARGS[@]} -gt 0 ]] && EXTRAS=dev,mlflow
+want=$( (cat pyproject.toml constraints.txt; echo "$EXTRAS") | sha256sum | cut -d' ' -f1)
 if [[ ! -f $stamp || $(cat "$stamp") != "$want" ]]; then
     say "installing Python dependencies (pinned by constraints.txt)"
     .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
-    .venv/bin/python -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev]'
+    .venv/bin/python -m pip install -q --disable-pip-version-check -c constraints.txt -e ".[$EXTRAS]"
     echo "$want" > "$stamp"
 else
     say "project venv up to date"

@@ -90,7 +90,8 @@ END$sql$, hist_out, hist_vals);
 CREATE OR REPLACE VIEW modeling.runner_features AS
 WITH field AS (
     SELECT ru.race_id, ru.horse_id, ra.race_date, ra.off_time, ru.age, ru.draw, ru.weight_kg,
-           ru.official_rating, ru.speed_figure,
+           ru.official_rating, ru.speed_figure, d.body_weight_kg::float8 AS body_weight_kg,
+           d.gear_first_time, rd.rating_band_low, rd.rating_band_high,
            count(*) OVER w AS field_size,
            avg(ru.weight_kg) OVER w AS avg_weight,
            avg(ru.official_rating) OVER w AS avg_rating,
@@ -99,6 +100,10 @@ WITH field AS (
            avg(ru.speed_figure) OVER w AS avg_speed
       FROM modeling.src_runners ru
       JOIN modeling.src_races ra ON ra.race_id = ru.race_id
+      -- the optional contract views: the pre-race columns only
+      LEFT JOIN modeling.src_runner_details d
+        ON (d.race_id, d.horse_id) = (ru.race_id, ru.horse_id)
+      LEFT JOIN modeling.src_race_details rd ON rd.race_id = ru.race_id
      WHERE NOT ru.non_runner AND ru.status IS DISTINCT FROM 'non_runner'
     WINDOW w AS (PARTITION BY ra.race_date, ru.race_id)
 ),

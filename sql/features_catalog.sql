@@ -10,8 +10,9 @@
 --            day before. Point in time by construction of the parts.
 --   field    computed in modeling.runner_features from the runner's declared row and its field
 --            (the columns of the view's "field" step: field_size, age, draw, weight_kg,
---            avg_weight, official_rating, avg_rating, rating_rank, speed_figure, avg_speed) and
---            the stored history features by name.
+--            avg_weight, official_rating, avg_rating, rating_rank, speed_figure, avg_speed, and
+--            from the optional contract views body_weight_kg, gear_first_time, rating_band_low,
+--            rating_band_high) and the stored history features by name.
 --   market   computed from morning_odds / latest_odds (modeling.market_odds): as of the off in
 --            the view, as of the run's as_of in scoring (market_features_as_of).
 -- Field and market definitions may use the window "race" (the runners of the same race).
@@ -96,10 +97,39 @@ SELECT position, name, feature_group, stage, 'double precision'::text AS sql_typ
      'CASE WHEN draw_third IS NOT NULL'
      ' THEN (coalesce(draw_wins, 0) + 20.0) / (coalesce(draw_expected, 0) + 20.0) END',
      'course+distance+draw-third wins / expected, last 730 days'),
-    (34, 'mkt_morning_prob', 'market', 'market',
+    (34, 'h_early_pos_avg5', 'pace', 'history', 'early5',
+     'mean position at the first call over the last 5 runs, (pos - 1) / (field - 1)'),
+    (35, 'h_finish_rel_avg3', 'pace', 'history', 'finish3',
+     'mean last-section time minus the race median over the last 3 runs (s; - = faster)'),
+    (36, 'pace_early_rel', 'pace', 'field', 'h_early_pos_avg5 - avg(h_early_pos_avg5) OVER race',
+     'early position average minus the field mean (runners with one)'),
+    (37, 'pace_front_rivals', 'pace', 'field',
+     'count(*) FILTER (WHERE h_early_pos_avg5 <= 0.25) OVER race'
+     ' - CASE WHEN h_early_pos_avg5 <= 0.25 THEN 1 ELSE 0 END',
+     'other runners in the race that usually race up front (early average <= 0.25)'),
+    (38, 'pace_finish_rank', 'pace', 'field',
+     'CASE WHEN h_finish_rel_avg3 IS NOT NULL'
+     ' THEN percent_rank() OVER (race ORDER BY h_finish_rel_avg3 NULLS LAST) END',
+     'percent rank of the finishing-speed average in the field (0 = fastest finisher)'),
+    (39, 'h_rating_change', 'rating', 'history', 'rating_change',
+     'official rating now minus the rating of the last run'),
+    (40, 'rating_band_pos', 'rating', 'field',
+     'CASE WHEN rating_band_high > rating_band_low'
+     ' THEN (official_rating - rating_band_low)::float8 / (rating_band_high - rating_band_low) END',
+     'place of the rating in the race''s rating band (0 = bottom, 1 = top)'),
+    (41, 'h_body_weight_change', 'condition', 'history', 'body_weight_change',
+     'declared body weight now minus at the last run (kg)'),
+    (42, 'body_weight_rel', 'condition', 'field',
+     'body_weight_kg - avg(body_weight_kg) OVER race', 'declared body weight minus the field mean'),
+    (43, 'h_gap_before_last', 'condition', 'history', 'gap_before_last',
+     'days between the last run and the one before (with h_days_since_run: first or second run'
+     ' after a break)'),
+    (44, 'gear_first_time', 'condition', 'field', 'gear_first_time::int',
+     'an item of gear worn for the first time (1), none (0)'),
+    (45, 'mkt_morning_prob', 'market', 'market',
      '(1.0 / morning_odds) / sum(1.0 / morning_odds) OVER race',
      'first pre-off price, overround removed in the race'),
-    (35, 'mkt_latest_prob', 'market', 'market',
+    (46, 'mkt_latest_prob', 'market', 'market',
      '(1.0 / latest_odds) / sum(1.0 / latest_odds) OVER race',
      'latest pre-off price, overround removed in the race')
   ) AS f(position, name, feature_group, stage, definition, description);

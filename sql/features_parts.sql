@@ -23,7 +23,8 @@ RETURNS TABLE (
     j_rides14 bigint, j_wins14 bigint, j_rides90 bigint, j_wins90 bigint, j_rides365 bigint,
     j_wins365 bigint, t_rides14 bigint, t_wins14 bigint, t_exp14 float8, t_rides90 bigint,
     t_wins90 bigint, t_rides365 bigint, t_wins365 bigint, draw_wins bigint,
-    draw_expected float8)
+    draw_expected float8, early5 float8, finish3 float8, rating_change float8,
+    body_weight_change float8, gap_before_last float8)
 LANGUAGE sql STABLE
 BEGIN ATOMIC
     SELECT * FROM (
@@ -38,7 +39,8 @@ BEGIN ATOMIC
                f.class_change, f.dist_change, f.elo,
                jf.rides14, jf.wins14, jf.rides90, jf.wins90, jf.rides365, jf.wins365,
                tf.rides14, tf.wins14, tf.exp14, tf.rides90, tf.wins90, tf.rides365, tf.wins365,
-               df.wins, df.expected
+               df.wins, df.expected, f.early5, f.finish3, f.rating_change,
+               f.body_weight_change, f.gap_before_last
           FROM (SELECT h.race_id, h.horse_id, h.jockey_id, h.trainer_id, h.race_date, h.off_time,
                        h.course, h.dist_band, h.draw_third,
                        h.runs_after - 1 AS runs,
@@ -55,7 +57,14 @@ BEGIN ATOMIC
                        (h.race_class - lag(h.race_class) OVER w)::float8 AS class_change,
                        (h.distance_m - lag(h.distance_m) OVER w)::float8 AS dist_change,
                        -- the rating going into this run is the one after the previous run
-                       CASE WHEN h.runs_after > 1 THEN h.rating_before END AS elo
+                       CASE WHEN h.runs_after > 1 THEN h.rating_before END AS elo,
+                       lag(h.early_avg5_after) OVER w AS early5,
+                       lag(h.finish_rel_avg3_after) OVER w AS finish3,
+                       -- declared now (stored with the run) against declared last time
+                       (h.official_rating - lag(h.official_rating) OVER w)::float8
+                           AS rating_change,
+                       h.body_weight_kg - lag(h.body_weight_kg) OVER w AS body_weight_change,
+                       lag(h.gap_days) OVER w AS gap_before_last
                   FROM modeling.run_history h
                  WHERE h.race_date <= to_date
                    -- every horse of the range, with all its earlier runs
@@ -86,11 +95,13 @@ BEGIN ATOMIC
             SELECT ru.race_id, ru.horse_id, ru.jockey_id, ru.trainer_id, ra.race_date,
                    ra.off_time, ra.course, modeling.distance_band(ra.distance_m) AS dist_band,
                    modeling.going_group(ra.going, ra.surface) AS going_group, ra.race_class,
-                   ra.distance_m,
+                   ra.distance_m, ru.official_rating, d.body_weight_kg::float8 AS body_weight_kg,
                    CASE WHEN ru.draw IS NOT NULL THEN least(3, 1 + (3 * (ru.draw - 1))
                         / count(*) OVER (PARTITION BY ru.race_id))::smallint END AS draw_third
               FROM modeling.src_races ra
               JOIN modeling.src_runners ru ON ru.race_id = ra.race_id
+              LEFT JOIN modeling.src_runner_details d
+                ON (d.race_id, d.horse_id) = (ru.race_id, ru.horse_id)
              WHERE ra.race_date BETWEEN from_date AND to_date
                AND NOT ru.non_runner AND ru.status IS DISTINCT FROM 'non_runner'
                AND (NOT windows
@@ -136,7 +147,9 @@ BEGIN ATOMIC
                p.rating_after,
                jf.rides14, jf.wins14, jf.rides90, jf.wins90, jf.rides365, jf.wins365,
                tf.rides14, tf.wins14, tf.exp14, tf.rides90, tf.wins90, tf.rides365, tf.wins365,
-               df.wins, df.expected
+               df.wins, df.expected, p.early_avg5_after, p.finish_rel_avg3_after,
+               (t.official_rating - p.official_rating)::float8,
+               t.body_weight_kg - p.body_weight_kg, p.gap_days
           FROM probe t
           LEFT JOIN LATERAL (SELECT * FROM modeling.run_history r
                               WHERE r.horse_id = t.horse_id

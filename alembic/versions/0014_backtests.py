@@ -1,7 +1,7 @@
 """walk-forward backtests: one row per `hrdpg backtest` run, one per period it scored
 
 Revision ID: 0014_backtests
-Revises: 0012_dq_content
+Revises: 0013_form_history
 Create Date: 2026-12-02
 
 Frozen history: this revision carries the SQL it needs as it was written and never reads sql/.
@@ -10,7 +10,7 @@ Frozen history: this revision carries the SQL it needs as it was written and nev
 from alembic import op
 
 revision = "0014_backtests"
-down_revision = "0012_dq_content"
+down_revision = "0013_form_history"
 branch_labels = None
 depends_on = None
 

@@ -50,8 +50,11 @@ def windows_table(metrics: dict[str, Any]) -> Table | None:
     w = metrics.get("windows")
     if not isinstance(w, dict) or not all(isinstance(w.get(k), dict) for k in SLICES):
         return None
-    t = Table(title="windows", caption="fit: trees | stop: early stopping | calibrate: "
-                                        "temperature + blend")
+    lgb = metrics.get("lightgbm_params")
+    refit = isinstance(lgb, dict) and "refit_rounds" in lgb
+    stop = "early stopping, then trees again on fit + stop" if refit else "early stopping"
+    t = Table(title="windows",
+              caption=f"fit: trees | stop: {stop} | calibrate: temperature + blend")
     for col in ("", "from", "to", "races", "rows"):
         t.add_column(col)
     for key in ("train", *SLICES, "test"):

@@ -10,6 +10,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from hrdpg import tracking
 from hrdpg.cli import model_report, models_compare
 from hrdpg.config import load_settings
 from hrdpg.db import connect
@@ -30,16 +31,32 @@ def register(commands: Any) -> None:
     promote.add_argument("model_id", type=int)
     promote.add_argument("--alias", default="production")
     promote.add_argument("--note")
+    _mlflow_flag(promote)
     promote.set_defaults(handler=cmd_promote)
     rollback = sub.add_parser("rollback", help="undo the alias's most recent change")
     rollback.add_argument("--alias", default="production")
     rollback.add_argument("--note")
+    _mlflow_flag(rollback)
     rollback.set_defaults(handler=cmd_rollback)
     export = sub.add_parser("export-file", help="write a model's ONNX file (sha256 checked)")
     export.add_argument("model_id", type=int)
     export.add_argument("path", type=Path)
     export.set_defaults(handler=cmd_export)
     models_compare.register(sub)
+
+
+def _mlflow_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--mlflow-alias", action=argparse.BooleanOptionalAction, default=None,
+                   help="mirror the alias to the MLflow registered model of the same name "
+                        f"(default: ${tracking.ALIASES_ENV}=1; needs ${tracking.URI_ENV})")
+
+
+def _mirror(conn: Any, args: argparse.Namespace, model_id: int) -> None:
+    if tracking.mirror_aliases(args.mlflow_alias):
+        name = store.show_model(conn, model_id)["name"]
+        version = tracking.mirror_alias(model_id, name, args.alias)
+        if version:
+            print(f"MLflow alias {args.alias} -> {name} version {version}")
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -84,14 +101,16 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_promote(args: argparse.Namespace) -> int:
     with connect(load_settings(args.dsn)) as conn:
         model_id = store.promote(conn, args.model_id, args.alias, args.note)
-    print(f"{args.alias} -> model {model_id}")
+        print(f"{args.alias} -> model {model_id}")
+        _mirror(conn, args, model_id)
     return 0
 
 
 def cmd_rollback(args: argparse.Namespace) -> int:
     with connect(load_settings(args.dsn)) as conn:
         model_id = store.rollback(conn, args.alias, args.note)
-    print(f"{args.alias} rolled back to model {model_id}")
+        print(f"{args.alias} rolled back to model {model_id}")
+        _mirror(conn, args, model_id)
     return 0
 
 

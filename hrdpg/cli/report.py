@@ -11,7 +11,7 @@ from hrdpg.cli.argtypes import iso_date
 from hrdpg.config import load_settings
 from hrdpg.db import connect
 from hrdpg.errors import HrdpgError
-from hrdpg.report import data, html
+from hrdpg.report import data
 
 
 def _days(text: str) -> int:
@@ -57,6 +57,8 @@ def write(day: dt.date, page: str, out: Path | None) -> Path:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from hrdpg.report import html  # matplotlib: only when a report is drawn
+
     with connect(load_settings(args.dsn)) as conn:
         day = args.date or data.latest_day(conn)
         page = html.render(data.load(conn, day, args.days))

@@ -7,6 +7,7 @@ from typing import Any
 
 from rich.console import Console
 
+from hrdpg import tracking
 from hrdpg.cli import model_report
 from hrdpg.cli.argtypes import iso_date, name_list
 from hrdpg.config import load_settings
@@ -40,6 +41,9 @@ def register(commands: Any) -> None:
     p.add_argument("--stop-share", type=float, default=STOP_SHARE, metavar="S",
                    help="share of the training window's races, just before the calibration "
                    f"slice, for early stopping (default {STOP_SHARE:g})")
+    p.add_argument("--refit", action=argparse.BooleanOptionalAction, default=True,
+                   help="after early stopping, grow the trees again on the fit and stop slices "
+                   "together (default: yes)")
     p.add_argument("--max-rounds", type=int, default=2000, help=argparse.SUPPRESS)
     p.set_defaults(handler=cmd_train)
 
@@ -50,7 +54,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     spec = TrainSpec(name=args.name, train_from=args.train_from, train_to=args.train_to,
                      test_from=args.test_from, test_to=args.test_to,
                      with_market=args.with_market, seed=args.seed, register=args.register,
-                     promote=args.promote, max_rounds=args.max_rounds,
+                     promote=args.promote, max_rounds=args.max_rounds, refit=args.refit,
                      features=args.features, exclude=args.exclude,
                      split=SplitRule(stop_share=args.stop_share,
                                      calibration_share=args.calibration_share,
@@ -68,4 +72,12 @@ def cmd_train(args: argparse.Namespace) -> int:
     if result.model_id is not None:
         extra = f", alias {args.promote}" if args.promote else ""
         console.print(f"registered model {result.model_id} ({args.name}{extra})")
+    run_id = tracking.log_training(args.name, result.model_id, result.params, result.metrics,
+                                   result.artifact)
+    if run_id:
+        console.print(f"MLflow run {run_id}")
+        if args.promote and result.model_id is not None and tracking.mirror_aliases(None):
+            version = tracking.mirror_alias(result.model_id, args.name, args.promote)
+            if version:
+                console.print(f"MLflow alias {args.promote} -> {args.name} version {version}")
     return 0

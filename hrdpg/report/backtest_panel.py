@@ -3,7 +3,7 @@ model, the closing market and the blend, and the model's calibration over all pe
 
 from __future__ import annotations
 
-from hrdpg.report import svg
+from hrdpg.report import charts
 from hrdpg.report.data import ReportData
 from hrdpg.report.markup import section, table
 
@@ -15,12 +15,15 @@ def backtest(d: ReportData) -> str:
     if not d.backtest:
         return section("Walk-forward backtest", "<p>No finished backtest (`hrdpg backtest`).</p>")
     first = d.backtest[0]
-    charts = [
-        svg.lines(f"backtest {first['name']} (run {first['run_id']}): pseudo-R2 per period",
-                  {label: [(float(r["period_no"]), float(r[key])) for r in d.backtest]
-                   for label, key in SERIES}, "period", "pseudo-R2"),
-        svg.reliability("backtest: model calibration, deciles over all periods",
-                        [(r["mean_p"], r["win_rate"], r["n"]) for r in d.backtest_calibration]),
+    out = [
+        charts.line_chart(
+            f"backtest {first['name']} (run {first['run_id']}): pseudo-R2 per period",
+            {label: [(r["period_from"], float(r[key])) for r in d.backtest]
+             for label, key in SERIES},
+            "period (its first day)", "pseudo-R2 (higher is better)"),
+        charts.reliability_chart(
+            "backtest: model calibration, deciles over all periods",
+            [(r["mean_p"], r["win_rate"], r["n"]) for r in d.backtest_calibration]),
     ]
-    return section("Walk-forward backtest", f'<div class="charts">{"".join(charts)}</div>',
+    return section("Walk-forward backtest", f'<div class="charts">{"".join(out)}</div>',
                    table(d.backtest, "", ("name",)))

@@ -30,6 +30,7 @@ class ReportData:
     trend: list[Row] = field(default_factory=list)
     calibration: list[Row] = field(default_factory=list)
     drift: list[Row] = field(default_factory=list)
+    models: list[Row] = field(default_factory=list)
     alerts: list[Row] = field(default_factory=list)
     bets: list[Row] = field(default_factory=list)
     pnl_trend: list[Row] = field(default_factory=list)
@@ -53,14 +54,20 @@ QUERIES: dict[str, str] = {
           FROM modeling.schedule_runs r JOIN modeling.schedule s USING (job)
          WHERE s.kind = 'monitoring' AND coalesce(s.params ->> 'check', 'acceptance')
                = 'acceptance' AND r.local_day = %(day)s ORDER BY r.job""",
-    # Names by a lateral probe per row (OFFSET 0: see hrdpg/scoring_client.py).
+    # Names by a lateral probe per row (OFFSET 0: see hrdpg/scoring_client.py); a race without
+    # a published name is shown by its id.
     "signals": """
-        SELECT s.off_time, s.race_id, coalesce(n.horse_name, s.horse_id::text) AS horse,
-               n.jockey_name AS jockey, n.trainer_name AS trainer, s.model_id, s.p_win,
-               s.fair_win_odds, s.best_win_odds, s.edge_win, s.as_of
+        SELECT s.off_time, r.course, coalesce(d.race_name, '#' || s.race_id) AS race,
+               coalesce(n.horse_name, s.horse_id::text) AS horse,
+               n.jockey_name AS jockey, n.trainer_name AS trainer, s.model_id,
+               s.p_win, s.fair_win_odds, s.best_win_odds, s.edge_win, s.as_of
           FROM modeling.latest_signals s
           LEFT JOIN LATERAL (SELECT * FROM modeling.src_runner_names n WHERE n.race_id = s.race_id
                              AND n.horse_id = s.horse_id OFFSET 0) n ON true
+          LEFT JOIN LATERAL (SELECT course FROM modeling.src_races r
+                              WHERE r.race_id = s.race_id OFFSET 0) r ON true
+          LEFT JOIN LATERAL (SELECT race_name FROM modeling.src_race_details d
+                              WHERE d.race_id = s.race_id OFFSET 0) d ON true
          WHERE s.race_date = %(day)s
          ORDER BY s.edge_win DESC NULLS LAST, s.race_id, s.horse_id LIMIT %(top)s""",
     "monitoring": """
@@ -80,6 +87,9 @@ QUERIES: dict[str, str] = {
         SELECT model_id, feature, window_days, n, null_share, psi, ks, level
           FROM modeling.monitoring_drift WHERE day = %(day)s
          ORDER BY model_id, psi DESC NULLS LAST, feature""",
+    # A model as people name it (the registry's name and version): load() shows it for model_id.
+    "models": """
+        SELECT model_id, name || ':' || version AS model FROM modeling.models""",
     "alerts": """
         SELECT alert_id, severity, category, message, suppressed_count AS repeats,
                created_at, last_seen_at, delivered_at IS NOT NULL AS delivered
@@ -104,7 +114,9 @@ QUERIES: dict[str, str] = {
          WHERE race_date BETWEEN %(first)s AND %(day)s AND status IN ('settled', 'void')
          GROUP BY race_date ORDER BY race_date""",
     # The morning acceptance of each day of the window, computed the way modeling.acceptance
-    # does (that function writes alerts, so it cannot run in this read-only snapshot).
+    # does (that function writes alerts, so it cannot run in this read-only snapshot), and the
+    # races with production signals at all: a backfill or a late run publishes after the
+    # deadline, and the chart shows that rather than an empty day.
     "coverage_trend": """
         WITH job AS (
             SELECT local_time, tz, goal FROM (
@@ -122,7 +134,10 @@ QUERIES: dict[str, str] = {
                count(r.race_id) FILTER (WHERE EXISTS (
                    SELECT 1 FROM modeling.signals s WHERE s.alias = 'production'
                       AND s.race_date = r.race_date AND s.race_id = r.race_id
-                      AND s.as_of <= d.deadline)) AS covered
+                      AND s.as_of <= d.deadline)) AS covered,
+               count(r.race_id) FILTER (WHERE EXISTS (
+                   SELECT 1 FROM modeling.signals s WHERE s.alias = 'production'
+                      AND s.race_date = r.race_date AND s.race_id = r.race_id)) AS covered_any
           FROM days d LEFT JOIN modeling.src_races r ON r.race_date = d.day
          GROUP BY d.day, d.deadline, d.goal ORDER BY d.day""",
     # Open risk per profile: the figures modeling.propose_bets checks (the same reader,
@@ -173,4 +188,17 @@ def load(conn: psycopg.Connection, day: dt.date, days: int = WINDOW_DAYS) -> Rep
                           window_days=days)
         for name, query in QUERIES.items():
             setattr(data, name, rows(conn, query, params))
+    names = {r["model_id"]: r["model"] for r in data.models}
+    for name in BY_MODEL:
+        setattr(data, name, [named_model(r, names) for r in getattr(data, name)])
     return data
+
+
+# Sections whose rows carry a model_id that the report shows as the model's name:version.
+BY_MODEL = ("signals", "monitoring", "trend", "calibration", "drift")
+
+
+def named_model(row: Row, names: dict[int, str]) -> Row:
+    """row with its model_id column replaced, in place, by model (name:version)."""
+    return {("model" if k == "model_id" else k):
+            (names.get(v, f"#{v}") if k == "model_id" else v) for k, v in row.items()}

@@ -27,21 +27,25 @@ def fmt(v: Any, digits: int = 4) -> str:
 
 
 def table(rows: Sequence[Row], empty: str, text_cols: Sequence[str] = ()) -> str:
+    """A table that never scrolls sideways: headers wrap at spaces, cells may break anywhere,
+    and on a narrow screen (CSS in html.py) each row becomes a card of label: value lines."""
     if not rows:
         return f'<p class="muted">{escape(empty)}</p>'
     cols = list(rows[0])
-    head = "".join(f"<th>{escape(c)}</th>" for c in cols)
+    labels = [escape(c.replace("_", " ")) for c in cols]
+    head = "".join(f"<th>{label}</th>" for label in labels)
     body = []
     for r in rows:
         cells = []
-        for c in cols:
+        for c, label in zip(cols, labels, strict=True):
             classes = ["t"] if c in text_cols else []
             if c in ("status", "severity", "level") and r[c]:
                 classes.append(escape(str(r[c])))
             attr = f' class="{" ".join(classes)}"' if classes else ""
-            cells.append(f"<td{attr}>{escape(fmt(r[c]))}</td>")
+            cells.append(f'<td data-label="{label}"{attr}>{escape(fmt(r[c]))}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
-    return f'<div class="wide"><table><tr>{head}</tr>{"".join(body)}</table></div>'
+    return (f'<table class="rows"><thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(body)}</tbody></table>')
 
 
 def section(title: str, *parts: str) -> str:

@@ -5,30 +5,36 @@ from __future__ import annotations
 from decimal import Decimal
 from html import escape
 
-from hrdpg.report import svg
+from hrdpg.report import charts
+from hrdpg.report.charts import BAD, WARN, Ref
 from hrdpg.report.data import ReportData, Row
 from hrdpg.report.markup import fmt, section, table
 
 # Share-of-limit bars: orange from 80 % of a limit, red at the limit.
 LIMIT_MARKS = (0.8, 1.0)
+LIMIT_REFS = (Ref(LIMIT_MARKS[0], "80% of a limit", WARN), Ref(LIMIT_MARKS[1], "at the limit",
+                                                              BAD))
 
 
 def coverage(d: ReportData) -> str:
     c = d.coverage[0] if d.coverage else {"races": 0, "covered": 0}
-    share = c["covered"] / c["races"] if c["races"] else None
+    today = c["covered"] / c["races"] if c["races"] else None
     line = (f"<p>{c['covered']} of {c['races']} races have production signals"
-            f"{f' ({share:.1%})' if share is not None else ''}.</p>")
-    chart = ""
-    if any(r["races"] for r in d.coverage_trend):
-        t = d.coverage_trend
-        values = [(str(r["day"]), r["covered"] / r["races"] if r["races"] else None)
-                  for r in t]
-        chart = svg.columns("coverage by the acceptance deadline", values, 1.0,
-                            float(t[-1]["goal"]), f"{t[0]['day']} to {t[-1]['day']}",
-                            "share of races")
+            f"{f' ({today:.1%})' if today is not None else ''}.</p>")
+    t = d.coverage_trend
+    chart = charts.coverage_chart(
+        "coverage: share of races with production signals by the acceptance deadline",
+        [r["day"] for r in t], [share(r, "covered") for r in t],
+        [share(r, "covered_any") for r in t], float(t[-1]["goal"]) if t else 0.8)
     return section("Coverage and acceptance", line, f'<div class="charts">{chart}</div>',
                    table(d.acceptance, "No acceptance check recorded for this day.",
                          ("job", "status", "error")))
+
+
+def share(r: Row, key: str) -> float | None:
+    """The day's share of races counted in key; None when the day has no racing."""
+    races: int = r["races"]
+    return r[key] / races if races else None
 
 
 def pnl_rows(trend: list[Row]) -> list[Row]:
@@ -49,24 +55,24 @@ def pnl_rows(trend: list[Row]) -> list[Row]:
 
 
 def bets(d: ReportData) -> str:
-    charts = []
+    charts_out: list[str] = []
     rows = pnl_rows(d.pnl_trend)
     if rows:
-        x0 = rows[0]["day"]
-        charts.append(svg.lines(
+        charts_out.append(charts.line_chart(
             "cumulative P&L (all profiles)",
-            {"P&L": [(float((r["day"] - x0).days), float(r["cumulative_pnl"])) for r in rows]},
-            f"days from {x0}", "P&L"))
-        clv = {k: [(float((r["day"] - x0).days), float(r[f"running_clv_{k}"])) for r in rows
-                   if r[f"running_clv_{k}"] is not None] for k in ("odds", "prob")}
+            {"P&L": [(r["day"], float(r["cumulative_pnl"])) for r in rows]},
+            "race date", "cumulative P&L (stake units)", (Ref(0.0, "break-even"),)))
         # Separate charts: odds-terms CLV is an order of magnitude above probability terms.
         for kind, name in (("prob", "probability"), ("odds", "odds")):
-            if clv[kind]:
-                charts.append(svg.lines(f"running mean CLV, {name} terms", {name: clv[kind]},
-                                        f"days from {x0}", "CLV"))
+            clv = [(r["day"], float(r[f"running_clv_{kind}"])) for r in rows
+                   if r[f"running_clv_{kind}"] is not None]
+            if clv:
+                charts_out.append(charts.line_chart(
+                    f"running mean CLV, {name} terms", {name: clv}, "race date",
+                    f"mean CLV ({name} terms)", (Ref(0.0, "no edge on the close"),)))
     return section("Bets, P&L and CLV",
                    table(d.bets, "No bets recorded for this day.", ("status",)),
-                   f'<div class="charts">{"".join(charts)}</div>',
+                   f'<div class="charts">{"".join(charts_out)}</div>',
                    table(rows, f"No settled bets in the {d.window_days} days to {d.day}."))
 
 
@@ -83,16 +89,17 @@ def limit_use(r: Row) -> list[tuple[str, float]]:
 
 
 def risk(d: ReportData) -> str:
-    notes, charts = [], []
+    notes, out = [], []
     for r in d.risk:
         if r["halted"]:
             notes.append(f'<p class="critical">Profile {escape(r["profile"])} is HALTED since '
                          f'{escape(fmt(r["halted_at"]))}: {escape(r["halted_reason"] or "")}. '
                          "Betting resumes only after SELECT modeling.resume_betting("
                          f"'{escape(r['profile'])}').</p>")
-        charts.append(svg.bars(
+        out.append(charts.hbar_chart(
             f"profile {r['profile']}: share of limits{' (HALTED)' if r['halted'] else ''}",
-            limit_use(r), LIMIT_MARKS, "limit"))
-    return section("Open risk", "".join(notes), f'<div class="charts">{"".join(charts)}</div>',
+            limit_use(r), "share of the limit (1 = at the limit)", "checked figure",
+            LIMIT_REFS))
+    return section("Open risk", "".join(notes), f'<div class="charts">{"".join(out)}</div>',
                    table(d.risk, "No risk profile in modeling.risk_limits.",
                          ("profile", "halted_reason")))

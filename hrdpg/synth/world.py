@@ -9,11 +9,13 @@ import numpy as np
 import numpy.typing as npt
 
 from hrdpg.synth.cards import make_cards
+from hrdpg.synth.condition import condition
 from hrdpg.synth.config import COURSES, GOINGS, RACE_TYPES, SynthConfig, ew_terms
 from hrdpg.synth.market import market, rule4
 from hrdpg.synth.population import make_horses, make_people
 from hrdpg.synth.racemodel import Noise, truth_by_race
 from hrdpg.synth.results import results
+from hrdpg.synth.running import running
 from hrdpg.synth.season import run_season
 
 Arr = npt.NDArray[Any]
@@ -101,6 +103,11 @@ def generate(cfg: SynthConfig) -> World:
         "finish_pos": res["finish_pos"], "dead_heat": res["dead_heat"],
         "beaten_lengths": res["beaten_lengths"], "status": res["status"],
         "sp_decimal": np.where(nr, np.nan, prices["close_a"]),
+        **running(cfg.seed, race, rows["horse"].astype(np.int64), horses.ability.size,
+                  rows["perf"], res["finish_pos"].astype(np.int64),
+                  res["beaten_lengths"].astype(np.float64), ~nr,
+                  cards["distance_m"].astype(np.int64)),
+        **condition(cfg.seed, rows["horse"].astype(np.int64), horses.ability.size),
     }
     courses = np.array(COURSES, dtype=object)
     races: Table = {

@@ -73,6 +73,11 @@ def _text(a: AnyArr) -> Fmt:
     return lambda s: list(a[s])
 
 
+def _nullable(a: AnyArr) -> Fmt:
+    """Text values with None as NULL (the array literals of hrdpg.synth.running)."""
+    return lambda s: [NULL if v is None else v for v in a[s].tolist()]
+
+
 def _named(ids: AnyArr, name: Callable[[int], str]) -> Fmt:
     """Names derived from ids, computed once per distinct id of the chunk."""
     def f(s: slice) -> list[str]:
@@ -169,6 +174,11 @@ def write_world(conn: psycopg.Connection[Any], world: World,
         "beaten_lengths": _float(ru["beaten_lengths"], "{:.2f}"),
         "status": _lookup(ru["status"], STATUSES),
         "sp_decimal": _float(ru["sp_decimal"], "{:.3f}"),
+        "finish_time_s": _float(ru["finish_time_s"], "{:.2f}"),
+        "body_weight_kg": _float(ru["body_weight_kg"], "{:.1f}"),
+        "gear_first_time": _bool(ru["gear_first_time"]),
+        "running_positions": _nullable(ru["running_positions"]),
+        "sectional_times": _nullable(ru["sectional_times"]),
         "horse_name": _named(ru["horse_id"], horse_name),
         "jockey_name": _named(ru["jockey_id"], person_name),
         "trainer_name": _named(ru["trainer_id"], lambda i: person_name(i, trainer=True)),

@@ -49,6 +49,7 @@ class TrainSpec:
     features: tuple[str, ...] = ()  # only these (catalogue order); empty = the catalogue's
     exclude: tuple[str, ...] = ()
     split: windows.SplitRule = field(default_factory=windows.SplitRule)
+    refit: bool = True  # after early stopping, grow the trees again on fit + stop
 
 
 @dataclass
@@ -186,6 +187,9 @@ def fit_window(conn: psycopg.Connection, s: TrainSpec, st: _Stages,
     with st.stage("fit lightgbm", total=s.max_rounds) as tick:
         fitted = fit.fit(tr, stop, s.seed, max_rounds=s.max_rounds, overrides=s.lgb_overrides,
                          tick=lambda i, loss: tick(i, None, f"iter {i} stop-slice {loss:.4f}"))
+    if s.refit:
+        with st.stage("refit on fit + stop"):
+            fitted = fit.refit(fitted, tw.take(labels < 2), tr.n_rows, s.seed)
     with st.stage("calibrate + blend"):
         cal_races = Races.from_rows(cal.race_id, cal.won)
         cal_score = fit.raw_score(fitted, cal.x)

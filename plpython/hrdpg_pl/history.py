@@ -45,12 +45,34 @@ SELECT ru.race_id, ru.horse_id, ru.jockey_id, ru.trainer_id, ra.race_date, ra.of
        CASE WHEN ru.finish_pos = 1 THEN 0.0
             WHEN ru.beaten_lengths IS NOT NULL THEN least(ru.beaten_lengths, 30.0)
             WHEN ru.status NOT IN ('finished', 'disqualified') THEN 30.0 END AS beaten,
-       coalesce(ru.finish_pos, count(*) OVER w)::int AS elo_rank
+       coalesce(ru.finish_pos, count(*) OVER w)::int AS elo_rank,
+       CASE WHEN d.running_positions[array_lower(d.running_positions, 1)] IS NOT NULL
+            THEN least(1.0, (d.running_positions[array_lower(d.running_positions, 1)] - 1)
+                            ::float8 / greatest(count(*) OVER w - 1, 1)) END AS early_pos,
+       -- the last section only of a runner timed over every section the race was timed on
+       CASE WHEN cardinality(d.sectional_times)
+                 = max(cardinality(d.sectional_times)) OVER w
+            THEN d.sectional_times[array_upper(d.sectional_times, 1)]::float8 END
+           AS last_section,
+       NULL::float8 AS finish_rel, ru.official_rating, d.body_weight_kg::float8 AS body_weight_kg
   FROM hrdpg_pending p
   JOIN modeling.src_runners ru ON ru.race_id = p.race_id
   JOIN modeling.src_races ra ON ra.race_id = p.race_id
+  LEFT JOIN modeling.src_runner_details d
+    ON (d.race_id, d.horse_id) = (ru.race_id, ru.horse_id)
  WHERE NOT ru.non_runner AND ru.status IS DISTINCT FROM 'non_runner'
 WINDOW w AS (PARTITION BY ru.race_id)
+"""
+
+# Finishing speed against the race's own median (a median is no window function), so a slow
+# or fast run race does not read as a horse's speed; capped at 3 s either way, since a horse
+# eased in the straight (up to 77 s slower in HK) says nothing about its speed.
+FINISH_REL_SQL = """
+UPDATE hrdpg_new_runs n
+   SET finish_rel = greatest(-3.0, least(3.0, n.last_section - m.median_last))
+  FROM (SELECT race_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY last_section) AS median_last
+          FROM hrdpg_new_runs WHERE last_section IS NOT NULL GROUP BY race_id) m
+ WHERE m.race_id = n.race_id AND n.last_section IS NOT NULL
 """
 
 # Runs in off-time order, packed into one bytea (five int8 per run) for numpy: row-by-row
@@ -83,11 +105,13 @@ INSERT INTO modeling.run_history (
     race_id, horse_id, jockey_id, trainer_id, race_date, off_time, course, dist_band,
     going_group, race_class, distance_m, draw_third, field_size, won, placed, pos_norm, beaten,
     rating_before, rating_after, runs_after, wins_after, places_after, wins5_after, pos_prev1,
-    pos_prev2, beaten_prev1, beaten_prev2)
+    pos_prev2, beaten_prev1, beaten_prev2, early_pos, finish_rel, early_avg5_after,
+    finish_rel_avg3_after, official_rating, body_weight_kg, gap_days)
 SELECT race_id, horse_id, jockey_id, trainer_id, race_date, off_time, course, dist_band,
        going_group, race_class, distance_m, draw_third, field_size, won, placed, pos_norm, beaten,
        rating_before, rating_after, runs_after, wins_after, places_after, wins5_after, pos_prev1,
-       pos_prev2, beaten_prev1, beaten_prev2
+       pos_prev2, beaten_prev1, beaten_prev2, early_pos, finish_rel, early_avg5_after,
+       finish_rel_avg3_after, official_rating, body_weight_kg, gap_days
   FROM (SELECT runs.*,
                count(*) OVER w AS runs_after,
                sum(won) OVER w AS wins_after,
@@ -95,12 +119,18 @@ SELECT race_id, horse_id, jockey_id, trainer_id, race_date, off_time, course, di
                sum(won) OVER (w ROWS BETWEEN 4 PRECEDING AND CURRENT ROW) AS wins5_after,
                lag(pos_norm) OVER w AS pos_prev1, lag(pos_norm, 2) OVER w AS pos_prev2,
                lag(beaten) OVER w AS beaten_prev1, lag(beaten, 2) OVER w AS beaten_prev2,
+               avg(early_pos) OVER (w ROWS BETWEEN 4 PRECEDING AND CURRENT ROW)
+                   AS early_avg5_after,
+               avg(finish_rel) OVER (w ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)
+                   AS finish_rel_avg3_after,
+               extract(epoch FROM off_time - lag(off_time) OVER w) / 86400.0 AS gap_days,
                -- the rating going into a run is the one after the horse's previous run
                coalesce(lag(rating_after) OVER w, $4) AS rating_before
           FROM (SELECT n.race_id, n.horse_id, n.jockey_id, n.trainer_id, n.race_date,
                        n.off_time, n.course, n.dist_band, n.going_group, n.race_class,
                        n.distance_m, n.draw_third, n.field_size, n.won, n.placed, n.pos_norm,
-                       n.beaten, r.after AS rating_after, true AS new
+                       n.beaten, n.early_pos, n.finish_rel, n.official_rating,
+                       n.body_weight_kg, r.after AS rating_after, true AS new
                   FROM hrdpg_new_runs n
                   JOIN unnest($1::bigint[], $2::text::float8[], $3::bigint[])
                        AS r(horse_id, after, race_id)
@@ -109,7 +139,8 @@ SELECT race_id, horse_id, jockey_id, trainer_id, race_date, off_time, course, di
                 SELECT h.race_id, h.horse_id, h.jockey_id, h.trainer_id, h.race_date,
                        h.off_time, h.course, h.dist_band, h.going_group, h.race_class,
                        h.distance_m, h.draw_third, h.field_size, h.won, h.placed, h.pos_norm,
-                       h.beaten, h.rating_after, false
+                       h.beaten, h.early_pos, h.finish_rel, h.official_rating,
+                       h.body_weight_kg, h.rating_after, false
                   FROM modeling.run_history h
                  WHERE h.horse_id IN (SELECT horse_id FROM hrdpg_new_runs)) runs
         WINDOW w AS (PARTITION BY horse_id ORDER BY off_time, race_id)) stated
@@ -174,6 +205,7 @@ def refresh_history(plpy: Any, rebuild: bool, lookback_days: int) -> int:
             RETURNING race_id, off_time, race_date)
         INSERT INTO hrdpg_pending SELECT DISTINCT race_id, off_time, race_date FROM redo""")
     plpy.execute(NEW_RUNS_SQL)
+    plpy.execute(FINISH_REL_SQL)
     current = {row["horse_id"]: row["rating_after"] for row in plpy.execute(CURRENT_RATINGS_SQL)}
     runs = np.frombuffer(bytes(plpy.execute(PACKED_RUNS_SQL)[0]["packed"]), dtype=">i8")
     race_ord, day, race_id, horse, rank = runs.reshape(-1, 5).astype(np.int64).T

@@ -316,10 +316,13 @@ SELECT md5(coalesce(string_agg(ROW(
            ra.race_id, ra.off_time, ra.course, ra.country, ra.surface, ra.going, ra.distance_m,
            ra.race_class, ra.race_type, ra.handicap, ru.horse_id, ru.jockey_id, ru.trainer_id,
            ru.draw, ru.age, ru.sex, ru.weight_kg, ru.official_rating, ru.speed_figure,
-           ru.non_runner OR ru.status IS NOT DISTINCT FROM 'non_runner')::text,
+           ru.non_runner OR ru.status IS NOT DISTINCT FROM 'non_runner', d.body_weight_kg,
+           d.gear_first_time, rd.rating_band_low, rd.rating_band_high)::text,
        ',' ORDER BY ru.race_id, ru.horse_id), '')) AS fp
   FROM modeling.src_runners ru
   JOIN modeling.src_races ra ON ra.race_id = ru.race_id
+  LEFT JOIN modeling.src_runner_details d ON (d.race_id, d.horse_id) = (ru.race_id, ru.horse_id)
+  LEFT JOIN modeling.src_race_details rd ON rd.race_id = ru.race_id
  WHERE ra.race_date = $1
 """
 

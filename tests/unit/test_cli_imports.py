@@ -1,5 +1,6 @@
 """Commands that do not train must not import LightGBM (it needs libgomp, which the database
-image's CLI may lack, and costs seconds) nor ONNX, SciPy or Alembic they do not use."""
+image's CLI may lack, and costs seconds) nor ONNX, SciPy, Alembic, matplotlib (the report's
+charts) or MLflow they do not use."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-HEAVY = ("lightgbm", "onnx", "sklearn", "scipy", "alembic")
+HEAVY = ("lightgbm", "onnx", "sklearn", "scipy", "alembic", "matplotlib", "mlflow")
 
 # Runs the real CLI (argv[2:]) in a fresh interpreter, then reports which of the packages named
 # in argv[1] it imported.
@@ -37,6 +38,7 @@ def run_cli(tmp_path: Path, *argv: str) -> dict[str, object]:
 @pytest.mark.parametrize("argv", [
     ["--help"], ["db", "status"], ["db", "server-env", "--help"], ["score", "--help"],
     ["bets", "--help"], ["models", "--help"], ["schedule", "--help"], ["train", "--help"],
+    ["report", "--help"], ["models", "promote", "--help"],
 ])
 def test_command_imports_no_heavy_package(tmp_path: Path, argv: list[str]) -> None:
     result = run_cli(tmp_path, *argv)

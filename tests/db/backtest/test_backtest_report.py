@@ -14,7 +14,7 @@ def test_report_plots_the_latest_backtest(backtested: Backtested) -> None:
     with psycopg.connect(backtested.conninfo) as conn:
         page = html.render(data.load(conn, dt.date(2019, 5, 30)))
         periods = conn.execute(
-            "SELECT period_no, model_pseudo_r2, market_pseudo_r2, blend_pseudo_r2"
+            "SELECT period_from, model_pseudo_r2, market_pseudo_r2, blend_pseudo_r2"
             " FROM modeling.backtest_periods WHERE run_id = %s ORDER BY period_no",
             (backtested.run_id,)).fetchall()
         deciles = conn.execute(
@@ -23,9 +23,9 @@ def test_report_plots_the_latest_backtest(backtested: Backtested) -> None:
             "'{calibration,deciles}') d WHERE run_id = %s", (backtested.run_id,)).fetchall()
     assert "<h2>Walk-forward backtest</h2>" in page
     assert f"backtest wf (run {backtested.run_id}): pseudo-R2 per period" in page
-    for no, model, market, blend in periods:
+    for day, model, market, blend in periods:
         for name, value in (("model", model), ("market", market), ("blend", blend)):
-            assert f"<title>{name} at {no}: {value:.6f}</title>" in page
+            assert f"<title>{name} {day.isoformat()}: {value:.6f}</title>" in page
     assert len(deciles) == 10
     for mean_p, win_rate, n in deciles:
         assert f"<title>p {mean_p:.3f}, won {win_rate:.3f}, n {n}</title>" in page

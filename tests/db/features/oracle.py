@@ -4,10 +4,12 @@ from the raw racing rows, to check the SQL against (tests/db/features/test_featu
 from __future__ import annotations
 
 import datetime as dt
+import statistics
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import psycopg
 
 
@@ -86,7 +88,78 @@ class Oracle:
         out["j_win_rate_90"] = self._window_rate("jockey_id", me["jockey_id"], race, 90, 20)
         out["t_win_rate_14"] = self._window_rate("trainer_id", me["trainer_id"], race, 14, 10)
         out["mkt_latest_prob"] = self._latest_prob(race_id, horse_id)
+        out.update(self._pace(race_id, horse_id))
+        out.update(self._condition(race, me, past))
         return out
+
+    def _condition(self, race: dict[str, Any], me: dict[str, Any],
+                   past: list[dict[str, Any]]) -> dict[str, float | None]:
+        def change(key: str) -> float | None:
+            if not past or me[key] is None or past[-1][key] is None:
+                return None
+            return float(me[key]) - float(past[-1][key])
+
+        weights = [float(r["body_weight_kg"]) for r in self.field[me["race_id"]]
+                   if r["body_weight_kg"] is not None]
+        lo, hi, rating = race["rating_band_low"], race["rating_band_high"], me["official_rating"]
+        offs = [self.raw.races[r["race_id"]]["off_time"] for r in past[-2:]]
+        return {
+            "h_rating_change": change("official_rating"),
+            "h_body_weight_change": change("body_weight_kg"),
+            "h_gap_before_last": ((offs[1] - offs[0]).total_seconds() / 86400
+                                  if len(offs) == 2 else None),
+            "body_weight_rel": (float(me["body_weight_kg"]) - sum(weights) / len(weights)
+                                if me["body_weight_kg"] is not None else None),
+            "gear_first_time": (None if me["gear_first_time"] is None
+                                else float(me["gear_first_time"])),
+            "rating_band_pos": ((rating - lo) / (hi - lo) if None not in (lo, hi, rating)
+                                and hi > lo else None),
+        }
+
+    def rating_rel(self, race_id: int, horse_id: int) -> float | None:
+        field = self.field[race_id]
+        me = next(r for r in field if r["horse_id"] == horse_id)
+        ratings = [r["official_rating"] for r in field if r["official_rating"] is not None]
+        if me["official_rating"] is None:
+            return None
+        return me["official_rating"] - sum(ratings) / len(ratings)
+
+    def early_pos(self, run: dict[str, Any]) -> float | None:
+        calls = run["running_positions"]
+        if not calls:
+            return None
+        return min(1.0, (calls[0] - 1) / max(len(self.field[run["race_id"]]) - 1, 1))
+
+    def finish_rel(self, run: dict[str, Any]) -> float | None:
+        """Own last section against the median of the runners timed over every section."""
+        timed = [r["sectional_times"] for r in self.field[run["race_id"]] if r["sectional_times"]]
+        mine = run["sectional_times"]
+        sections = max((len(t) for t in timed), default=0)
+        if not mine or len(mine) != sections:
+            return None
+        median = statistics.median(float(np.float32(t[-1])) for t in timed if len(t) == sections)
+        return max(-3.0, min(3.0, float(np.float32(mine[-1])) - median))
+
+    def _recent_mean(self, horse_id: int, off: dt.datetime, value: Any, n: int) -> float | None:
+        past = self._past("horse_id", horse_id, off)[-n:]
+        values = [v for v in map(value, past) if v is not None]
+        return sum(values) / len(values) if values else None
+
+    def _pace(self, race_id: int, horse_id: int) -> dict[str, float | None]:
+        off = self.raw.races[race_id]["off_time"]
+        early = {r["horse_id"]: self._recent_mean(r["horse_id"], off, self.early_pos, 5)
+                 for r in self.field[race_id]}
+        finish = {r["horse_id"]: self._recent_mean(r["horse_id"], off, self.finish_rel, 3)
+                  for r in self.field[race_id]}
+        mine, known = early[horse_id], [v for v in early.values() if v is not None]
+        front = sum(1 for v in known if v <= 0.25) - (1 if mine is not None and mine <= 0.25
+                                                       else 0)
+        fin, n = finish[horse_id], len(finish)
+        faster = sum(1 for v in finish.values() if v is not None and fin is not None and v < fin)
+        return {"h_early_pos_avg5": mine, "h_finish_rel_avg3": fin,
+                "pace_early_rel": None if mine is None else mine - sum(known) / len(known),
+                "pace_front_rivals": float(front),
+                "pace_finish_rank": None if fin is None else (faster / (n - 1) if n > 1 else 0.0)}
 
     def _window_rate(self, key: str, value: Any, race: dict[str, Any], days: int,
                      weight: float) -> float:

@@ -12,7 +12,10 @@ from tests.db.features.oracle import Oracle, load_raw
 
 CHECKED = ("field_size", "weight_rel", "h_runs", "h_win_rate", "h_days_since_run",
            "h_pos_last1", "h_class_change", "h_course_win_rate", "j_win_rate_90",
-           "t_win_rate_14", "mkt_latest_prob")
+           "t_win_rate_14", "mkt_latest_prob", "h_early_pos_avg5", "h_finish_rel_avg3",
+           "pace_early_rel", "pace_front_rivals", "pace_finish_rank", "h_rating_change",
+           "h_body_weight_change", "h_gap_before_last", "body_weight_rel", "gear_first_time",
+           "rating_band_pos")
 
 
 def same(a: float | None, b: float | None) -> bool:
@@ -30,6 +33,9 @@ def test_sample_matches_naive_python(synth_conn: psycopg.Connection) -> None:
     rng = random.Random(11)
     sample = rng.sample(rows, 150) + [r for r in rows if (r["race_id"], r["horse_id"]) in edge][:30]
     assert len(edge) > 0
+    # the synthetic world runs every race with calls and sectionals, so pace is checked too
+    assert sum(r["h_finish_rel_avg3"] is not None for r in sample) > len(sample) // 2
+    assert sum(r["h_body_weight_change"] is not None for r in sample) > len(sample) // 2
     mismatches = []
     for row in sample:
         expected = oracle.features(row["race_id"], row["horse_id"])

@@ -31,10 +31,16 @@ def test_changing_own_result_sp_and_post_off_odds_changes_nothing(
     later = next_runs(synth_conn, race_id)
     later_before = rows_of(synth_conn, later)
     assert before and later
-    # Reverse the finishing order, change beaten distances and SP, add in-running prices.
+    # Reverse the finishing order, change beaten distances, SP, the running positions (all
+    # lead at every call) and sectionals (the last one 5 s slower), add in-running prices.
     synth_conn.execute(
         """UPDATE racing.runners r SET finish_pos = f.n + 1 - r.finish_pos,
-                  beaten_lengths = coalesce(r.beaten_lengths, 0) + 3, sp_decimal = 99
+                  beaten_lengths = coalesce(r.beaten_lengths, 0) + 3, sp_decimal = 99,
+                  running_positions = array_fill(1::smallint,
+                                                 ARRAY[cardinality(r.running_positions)]),
+                  sectional_times = r.sectional_times[:cardinality(r.sectional_times) - 1]
+                                    || (r.sectional_times[cardinality(r.sectional_times)]
+                                        + 5 * (r.horse_id %% 2))::real
              FROM (SELECT count(*) AS n FROM racing.runners
                     WHERE race_id = %s AND finish_pos IS NOT NULL) f
             WHERE r.race_id = %s AND r.finish_pos IS NOT NULL""", (race_id, race_id))

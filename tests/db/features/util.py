@@ -40,11 +40,10 @@ def middle_race(conn: psycopg.Connection) -> tuple[int, dt.date]:
     return int(row[0]), row[1]
 
 
-def same_row(a: tuple[Any, ...], b: tuple[Any, ...], skip_last: bool = False) -> bool:
+def same_row(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
     """Equal, floats to 1e-12: a running total summed in another order may differ in the last
     bit (draw and trainer expectations are sums of 1 / field size), never more."""
-    pairs = zip(a[:-1], b[:-1], strict=True) if skip_last else zip(a, b, strict=True)
-    for x, y in pairs:
+    for x, y in zip(a, b, strict=True):
         if isinstance(x, float) and isinstance(y, float):
             if not math.isclose(x, y, rel_tol=1e-12, abs_tol=1e-12):
                 return False

@@ -13,7 +13,7 @@ import pytest
 from hrdpg.cli import main
 from hrdpg.config import Settings
 from tests.conftest import ServerHandle
-from tests.db.report.world import DAYS, LAST, build, charts, one, values
+from tests.db.report.world import DAYS, LAST, build, charts, model_label, one, values
 
 WINDOW = 7
 
@@ -38,8 +38,17 @@ def test_report_charts_hold_the_numbers(server: ServerHandle, synth_template: st
                                  (first + dt.timedelta(days=i),)).fetchone()
               for i in range(WINDOW)]
     synth_conn.rollback()  # acceptance() may write coverage alerts; the report is read-only
-    assert one(found, "coverage by the acceptance deadline") == [
-        f"{d}: {s:.4f}" for d, s in (r or (None, None) for r in shares) if s is not None]
+    coverage = one(found, "coverage:")
+    assert [m for m in coverage if m.startswith("by the deadline")] == [
+        f"by the deadline {d}: {s:.4f}" for d, s in (r or (None, None) for r in shares)
+        if s is not None]
+    at_all = synth_conn.execute(
+        "SELECT r.race_date, avg((EXISTS (SELECT 1 FROM modeling.signals s WHERE s.alias = "
+        "'production' AND s.race_id = r.race_id))::int) FROM racing.races r "
+        "WHERE r.race_date BETWEEN %s AND %s GROUP BY 1 ORDER BY 1", (first, LAST)).fetchall()
+    assert [m for m in coverage if m.startswith("at all")] == [
+        f"at all {d}: {float(s):.4f}" for d, s in at_all]
+    assert dict(at_all)[LAST] == 1  # published late that day, but published: not a blank day
     assert dict(r for r in shares if r)[DAYS[0]] >= 0.8 and dict(r for r in shares if r)[
         LAST] == 0  # published at 05:00 UTC vs only at 10:00
 
@@ -61,7 +70,8 @@ def test_report_charts_hold_the_numbers(server: ServerHandle, synth_template: st
         "SELECT model_log_loss_priced, market_log_loss FROM modeling.monitoring_daily "
         "WHERE model_id = %s ORDER BY day", (mid,)).fetchall()
     assert len(daily) == len(DAYS)
-    marks = one(found, f"model {mid}: daily log loss")
+    name = model_label(synth_conn, mid)
+    marks = one(found, f"{name}: daily log loss")
     assert values([m for m in marks if m.startswith("model")]) == pytest.approx(
         [m for m, _ in daily], abs=1e-6)
     assert values([m for m in marks if m.startswith("market")]) == pytest.approx(
@@ -70,10 +80,10 @@ def test_report_charts_hold_the_numbers(server: ServerHandle, synth_template: st
     psi = synth_conn.execute(
         "SELECT feature, psi FROM modeling.monitoring_drift WHERE day = %s AND psi IS NOT NULL "
         "ORDER BY psi DESC, feature LIMIT 15", (LAST,)).fetchall()
-    assert psi and one(found, f"model {mid}: PSI") == [f"{f}: {p:.4f}" for f, p in psi]
+    assert psi and one(found, f"{name}: PSI") == [f"{f}: {p:.4f}" for f, p in psi]
     bands = synth_conn.execute("SELECT count(*) FROM modeling.monitoring_calibration WHERE "
                                "day = %s AND band_kind = 'probability'", (LAST,)).fetchone()
-    assert bands and len(one(found, f"model {mid}: reliability")) == bands[0] > 0
+    assert bands and len(one(found, f"{name}: reliability")) == bands[0] > 0
 
     risk = synth_conn.execute(
         "SELECT (SELECT sum(stake) FROM modeling.bets WHERE status IN ('proposed', 'placed')) "

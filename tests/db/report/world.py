@@ -45,6 +45,14 @@ def build(conn: psycopg.Connection, server: ServerHandle, synth_template: str) -
     return mid
 
 
+def model_label(conn: psycopg.Connection, model_id: int) -> str:
+    """How the report names a model: the registry's name:version, read here."""
+    row = conn.execute("SELECT name, version FROM modeling.models WHERE model_id = %s",
+                       (model_id,)).fetchone()
+    assert row is not None
+    return f"{row[0]}:{row[1]}"
+
+
 def charts(page: str) -> dict[str, list[str]]:
     """Chart title -> the <title> texts of its plotted marks, in drawing order."""
     root = ET.fromstring(page.split("\n", 1)[1])
