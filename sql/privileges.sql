@@ -169,7 +169,9 @@ VALUES
     ('alert_settings', '{hrdpg_scorer}'),
     ('monitoring_daily', '{hrdpg_scorer,hrdpg_trainer}'),
     ('monitoring_calibration', '{hrdpg_scorer,hrdpg_trainer}'),
-    ('monitoring_drift', '{hrdpg_scorer,hrdpg_trainer}');
+    ('monitoring_drift', '{hrdpg_scorer,hrdpg_trainer}'),
+    ('backtest_runs', '{hrdpg_scorer,hrdpg_trainer}'),  -- written by hrdpg backtest (the owner)
+    ('backtest_periods', '{hrdpg_scorer,hrdpg_trainer}');
 COMMENT ON VIEW modeling.relation_grants IS
     'SELECT grants on modeling tables and views per group role (hrdpg_owner additionally gets '
     'SELECT, INSERT, UPDATE, DELETE on all of them); applied on each migrate.';

@@ -16,6 +16,7 @@ from typing import NoReturn
 import psycopg
 
 from hrdpg.cli import alerts as alerts_cmd
+from hrdpg.cli import backtest as backtest_cmd
 from hrdpg.cli import bets as bets_cmd
 from hrdpg.cli import db as db_cmd
 from hrdpg.cli import demo as demo_cmd
@@ -78,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     features_cmd.register(commands)
     models_cmd.register(commands)
     train_cmd.register(commands)
+    backtest_cmd.register(commands)
     score_cmd.register(commands)
     schedule_cmd.register(commands)
     bets_cmd.register(commands)

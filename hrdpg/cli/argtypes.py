@@ -39,3 +39,8 @@ def whole_number(text: str) -> int:
         return int(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from exc
+
+
+def name_list(text: str) -> tuple[str, ...]:
+    """A comma-separated list of names (--features, --exclude), blanks dropped."""
+    return tuple(n.strip() for n in text.split(",") if n.strip())

@@ -1,4 +1,4 @@
-"""`hrdpg models ...`: list, show, promote, rollback, export-file."""
+"""`hrdpg models ...`: list, show, promote, rollback, export-file (compare: models_compare)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from hrdpg import tracking
-from hrdpg.cli import model_report
+from hrdpg.cli import model_report, models_compare
 from hrdpg.config import load_settings
 from hrdpg.db import connect
 from hrdpg.registry import store
@@ -42,6 +42,7 @@ def register(commands: Any) -> None:
     export.add_argument("model_id", type=int)
     export.add_argument("path", type=Path)
     export.set_defaults(handler=cmd_export)
+    models_compare.register(sub)
 
 
 def _mlflow_flag(p: argparse.ArgumentParser) -> None:

@@ -9,7 +9,7 @@ from rich.console import Console
 
 from hrdpg import tracking
 from hrdpg.cli import model_report
-from hrdpg.cli.argtypes import iso_date
+from hrdpg.cli.argtypes import iso_date, name_list
 from hrdpg.config import load_settings
 from hrdpg.db import connect
 from hrdpg.trainer.windows import CALIBRATION_SHARE, STOP_SHARE, SplitRule
@@ -28,9 +28,9 @@ def register(commands: Any) -> None:
     p.add_argument("--register", action=argparse.BooleanOptionalAction, default=True,
                    help="register the model after the parity check (default: yes)")
     p.add_argument("--promote", metavar="ALIAS", help="then point ALIAS at it")
-    p.add_argument("--features", type=_names, default=(), metavar="A,B,...",
+    p.add_argument("--features", type=name_list, default=(), metavar="A,B,...",
                    help="train on these catalogue features only")
-    p.add_argument("--exclude", type=_names, default=(), metavar="A,B,...",
+    p.add_argument("--exclude", type=name_list, default=(), metavar="A,B,...",
                    help="leave these catalogue features out")
     cal = p.add_mutually_exclusive_group()
     cal.add_argument("--calibration-share", type=float, default=CALIBRATION_SHARE,
@@ -46,10 +46,6 @@ def register(commands: Any) -> None:
                    "together (default: yes)")
     p.add_argument("--max-rounds", type=int, default=2000, help=argparse.SUPPRESS)
     p.set_defaults(handler=cmd_train)
-
-
-def _names(text: str) -> tuple[str, ...]:
-    return tuple(n.strip() for n in text.split(",") if n.strip())
 
 
 def cmd_train(args: argparse.Namespace) -> int:

@@ -36,6 +36,8 @@ class ReportData:
     pnl_trend: list[Row] = field(default_factory=list)
     coverage_trend: list[Row] = field(default_factory=list)
     risk: list[Row] = field(default_factory=list)
+    backtest: list[Row] = field(default_factory=list)
+    backtest_calibration: list[Row] = field(default_factory=list)
     window_days: int = WINDOW_DAYS
 
 
@@ -148,6 +150,21 @@ QUERIES: dict[str, str] = {
           FROM modeling.risk_limits l
          CROSS JOIN LATERAL modeling.risk_state(l.profile, %(day)s) s
          ORDER BY s.profile""",
+    # The newest finished walk-forward backtest (hrdpg backtest): per period and its deciles.
+    "backtest": """
+        SELECT p.run_id, r.name, p.period_no, p.period_from, p.period_to, p.train_to,
+               p.model_id, p.races, p.model_pseudo_r2, p.market_pseudo_r2, p.blend_pseudo_r2,
+               p.blend_minus_market, p.blend_minus_market_lo, p.blend_minus_market_hi, p.ece
+          FROM modeling.backtest_periods p JOIN modeling.backtest_runs r USING (run_id)
+         WHERE p.run_id = (SELECT max(run_id) FROM modeling.backtest_runs WHERE status = 'ok')
+         ORDER BY p.period_no""",
+    "backtest_calibration": """
+        SELECT (d ->> 'mean_p')::float8 AS mean_p, (d ->> 'win_rate')::float8 AS win_rate,
+               (d ->> 'n')::int AS n
+          FROM modeling.backtest_runs r
+         CROSS JOIN LATERAL jsonb_array_elements(r.overall #> '{calibration,deciles}') d
+         WHERE r.run_id = (SELECT max(run_id) FROM modeling.backtest_runs WHERE status = 'ok')
+         ORDER BY (d ->> 'mean_p')::float8""",
 }
 
 

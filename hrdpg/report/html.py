@@ -5,6 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from hrdpg.report import charts, panels
+from hrdpg.report.backtest_panel import backtest
 from hrdpg.report.charts import BAD, WARN, Ref
 from hrdpg.report.data import ReportData
 from hrdpg.report.markup import fmt, section, table
@@ -88,7 +89,7 @@ def render(d: ReportData) -> str:
         section("Top signals by edge (production, newest per race)",
                 table(d.signals, "No production signals for this day.",
                       text_cols=("course", "race", "horse", "jockey", "trainer", "model"))),
-        _monitoring(d), _calibration(d), _drift(d),
+        _monitoring(d), _calibration(d), _drift(d), backtest(d),
         section("Open alerts", table(d.alerts, "No open alerts.",
                                      ("severity", "category", "message"))),
         panels.bets(d), panels.risk(d),

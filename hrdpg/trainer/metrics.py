@@ -134,3 +134,19 @@ def feature_reference(names: list[str], x: F64) -> dict[str, Any]:
                          sd=float(ok.std()), min=float(ok.min()), max=float(ok.max()))
         out[name] = entry
     return out
+
+
+def decile_table(races: Races, won: F64, p: F64) -> list[dict[str, float]]:
+    """Runners of races with a winner cut into ten equal-count groups by predicted
+    probability: per group its range, runners, mean prediction and observed win rate (the
+    points of a calibration curve; ties may leave a group empty, which is skipped)."""
+    live = races.has_winner[races.index]
+    p, y = p[live], won[live]
+    order = np.argsort(p, kind="stable")
+    table: list[dict[str, float]] = []
+    for part in np.array_split(order, 10):
+        if part.size:
+            table.append({"lo": float(p[part].min()), "hi": float(p[part].max()),
+                          "n": int(part.size), "mean_p": float(p[part].mean()),
+                          "win_rate": float(y[part].mean())})
+    return table

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import psycopg
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
@@ -23,12 +24,13 @@ from hrdpg.config import PROJECT_ROOT
 from hrdpg.errors import HrdpgError
 from hrdpg.registry import store
 from hrdpg.trainer import evaluate, fit, metrics, windows
-from hrdpg.trainer.calibrate import fit_blend, fit_temperature
+from hrdpg.trainer.calibrate import Blend, fit_blend, fit_temperature
 from hrdpg.trainer.condlogit import Races
 from hrdpg.trainer.data import Window, feature_list, read_window
 from hrdpg.trainer.onnx_export import INPUT_NAME, OUTPUT_NAME, booster_to_onnx
 
 MIN_RACES = 200
+F64 = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True)
@@ -130,9 +132,42 @@ def train(conn: psycopg.Connection, s: TrainSpec, show: bool = True) -> TrainRes
         return _train(conn, s, st)
 
 
-def _train(conn: psycopg.Connection, s: TrainSpec, st: _Stages) -> TrainResult:
+def fit_training_window(conn: psycopg.Connection, s: TrainSpec) -> FittedWindow:
+    """The training-window part of `train` alone, quietly: refresh, read, fit, calibrate,
+    blend, export; no test window, no registration."""
+    check_windows(s)
+    with Progress(disable=True) as progress:
+        return fit_window(conn, s, _Stages(progress), refresh_to=s.train_to)
+
+
+@dataclass
+class FittedWindow:
+    """What the training window alone yields: the chosen features, the slices, the booster,
+    its temperature and blend, and the ONNX artifact. Nothing here has seen the test window."""
+
+    names: list[str]
+    dropped: list[str]
+    feature_version: str
+    window: Window
+    labels: npt.NDArray[np.int8]
+    stop: Window
+    cal: Window
+    cal_races: Races
+    cal_score: F64
+    cal_logp: F64
+    fitted: fit.Fitted
+    temperature: float
+    blend: Blend | None
+    artifact: bytes
+
+
+def fit_window(conn: psycopg.Connection, s: TrainSpec, st: _Stages,
+               refresh_to: dt.date) -> FittedWindow:
+    """Refresh features over train_from..refresh_to, then read, cut, fit, calibrate, blend and
+    export from the training window only (the walk-forward backtest re-runs this to show a
+    period's model does not depend on the period)."""
     with st.stage("refresh features"):
-        conn.execute("SELECT modeling.refresh_features(%s, %s)", (s.train_from, s.test_to))
+        conn.execute("SELECT modeling.refresh_features(%s, %s)", (s.train_from, refresh_to))
         conn.commit()
     names = feature_list(conn, s.with_market, s.features, s.exclude)
     row = conn.execute("SELECT modeling.feature_version()").fetchone()
@@ -146,9 +181,6 @@ def _train(conn: psycopg.Connection, s: TrainSpec, st: _Stages) -> TrainResult:
                          f"({', '.join(dropped)}); check the source data")
     names = [n for n in names if n not in dropped]
     tw = tw.select(names)
-    with st.stage("read test window") as tick:
-        ts = read_window(conn, names, s.test_from, s.test_to, lambda d, t: tick(d, t))
-    check_window_data(ts, "test", 1)
     conn.commit()
     labels = windows.slice_labels(tw, s.split)
     tr, stop, cal = (tw.take(labels == code) for code in range(3))
@@ -164,15 +196,30 @@ def _train(conn: psycopg.Connection, s: TrainSpec, st: _Stages) -> TrainResult:
         temperature = fit_temperature(cal_races, cal_score)
         cal_logp = cal_races.log_softmax(temperature * cal_score)
         blend = fit_blend(cal.race_id, cal.won, cal_logp, cal.market)
+    with st.stage("export onnx"):
+        artifact = booster_to_onnx(fitted.booster, len(names), temperature,
+                                   fitted.best_iteration)
+    return FittedWindow(names, dropped, feature_version, tw, labels, stop, cal, cal_races,
+                        cal_score, cal_logp, fitted, temperature, blend, artifact)
+
+
+def _train(conn: psycopg.Connection, s: TrainSpec, st: _Stages) -> TrainResult:
+    fw = fit_window(conn, s, st, refresh_to=s.test_to)
+    names, dropped, feature_version = fw.names, fw.dropped, fw.feature_version
+    tw, labels, stop, fitted = fw.window, fw.labels, fw.stop, fw.fitted
+    cal_races, cal_score, cal_logp = fw.cal_races, fw.cal_score, fw.cal_logp
+    temperature, blend, artifact = fw.temperature, fw.blend, fw.artifact
+    tr_rows, tr_races = int((labels == 0).sum()), int(np.unique(tw.race_id[labels == 0]).size)
+    with st.stage("read test window") as tick:
+        ts = read_window(conn, names, s.test_from, s.test_to, lambda d, t: tick(d, t))
+    check_window_data(ts, "test", 1)
+    conn.commit()
     with st.stage("evaluate"):
         ts_races = Races.from_rows(ts.race_id, ts.won)
         ts_logp = ts_races.log_softmax(temperature * fit.raw_score(fitted, ts.x))
         test = evaluate.evaluate(ts, ts_logp, blend, s.seed)
         truth = evaluate.bayes(conn, ts, ts_logp)
         conn.commit()
-    with st.stage("export onnx"):
-        artifact = booster_to_onnx(fitted.booster, len(names), temperature,
-                                   fitted.best_iteration)
     with st.stage("parity check"):
         sample = evaluate.parity_sample(ts, s.seed)
         diff = evaluate.parity(artifact, ts.take(sample), ts_logp[sample], blend)
@@ -188,7 +235,7 @@ def _train(conn: psycopg.Connection, s: TrainSpec, st: _Stages) -> TrainResult:
         "calibration": {"log_loss_uncalibrated": cal_races.log_loss(
                             cal_races.log_softmax(cal_score)),
                         "log_loss": cal_races.log_loss(cal_logp), "races": cal_races.n},
-        "train": {"rows": tr.n_rows, "races": tr.n_races},
+        "train": {"rows": tr_rows, "races": tr_races},
         "windows": {"train": window_entry(s.train_from, s.train_to, tw),
                     **windows.describe(tw, labels),
                     "test": window_entry(s.test_from, s.test_to, ts)},

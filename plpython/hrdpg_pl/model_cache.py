@@ -61,20 +61,24 @@ def prepared(plpy: Any, key: str, query: str, types: list[str]) -> Any:
     return plan
 
 
+# The alias `hrdpg backtest` scores its period models under: it is never a challenger of
+# another alias's scoring, so a backtest model is not published by the live runs.
+BACKTEST_ALIAS = "backtest"
+
 ALIASES_SQL = """
 SELECT a.alias, m.model_id, m.artifact_sha256, m.name, m.version, m.feature_names,
        m.feature_version, m.input_name, m.output_name, m.params::text AS params
   FROM modeling.model_aliases a
   JOIN modeling.models m ON m.model_id = a.model_id
- WHERE a.alias = $1 OR $2
+ WHERE a.alias = $1 OR ($2 AND a.alias <> $3)
  ORDER BY a.alias <> $1, a.alias
 """
 
 
 def resolve(plpy: Any, alias: str, challengers: bool) -> tuple[ModelInfo, list[ModelInfo]]:
     """(the alias's model, challenger models under other aliases); raises if alias is unset."""
-    rows = plpy.execute(prepared(plpy, "aliases", ALIASES_SQL, ["text", "boolean"]),
-                        [alias, challengers])
+    rows = plpy.execute(prepared(plpy, "aliases", ALIASES_SQL, ["text", "boolean", "text"]),
+                        [alias, challengers, BACKTEST_ALIAS])
     infos = [ModelInfo(
         model_id=int(r["model_id"]), sha256=str(r["artifact_sha256"]), name=str(r["name"]),
         version=int(r["version"]), alias=str(r["alias"]),

@@ -1,0 +1,1 @@
+"""Walk-forward evaluation against the closing market, and side-by-side model comparison."""
