@@ -186,8 +186,12 @@ def synth_template(server: ServerHandle, template_db: str) -> str:
                                  races_per_day=SMALL_WORLD_RACES_PER_DAY))
     with psycopg.connect(server.settings_for(SYNTH_TEMPLATE_DB).conninfo()) as conn:
         write_world(conn, world)
+        # fresh statistics before and after the feature build, as `hrdpg synth` has: without
+        # them the build and every copy of the template plan for empty tables
+        conn.execute("ANALYZE")
         conn.execute("SELECT modeling.refresh_features(min(race_date), max(race_date)) "
                      "FROM racing.races")
+        conn.execute("ANALYZE")
         conn.commit()
     return SYNTH_TEMPLATE_DB
 
