@@ -11,11 +11,13 @@ The world's last day is scored at four as_of (committed), then filler signals ar
   3 years  plus --history-months months before those at --history-rows a day (what a day keeps
            after thin_signals: the first, last pre-off and newest publication per race)
 Filler rows carry race ids no race has, so latest_signals never shows them; they fill the
-same partitions and indexes as the day's own rows. Measured after each phase (median of
---reps): the day's top 20 from latest_signals, the whole day from it, and score_day of the
-day at a new as_of (rolled back). Then, on the 3-year table, the oldest month removed by
-DELETE vs by modeling.drop_signal_partitions (each rolled back). The filler stays: drop the
-database afterwards.
+same partitions and indexes as the day's own rows. Then VACUUM (ANALYZE), and --reps
+alternating rounds of the 3-year table and of the month alone (the history partitions
+detached inside a rolled-back transaction): the day's top 20 from latest_signals, the whole
+day from it, score_day of the day at a new as_of and reprice_day (the refresh), both in
+rolled-back savepoints; medians. Last, removing the oldest (thinned) month and the full-cadence
+month of the day: DELETE vs DROP TABLE of its partition, each rolled back. The filler stays:
+drop the database afterwards.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from rich.table import Table
 
 DAY_READ = "SELECT * FROM modeling.latest_signals WHERE race_date = %(d)s"
 PUBLISH = "SELECT modeling.score_day(%(d)s, %(a)s)"
+REPRICE = "SELECT modeling.reprice_day(%(d)s, %(a)s)"
 FILLER_RACE = 2_000_000_000  # + days since 2000-01-01 * 1000 + race number: no real race
 # races x runners x publications of a filler day; publications every 2 minutes from 08:00
 FILLER = """
@@ -54,15 +57,6 @@ SELECT d + time '08:00' + make_interval(mins => 2 * k), %(base)s::int8
  CROSS JOIN LATERAL (SELECT 0.02 + 0.016 * h AS p) pw
  CROSS JOIN generate_series(1, %(pubs)s) AS k
 """
-
-
-def median_ms(fn: Callable[[], object], reps: int) -> float:
-    times = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(times)
 
 
 def months_back(day: dt.date, n: int) -> dt.date:
@@ -88,40 +82,62 @@ def fill(conn: psycopg.Connection, lo: dt.date, hi: dt.date, per_day: int,
     return written
 
 
-def measure(conn: psycopg.Connection, day: dt.date, as_of: dt.datetime,
-            reps: int) -> dict[str, float]:
+def timed(fn: Callable[[], object]) -> float:
     t0 = time.perf_counter()
-    conn.execute("ANALYZE modeling.signals")
-    conn.commit()
-    analyze_ms = (time.perf_counter() - t0) * 1000
-
-    def publish() -> None:
-        conn.execute(PUBLISH, {"d": day, "a": as_of})
-        conn.rollback()
-
-    publish()  # warm: the model session and the plans
-    return {"latest_signals top 20": median_ms(
-                lambda: conn.execute(VIEW_READ, {"d": day}).fetchall(), reps),
-            "latest_signals whole day": median_ms(
-                lambda: conn.execute(DAY_READ, {"d": day}).fetchall(), reps),
-            "score_day publication": median_ms(publish, reps),
-            "ANALYZE modeling.signals (once)": analyze_ms}
+    fn()
+    return (time.perf_counter() - t0) * 1000
 
 
-def retention(conn: psycopg.Connection, oldest: dt.date, reps: int) -> dict[str, float]:
-    nxt = months_back(oldest, -1)
+def one_round(conn: psycopg.Connection, day: dt.date, as_of: dt.datetime) -> dict[str, float]:
+    """Each measurement once, in the current transaction; the writes in rolled-back
+    savepoints."""
+    def undone(query: str) -> Callable[[], None]:
+        def run() -> None:
+            with conn.transaction(force_rollback=True):
+                conn.execute(query, {"d": day, "a": as_of})
+        return run
 
-    def delete() -> None:
-        conn.execute("DELETE FROM modeling.signals WHERE race_date >= %s AND race_date < %s",
-                     (oldest, nxt))
-        conn.rollback()
+    return {"latest_signals top 20": timed(
+                lambda: conn.execute(VIEW_READ, {"d": day}).fetchall()),
+            "latest_signals whole day": timed(
+                lambda: conn.execute(DAY_READ, {"d": day}).fetchall()),
+            "score_day publication": timed(undone(PUBLISH)),
+            "reprice_day publication": timed(undone(REPRICE))}
 
-    def drop() -> None:
-        conn.execute("SELECT modeling.drop_signal_partitions(%s)", (nxt,))
-        conn.rollback()
 
-    return {"DELETE of the month": median_ms(delete, max(3, reps // 3)),
-            "drop_signal_partitions": median_ms(drop, reps)}
+def rounds(conn: psycopg.Connection, day: dt.date, as_of: dt.datetime, history: list[str],
+           reps: int) -> tuple[dict[str, float], dict[str, float]]:
+    """Alternating rounds of the 3-year table and of the month alone (the history partitions
+    detached in a transaction that is rolled back), so load drift hits both alike; medians."""
+    years: dict[str, list[float]] = {}
+    month: dict[str, list[float]] = {}
+    for _ in range(reps):
+        with conn.transaction(force_rollback=True):
+            for key, ms in one_round(conn, day, as_of).items():
+                years.setdefault(key, []).append(ms)
+        with conn.transaction(force_rollback=True):
+            for part in history:
+                conn.execute(f"ALTER TABLE modeling.signals DETACH PARTITION modeling.{part}")
+            for key, ms in one_round(conn, day, as_of).items():
+                month.setdefault(key, []).append(ms)
+    return ({k: statistics.median(v) for k, v in month.items()},
+            {k: statistics.median(v) for k, v in years.items()})
+
+
+def removal(conn: psycopg.Connection, first: dt.date, reps: int) -> tuple[float, float]:
+    """(DELETE, drop_signal_partitions) of the month starting at first, medians, rolled back."""
+    nxt = months_back(first, -1)
+    delete = "DELETE FROM modeling.signals WHERE race_date >= %s AND race_date < %s"
+    drop = f"DROP TABLE modeling.signals_p{first:%Y%m}"
+
+    def undone(query: str, params: tuple[object, ...]) -> Callable[[], None]:
+        def run() -> None:
+            with conn.transaction(force_rollback=True):
+                conn.execute(query, params)
+        return run
+
+    return (statistics.median(timed(undone(delete, (first, nxt))) for _ in range(reps)),
+            statistics.median(timed(undone(drop, ())) for _ in range(reps)))
 
 
 def main() -> None:
@@ -160,46 +176,52 @@ def main() -> None:
         as_of = first_off - dt.timedelta(minutes=5)
 
         lo, hi = day - dt.timedelta(days=27), day + dt.timedelta(days=2)
-        t0 = time.perf_counter()
-        n_month = fill(conn, lo, hi, args.day_rows, tpl)
-        console.print(f"month: {n_month} filler rows on {lo} .. {hi} "
-                      f"({time.perf_counter() - t0:.0f} s)")
-        month = measure(conn, day, as_of, args.reps)
-
         oldest = months_back(lo, args.history_months)
         t0 = time.perf_counter()
+        n_month = fill(conn, lo, hi, args.day_rows, tpl)
         n_hist = fill(conn, oldest, lo - dt.timedelta(days=1), args.history_rows, tpl)
-        console.print(f"3 years: {n_hist} more filler rows on {oldest} .. "
+        console.print(f"filler: {n_month} rows on {lo} .. {hi}, {n_hist} on {oldest} .. "
                       f"{lo - dt.timedelta(days=1)} ({time.perf_counter() - t0:.0f} s)")
-        years = measure(conn, day, as_of, args.reps)
+        # As autovacuum would have left them: visibility map set, statistics current.
+        conn.autocommit = True
+        analyze_ms = timed(lambda: conn.execute("VACUUM (ANALYZE) modeling.signals"))
+        conn.autocommit = False
+        history = [f"signals_p{m:%Y%m}" for m in
+                   (months_back(oldest, -i) for i in range(args.history_months))]
         facts = conn.execute(
-            "SELECT count(*), pg_size_pretty(pg_total_relation_size('modeling.signals')), "
-            "(SELECT count(*) FROM pg_inherits WHERE inhparent = 'modeling.signals'::regclass) "
-            "FROM modeling.signals").fetchone()
-        size = conn.execute(
-            "SELECT sum(pg_total_relation_size(inhrelid)) FROM pg_inherits "
-            "WHERE inhparent = 'modeling.signals'::regclass").fetchone()
-        old_rows = conn.execute("SELECT count(*) FROM modeling.signals WHERE race_date >= %s "
-                                "AND race_date < %s", (oldest, months_back(oldest, -1))
-                                ).fetchone()
-        ret = retention(conn, oldest, args.reps)
+            "SELECT (SELECT count(*) FROM modeling.signals), "
+            "(SELECT sum(pg_total_relation_size(inhrelid)) FROM pg_inherits "
+            " WHERE inhparent = 'modeling.signals'::regclass), "
+            "(SELECT count(*) FROM pg_inherits WHERE inhparent = 'modeling.signals'::regclass), "
+            "(SELECT count(*) FROM modeling.signals WHERE race_date >= %s AND race_date < %s), "
+            "(SELECT count(*) FROM modeling.signals WHERE race_date >= %s AND race_date < %s)",
+            (oldest, months_back(oldest, -1), months_back(lo, 0), months_back(lo, -1))
+            ).fetchone()
+        conn.commit()
+        assert facts is not None
+        with conn.transaction(force_rollback=True):  # warm: the model session and the plans
+            one_round(conn, day, as_of)
+        month, years = rounds(conn, day, as_of, history, args.reps)
+        thin = removal(conn, oldest, args.reps)
+        full = removal(conn, months_back(lo, 0), max(1, args.reps // 3))
 
-    assert facts is not None and size is not None and old_rows is not None
-    console.print(f"day {day}; 3-year table: {facts[0]} rows, "
-                  f"{(size[0] or 0) / 2**30:.1f} GiB with indexes, {facts[2]} partitions; "
-                  f"load average {os.getloadavg()[0]:.1f} at the end")
-    table = Table(title=f"one day, 1 month vs 3 years of signals (ms, median of {args.reps})")
+    console.print(f"day {day}; 3-year table: {facts[0]} rows, {facts[1] / 2**30:.1f} GiB "
+                  f"with indexes, {facts[2]} partitions ({args.history_months} of history "
+                  f"detached for the month case); VACUUM (ANALYZE) of it {analyze_ms / 1000:.0f} "
+                  f"s; load average {os.getloadavg()[0]:.1f} at the end")
+    table = Table(title=f"one day, 1 month vs 3 years of signals (ms, median of {args.reps} "
+                        "alternating rounds)")
     for col in ("what", "1 month", "3 years", "3 years / 1 month"):
         table.add_column(col, justify="right")
     for key, value in month.items():
         table.add_row(key, f"{value:.1f}", f"{years[key]:.1f}", f"{years[key] / value:.2f}")
     console.print(table)
-    table = Table(title=f"retention of the oldest month ({old_rows[0]} rows; ms, median, "
-                        "rolled back)")
-    for col in ("DELETE", "DROP partition", "DELETE / DROP"):
+    table = Table(title="removing a month (ms, median, rolled back)")
+    for col in ("month", "rows", "DELETE", "DROP TABLE partition", "DELETE / DROP"):
         table.add_column(col, justify="right")
-    d, p = ret["DELETE of the month"], ret["drop_signal_partitions"]
-    table.add_row(f"{d:.1f}", f"{p:.1f}", f"{d / p:.0f}")
+    for label, n, (d, p) in ((f"{oldest:%Y-%m} (thinned history)", facts[3], thin),
+                             (f"{months_back(lo, 0):%Y-%m} (full cadence)", facts[4], full)):
+        table.add_row(label, str(n), f"{d:.1f}", f"{p:.1f}", f"{d / p:.0f}")
     console.print(table)
 
 
