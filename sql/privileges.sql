@@ -116,6 +116,7 @@ VALUES
     ('schedule_alert', '{}', 'internal to tick_job'),
     ('schedule_check_tz', '{}', 'trigger of modeling.schedule'),
     ('signals_newest_advance', '{}', 'trigger of modeling.signals'),
+    ('signals_newest_repair', '{}', 'trigger of modeling.signals'),
     ('schedule_defaults', '{hrdpg_scorer}', 'pure: the parameters each job kind reads'),
     -- bets and risk
     ('propose_bets', '{hrdpg_scorer}', 'dry-run bets through the risk manager'),

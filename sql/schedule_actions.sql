@@ -40,7 +40,8 @@ BEGIN
     SELECT count(*)::int,
            count(*) FILTER (WHERE EXISTS (
                SELECT 1 FROM modeling.signals s
-                WHERE s.alias = 'production' AND s.race_date = r.race_date
+                -- $1, not r.race_date: a parameter prunes signals to its month when planning
+                WHERE s.alias = 'production' AND s.race_date = $1
                   AND s.race_id = r.race_id AND s.as_of <= deadline))::int
       INTO races, covered
       FROM modeling.src_races r WHERE r.race_date = $1;

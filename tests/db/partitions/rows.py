@@ -69,3 +69,13 @@ def months(first: dt.date, count: int) -> list[dt.date]:
     while len(out) < count:
         out.append((out[-1].replace(day=28) + dt.timedelta(days=4)).replace(day=1))
     return out
+
+# signals_newest as it should be: recomputed from every row of signals.
+NEWEST_SQL = "SELECT alias, race_date, race_id, as_of FROM modeling.signals_newest ORDER BY 1, 2, 3"
+RECOMPUTED_SQL = """
+SELECT alias, race_date, race_id, max(as_of) FROM modeling.signals GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+"""
+
+
+def newest_is_exact(conn: psycopg.Connection) -> bool:
+    return conn.execute(NEWEST_SQL).fetchall() == conn.execute(RECOMPUTED_SQL).fetchall()
