@@ -3,6 +3,7 @@
 
     python bench/bench_partitions.py --dsn DSN [--generate] [--day-rows 100000]
                                      [--history-rows 2100] [--history-months 35] [--reps 9]
+                                     [--reuse]
 
 The database must be migrated (head). --generate loads a synthetic world first (empty racing
 tables); a small production model is trained if there is none (bench_score.ensure_model).
@@ -148,6 +149,8 @@ def main() -> None:
     ap.add_argument("--history-rows", type=int, default=2_100)
     ap.add_argument("--history-months", type=int, default=35)
     ap.add_argument("--reps", type=int, default=9)
+    ap.add_argument("--reuse", action="store_true",
+                    help="the database holds a previous run's scored day and filler")
     args = ap.parse_args()
     console = Console()
     with psycopg.connect(args.dsn) as conn:
@@ -165,8 +168,9 @@ def main() -> None:
         first_off = conn.execute("SELECT min(off_time) FROM modeling.src_races "
                                  "WHERE race_date = %s", (day,)).fetchone()[0]  # type: ignore[index]
         conn.execute("SELECT modeling.refresh_features(%s, %s)", (day, day))
-        for hours in (5, 3, 1, 0.25):
-            conn.execute(PUBLISH, {"d": day, "a": first_off - dt.timedelta(hours=hours)})
+        if not args.reuse:
+            for hours in (5, 3, 1, 0.25):
+                conn.execute(PUBLISH, {"d": day, "a": first_off - dt.timedelta(hours=hours)})
         conn.commit()
         template = conn.execute(
             "SELECT model_id AS model, reasons_json::text AS reasons, feature_version AS fv "
@@ -177,12 +181,14 @@ def main() -> None:
 
         lo, hi = day - dt.timedelta(days=27), day + dt.timedelta(days=2)
         oldest = months_back(lo, args.history_months)
-        t0 = time.perf_counter()
-        n_month = fill(conn, lo, hi, args.day_rows, tpl)
-        n_hist = fill(conn, oldest, lo - dt.timedelta(days=1), args.history_rows, tpl)
-        console.print(f"filler: {n_month} rows on {lo} .. {hi}, {n_hist} on {oldest} .. "
-                      f"{lo - dt.timedelta(days=1)} ({time.perf_counter() - t0:.0f} s)")
+        if not args.reuse:
+            t0 = time.perf_counter()
+            n_month = fill(conn, lo, hi, args.day_rows, tpl)
+            n_hist = fill(conn, oldest, lo - dt.timedelta(days=1), args.history_rows, tpl)
+            console.print(f"filler: {n_month} rows on {lo} .. {hi}, {n_hist} on {oldest} .. "
+                          f"{lo - dt.timedelta(days=1)} ({time.perf_counter() - t0:.0f} s)")
         # As autovacuum would have left them: visibility map set, statistics current.
+        conn.commit()
         conn.autocommit = True
         analyze_ms = timed(lambda: conn.execute("VACUUM (ANALYZE) modeling.signals"))
         conn.autocommit = False

@@ -117,6 +117,7 @@ VALUES
     ('schedule_check_tz', '{}', 'trigger of modeling.schedule'),
     ('signals_newest_advance', '{}', 'trigger of modeling.signals'),
     ('signals_newest_repair', '{}', 'trigger of modeling.signals'),
+    ('repair_signals_newest', '{hrdpg_owner}', 'rewrites signals_newest after a manual DELETE'),
     ('schedule_defaults', '{hrdpg_scorer}', 'pure: the parameters each job kind reads'),
     -- bets and risk
     ('propose_bets', '{hrdpg_scorer}', 'dry-run bets through the risk manager'),

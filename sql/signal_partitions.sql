@@ -60,20 +60,13 @@ BEGIN
         GET DIAGNOSTICS moved = ROW_COUNT;
         EXECUTE pg_catalog.format('ALTER TABLE modeling.signals ATTACH PARTITION modeling.%I '
                                   'FOR VALUES FROM (%L) TO (%L)', part, m, upper_);
-        IF moved > 0 THEN
-            -- Their delete from the default dropped their newest rows (signals_newest_repair
-            -- found them nowhere while the table was detached): back they come.
-            EXECUTE pg_catalog.format(
-                'INSERT INTO modeling.signals_newest AS n (alias, race_date, race_id, as_of) '
-                'SELECT p.alias, p.race_date, p.race_id, max(p.as_of) FROM modeling.%I p '
-                'GROUP BY 1, 2, 3 ON CONFLICT (alias, race_date, race_id) DO UPDATE '
-                'SET as_of = EXCLUDED.as_of WHERE n.as_of < EXCLUDED.as_of', part);
-        END IF;
         EXECUTE pg_catalog.format('COMMENT ON TABLE modeling.%I IS %L', part,
             pg_catalog.format('Signals of races dated %s .. %s (a month partition of '
                               'modeling.signals).', m, upper_ - 1));
         created := created || part;
         IF moved > 0 THEN
+            -- The rows are back in signals; their newest rows are derived afresh, to be sure.
+            PERFORM modeling.repair_signals_newest(m, upper_ - 1);
             RAISE NOTICE 'create_signal_partitions: moved % rows from signals_default to %',
                 moved, part;
         END IF;

@@ -1,7 +1,7 @@
 -- modeling.signals_newest: the newest as_of per alias and race, which latest_signals joins
 -- (alembic 0016 says why). Every insert into signals advances it in the same transaction, an
--- update or delete repairs it (below), and drop_signal_partitions removes the rows of the
--- months it drops (DROP fires no trigger), so it stays exact.
+-- update that moves a publication repairs it (below), thin_signals never deletes a race's
+-- newest publication and drop_signal_partitions removes the rows of the months it drops.
 
 CREATE OR REPLACE FUNCTION modeling.signals_newest_advance()
 RETURNS trigger
@@ -32,10 +32,11 @@ CREATE OR REPLACE TRIGGER signals_newest_advance
 COMMENT ON TRIGGER signals_newest_advance ON modeling.signals IS
     'Keeps modeling.signals_newest at the newest as_of per alias and race.';
 
--- An UPDATE that moves a publication (as_of, alias or race) or a DELETE of a race's newest
--- publication re-derives that race's row from signals. Per row, but the UPDATE trigger's WHEN
--- skips the publish's upsert (it never changes those columns), and a deleted row costs one
--- probe unless it was the newest (thin_signals never deletes that).
+-- An UPDATE that moves a publication (as_of, alias or race) re-derives that race's row from
+-- signals. Per row, but the WHEN skips the publish's upsert (it never changes those columns).
+-- DELETE has no trigger: a per-row one made a month's DELETE 10x slower (bench/RESULTS.md),
+-- and thin_signals never deletes a race's newest publication; after deleting by hand, run
+-- modeling.repair_signals_newest over the dates.
 CREATE OR REPLACE FUNCTION modeling.signals_newest_repair()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -60,19 +61,17 @@ BEGIN
                AND n.race_id = OLD.race_id;
         END IF;
     END IF;
-    IF TG_OP = 'UPDATE' THEN
-        INSERT INTO modeling.signals_newest AS n (alias, race_date, race_id, as_of)
-        VALUES (NEW.alias, NEW.race_date, NEW.race_id, NEW.as_of)
-        ON CONFLICT (alias, race_date, race_id) DO UPDATE
-           SET as_of = EXCLUDED.as_of
-         WHERE n.as_of < EXCLUDED.as_of;
-    END IF;
+    INSERT INTO modeling.signals_newest AS n (alias, race_date, race_id, as_of)
+    VALUES (NEW.alias, NEW.race_date, NEW.race_id, NEW.as_of)
+    ON CONFLICT (alias, race_date, race_id) DO UPDATE
+       SET as_of = EXCLUDED.as_of
+     WHERE n.as_of < EXCLUDED.as_of;
     RETURN NULL;
 END
 $fn$;
 COMMENT ON FUNCTION modeling.signals_newest_repair() IS
-    'Trigger of modeling.signals (after a row moves or is deleted): re-derive that race''s '
-    'newest as_of in modeling.signals_newest.';
+    'Trigger of modeling.signals (after an update moves a row): re-derive that race''s newest '
+    'as_of in modeling.signals_newest.';
 REVOKE ALL ON FUNCTION modeling.signals_newest_repair() FROM PUBLIC;
 
 CREATE OR REPLACE TRIGGER signals_newest_repair_update
@@ -85,8 +84,30 @@ CREATE OR REPLACE TRIGGER signals_newest_repair_update
 COMMENT ON TRIGGER signals_newest_repair_update ON modeling.signals IS
     'Keeps modeling.signals_newest exact when an UPDATE moves a publication.';
 
-CREATE OR REPLACE TRIGGER signals_newest_repair_delete
-    AFTER DELETE ON modeling.signals
-    FOR EACH ROW EXECUTE FUNCTION modeling.signals_newest_repair();
-COMMENT ON TRIGGER signals_newest_repair_delete ON modeling.signals IS
-    'Keeps modeling.signals_newest exact when a DELETE removes a race''s newest publication.';
+CREATE OR REPLACE FUNCTION modeling.repair_signals_newest(from_date date, to_date date)
+RETURNS bigint
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    n_rows bigint;
+BEGIN
+    IF $1 IS NULL OR $2 IS NULL OR $1 > $2 THEN
+        RAISE EXCEPTION 'repair_signals_newest: bad date range % .. %', $1, $2
+            USING ERRCODE = '22023', HINT = 'Pass from_date <= to_date.';
+    END IF;
+    DELETE FROM modeling.signals_newest n WHERE n.race_date BETWEEN $1 AND $2;
+    INSERT INTO modeling.signals_newest (alias, race_date, race_id, as_of)
+    SELECT s.alias, s.race_date, s.race_id, max(s.as_of) FROM modeling.signals s
+     WHERE s.race_date BETWEEN $1 AND $2
+     GROUP BY 1, 2, 3;
+    GET DIAGNOSTICS n_rows = ROW_COUNT;
+    RETURN n_rows;
+END
+$fn$;
+COMMENT ON FUNCTION modeling.repair_signals_newest(date, date) IS
+    'Re-derive modeling.signals_newest for race dates from_date .. to_date from signals (after '
+    'deleting signals by hand); returns the rows written.';
+REVOKE ALL ON FUNCTION modeling.repair_signals_newest(date, date) FROM PUBLIC;
