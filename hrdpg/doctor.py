@@ -71,6 +71,7 @@ def run(settings: Settings) -> Report:
         else:
             report.problems.extend(check_source_views(conn))
             report.warnings.extend(absent_optional_data(conn))
+            _signals_default(conn, report)
     return report
 
 
@@ -98,3 +99,12 @@ def _engine_info(conn: psycopg.Connection, report: Report) -> None:
             "the server's hrdpg_pl modules differ from this checkout; run `hrdpg db migrate` "
             "(embedded) or `hrdpg db server-env` on the database host"
         )
+
+
+def _signals_default(conn: psycopg.Connection, report: Report) -> None:
+    """Signals outside every month partition (modeling.signals_default) are a warning."""
+    if _scalar(conn, "SELECT to_regprocedure('modeling.signals_default_summary()')") is None:
+        return  # a schema before the partitioned signals
+    message = _scalar(conn, "SELECT message FROM modeling.signals_default_summary()")
+    if message:
+        report.warnings.append(str(message))

@@ -20,6 +20,7 @@ RETURN CASE kind
           "drift_days": 1, "max_attempts": 3, "retry_minutes": 10}'::jsonb
     WHEN 'housekeeping' THEN
         '{"cron_retention_days": 14, "runs_retention_days": 7, "signals_thin_days": 7,
+          "signals_retention_months": null, "signals_months_ahead": 3,
           "max_attempts": 3, "retry_minutes": 10}'::jsonb
 END;
 COMMENT ON FUNCTION modeling.schedule_defaults(text) IS
@@ -165,7 +166,8 @@ BEGIN
         res := CASE
             WHEN j.kind = 'housekeeping' THEN modeling.housekeeping(
                 $2, (p ->> 'cron_retention_days')::int, (p ->> 'runs_retention_days')::int,
-                (p ->> 'signals_thin_days')::int)
+                (p ->> 'signals_thin_days')::int, (p ->> 'signals_retention_months')::int,
+                (p ->> 'signals_months_ahead')::int)
             WHEN j.kind = 'monitoring' AND p ->> 'check' = 'daily' THEN modeling.monitor_day(
                 lday - (p ->> 'days_back')::int, NULL, (p ->> 'min_n')::int,
                 (p ->> 'min_races')::int, (p ->> 'drift_days')::int)

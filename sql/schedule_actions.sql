@@ -40,7 +40,8 @@ BEGIN
     SELECT count(*)::int,
            count(*) FILTER (WHERE EXISTS (
                SELECT 1 FROM modeling.signals s
-                WHERE s.alias = 'production' AND s.race_date = r.race_date
+                -- $1, not r.race_date: a parameter prunes signals to its month when planning
+                WHERE s.alias = 'production' AND s.race_date = $1
                   AND s.race_id = r.race_id AND s.as_of <= deadline))::int
       INTO races, covered
       FROM modeling.src_races r WHERE r.race_date = $1;
@@ -65,7 +66,8 @@ REVOKE ALL ON FUNCTION modeling.acceptance(date, text, double precision, time) F
 
 CREATE OR REPLACE FUNCTION modeling.housekeeping(
     "now" timestamptz, cron_retention_days integer DEFAULT 14,
-    runs_retention_days integer DEFAULT 7, signals_thin_days integer DEFAULT 7)
+    runs_retention_days integer DEFAULT 7, signals_thin_days integer DEFAULT 7,
+    signals_retention_months integer DEFAULT NULL, signals_months_ahead integer DEFAULT 3)
 RETURNS jsonb
 LANGUAGE plpgsql
 VOLATILE
@@ -81,8 +83,31 @@ DECLARE
     n_cron bigint;
     cron_note text;
     thin_before date := base::date - $4;
+    made text[];
+    dropped text[] := '{}';
+    stray record;
 BEGIN
+    IF $5 < 0 OR $6 < 0 OR $6 > 120 THEN
+        RAISE EXCEPTION 'housekeeping: signals_retention_months must be >= 0 and '
+                        'signals_months_ahead 0 .. 120, got % and %', $5, $6
+            USING ERRCODE = '22023';
+    END IF;
     n_stale := modeling.fail_abandoned_runs();
+    -- Partitions for this month and the next ones, so no day's publication creates its own.
+    made := modeling.create_signal_partitions(
+        base::date, (base::date + make_interval(months => coalesce($6, 0)))::date);
+    -- Keeps this month and the signals_retention_months before it (NULL: keep everything).
+    IF $5 IS NOT NULL THEN
+        dropped := modeling.drop_signal_partitions(
+            (date_trunc('month', base) - make_interval(months => $5))::date);
+    END IF;
+    stray := modeling.signals_default_summary();
+    IF stray.n_rows > 0 THEN
+        PERFORM modeling.raise_alert('warning', 'signals_default', 'signals_default',
+            stray.message,
+            jsonb_build_object('rows', stray.n_rows, 'first_date', stray.first_date,
+                               'last_date', stray.last_date));
+    END IF;
     DELETE FROM modeling.runs r
      WHERE (r.kind = 'tick' OR r.status = 'skipped')
        AND r.started_at < base - make_interval(days => $3);
@@ -104,16 +129,24 @@ BEGIN
                               'schedule_runs_deleted', n_slots, 'cron_details_deleted', n_cron,
                               'cron_history', cron_note,
                               'signals_thinned',
-                              modeling.thin_signals(thin_before, thin_before - 30));
+                              modeling.thin_signals(thin_before, thin_before - 30),
+                              'signal_partitions_created', to_jsonb(made),
+                              'signal_partitions_dropped', to_jsonb(dropped),
+                              'signals_default_rows', stray.n_rows);
 END
 $fn$;
-COMMENT ON FUNCTION modeling.housekeeping(timestamptz, integer, integer, integer) IS
+COMMENT ON FUNCTION modeling.housekeeping(timestamptz, integer, integer, integer, integer,
+                                          integer) IS
     'Daily: fail running runs whose backend is gone; delete tick/skipped runs and schedule_runs '
     'older than runs_retention_days and cron.job_run_details older than cron_retention_days '
     '(when pg_cron is in this database; else cron_history says where it is trimmed); thin '
     'the signals of days older than '
-    'signals_thin_days (modeling.thin_signals). Ages count from least(now, real now()).';
-REVOKE ALL ON FUNCTION modeling.housekeeping(timestamptz, integer, integer, integer)
+    'signals_thin_days (modeling.thin_signals); create the signals month partitions of this '
+    'month and the next signals_months_ahead; drop the month partitions before the '
+    'signals_retention_months before this one (NULL: none); alert when signals_default has '
+    'rows. Ages count from least(now, real now()).';
+REVOKE ALL ON FUNCTION modeling.housekeeping(timestamptz, integer, integer, integer, integer,
+                                             integer)
     FROM PUBLIC;
 
 -- The scoring action of morning and refresh jobs: modeling.score_day (morning) or

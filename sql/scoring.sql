@@ -77,6 +77,9 @@ AS $$
 from hrdpg_pl.scoring import score_day
 if race_date is None or as_of is None or alias is None:
     plpy.error("score_day: race_date, as_of and alias must not be NULL")
+# A month without its partition (a replay, no housekeeping yet) gets it before the publish.
+plpy.execute(plpy.prepare("SELECT modeling.create_signal_partitions($1, $1)", ["date"]),
+             [race_date])
 return score_day(plpy, race_date, as_of, alias, bool(challengers), bool(wait),
                  float(max_null_share), triggered_by or 'manual')
 $$;
@@ -106,6 +109,8 @@ AS $$
 from hrdpg_pl.reprice import reprice_day
 if race_date is None or as_of is None or alias is None:
     plpy.error("reprice_day: race_date, as_of and alias must not be NULL")
+plpy.execute(plpy.prepare("SELECT modeling.create_signal_partitions($1, $1)", ["date"]),
+             [race_date])
 return reprice_day(plpy, race_date, as_of, alias, bool(wait), triggered_by or 'manual')
 $$;
 COMMENT ON FUNCTION modeling.reprice_day(date, timestamptz, text, boolean, text) IS
@@ -201,6 +206,8 @@ BEGIN
             HINT = 'Pass a past as_of, or NULL to replay each race as of 1 minute before its off.';
     END IF;
     PERFORM modeling.fail_abandoned_runs();
+    -- The backfill's months get their partitions in this short transaction, not per chunk.
+    PERFORM modeling.create_signal_partitions(from_date, to_date);
     -- The run is pinned to the alias's model now: score_chunk refuses to mix in another.
     INSERT INTO modeling.runs (kind, race_date, model_id, params, triggered_by)
     VALUES ('score_range', from_date,

@@ -17,13 +17,15 @@ SELECT s.race_date, s.off_time, s.race_id, s.horse_id, s.model_id, s.as_of,
   -- Only the newest production publication of each race, whichever model made it: a runner
   -- missing from a later run (declared a non-runner) is gone, and after a promote the new
   -- model's first run replaces the old model's rows. Driven by the races, so a race_date filter
-  -- reaches src_races' index and each race costs one probe of signals_alias_newest_idx for its
-  -- newest as_of and one range read of that publication's rows, however many refreshes the
-  -- day has published (a grouped max read them all; a per-row max read them all per row).
+  -- reaches src_races' index; signals_newest gives each race's newest as_of (one probe), and
+  -- the day's publication is one range read of signals_alias_newest_idx, however many
+  -- refreshes the day has published. All three join on race_date, so the filter prunes
+  -- signals to its month partition when planning (a per-race max(as_of) subquery is pruned
+  -- only at run time, and was planned over every partition).
   FROM modeling.src_races r
- CROSS JOIN LATERAL (SELECT max(n.as_of) AS as_of FROM modeling.signals n
-                      WHERE n.alias = 'production' AND n.race_date = r.race_date
-                        AND n.race_id = r.race_id) newest
+  JOIN modeling.signals_newest newest
+    ON newest.alias = 'production' AND newest.race_date = r.race_date
+   AND newest.race_id = r.race_id
   JOIN modeling.signals s
     ON s.alias = 'production' AND s.race_date = r.race_date AND s.race_id = r.race_id
    AND s.as_of = newest.as_of;

@@ -27,6 +27,7 @@ SELECT b.race_id, sum(b.stake) AS stake, count(*) AS n
 
 # The newest production publication per race as of $3 (NULL: the newest there is, for replays)
 # of races not yet off at $3; runners already bet by this profile or withdrawn by then are out.
+# n.race_date = $2 (not s.race_date): the planner prunes signals to the month of $2.
 CANDIDATES_SQL = """
 SELECT s.race_id, s.horse_id, s.model_id, s.as_of::text AS as_of, s.p_win, s.p_place,
        s.ew_places, s.ew_fraction::float8 AS ew_fraction, s.best_win_odds AS odds,
@@ -39,7 +40,7 @@ SELECT s.race_id, s.horse_id, s.model_id, s.as_of::text AS as_of, s.p_win, s.p_p
  WHERE s.alias = 'production' AND s.race_date = $2 AND s.best_win_odds IS NOT NULL
    AND ($3::timestamptz IS NULL OR (s.as_of <= $3 AND s.off_time > $3))
    AND s.as_of = (SELECT max(n.as_of) FROM modeling.signals n
-                   WHERE n.alias = 'production' AND n.race_date = s.race_date
+                   WHERE n.alias = 'production' AND n.race_date = $2
                      AND n.race_id = s.race_id AND ($3::timestamptz IS NULL OR n.as_of <= $3))
    AND NOT EXISTS (SELECT 1 FROM modeling.bets b
                     WHERE b.profile = $1 AND b.race_id = s.race_id

@@ -35,10 +35,12 @@ SELECT r.run_id, r.params ->> 'declarations' AS declarations,
 """
 # The base run's view of the day: per race the alias's newest publication at or before that
 # run's as_of (a race the run left out as unchanged is the earlier publication it equalled).
+# The probe's date is $1, not ra.race_date: a parameter prunes signals to its month when
+# planning, an outer column only at run time (after planning every partition).
 _BASE_ROWS = """
 SELECT s.* FROM modeling.src_races ra
  CROSS JOIN LATERAL (SELECT max(n.as_of) AS as_of FROM modeling.signals n
-                      WHERE n.alias = $2 AND n.race_date = ra.race_date
+                      WHERE n.alias = $2 AND n.race_date = $1
                         AND n.race_id = ra.race_id AND n.as_of <= $3) newest
   JOIN modeling.signals s ON s.alias = $2 AND s.race_date = ra.race_date
    AND s.race_id = ra.race_id AND s.as_of = newest.as_of
