@@ -1,5 +1,5 @@
 """The as-of reading of a scored synthetic world is the same on partitioned signals as on the
-unpartitioned table the downgrade to 0012 rebuilds, and again after the upgrade back."""
+unpartitioned table the downgrade to 0014 rebuilds, and again after the upgrade back."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from tests.conftest import ServerHandle
 from tests.db.scoring.world import DAY, LATE, install, score, trained
 
 # Per race of the day the newest production publication at or before t, from the base tables
-# (the reloadable views are gone at 0012).
+# (the reloadable views are gone at 0014).
 READING = """
 SELECT s::text FROM racing.races r
  CROSS JOIN LATERAL (SELECT max(n.as_of) AS as_of FROM modeling.signals n

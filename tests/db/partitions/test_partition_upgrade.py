@@ -1,4 +1,4 @@
-"""The upgrade from 0012 (unpartitioned signals) keeps every row, each in its month."""
+"""The upgrade from 0014 (unpartitioned signals) keeps every row, each in its month."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ FIRST = dt.date(2024, 11, 20)
 LAST = dt.date(2025, 2, 10)
 
 
-def test_upgrade_from_0012_keeps_every_row(empty_db: Settings) -> None:
+def test_upgrade_from_0014_keeps_every_row(empty_db: Settings) -> None:
     migrate.migrate(empty_db, "0014_backtests")
     with psycopg.connect(empty_db.conninfo()) as conn:
         add_signals(conn, add_model(conn), FIRST, LAST)
