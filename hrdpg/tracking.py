@@ -183,3 +183,33 @@ def _guarded(what: str, action: Callable[[], str | None]) -> str | None:
               f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
               file=sys.stderr)
         return None
+
+
+@dataclass
+class PeriodRecord:
+    """One walk-forward period as MLflow sees it (hrdpg.backtest.walk.PeriodResult's figures)."""
+    label: str
+    model_id: int
+    train_to: str
+    figures: Mapping[str, Any]
+
+
+def log_backtest(name: str, run_id: int, spec: Mapping[str, Any], periods: list[PeriodRecord],
+                 overall: Mapping[str, Any]) -> str | None:
+    """A backtest as one MLflow run (the spec and the overall figures) with a nested run per
+    period (its model, last training day and figures); None when off or the store failed."""
+    if not enabled():
+        return None
+
+    def log() -> str:
+        tags = {"hrdpg.backtest_run_id": str(run_id), "hrdpg.backtest_name": name}
+        parent = log_run(RunRecord(name=f"backtest {name} (run {run_id})", params=spec,
+                                   metrics=overall, tags=tags))
+        for p in periods:
+            log_run(RunRecord(name=f"{name} {p.label}", parent_run_id=parent,
+                              params={"period": p.label, "train_to": p.train_to,
+                                      "model_id": p.model_id},
+                              metrics=p.figures,
+                              tags={**tags, MODEL_ID_TAG: str(p.model_id)}))
+        return parent
+    return _guarded("logging the backtest", log)

@@ -68,6 +68,12 @@ class BacktestSpec:
                 "split": self.split.as_json(), "max_rounds": self.max_rounds,
                 "lgb_overrides": self.lgb_overrides}
 
+    def described(self) -> dict[str, Any]:
+        """as_json plus the walk itself (name, period, dates): what an MLflow run shows."""
+        return {"name": self.name, "period": self.period, "from": self.date_from.isoformat(),
+                "to": self.date_to.isoformat(), "train_from": self.train_from.isoformat(),
+                **self.as_json()}
+
 
 @dataclass
 class PeriodResult:

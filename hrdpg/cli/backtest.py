@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.table import Table
 
+from hrdpg import tracking
 from hrdpg.cli.argtypes import iso_date, name_list
 from hrdpg.config import load_settings
 from hrdpg.db import connect
@@ -125,4 +126,10 @@ def cmd_backtest(args: argparse.Namespace) -> int:
                       f"{d['mean_p']:.4f}  observed {d['win_rate']:.4f}")
     console.print(f"stored as modeling.backtest_runs run_id {run_id} "
                   f"({len(finished)} rows in modeling.backtest_periods)")
+    mlflow_run = tracking.log_backtest(
+        args.name, run_id, spec.described(),
+        [tracking.PeriodRecord(r.period.label, r.model_id, r.train_to.isoformat(), r.summary)
+         for r in finished], overall)
+    if mlflow_run:
+        console.print(f"MLflow run {mlflow_run}")
     return 0
