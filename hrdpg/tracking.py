@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import sys
 import tempfile
 import time
@@ -25,6 +26,7 @@ EXPERIMENT_ENV = "HRDPG_MLFLOW_EXPERIMENT"  # default: "hrdpg"
 ALIASES_ENV = "HRDPG_MLFLOW_ALIASES"  # "1": promotions and rollbacks mirror to MLflow aliases
 MODEL_ID_TAG = "hrdpg.model_id"
 BATCH = 100  # MLflow's limit of params per log_batch call
+REFUSED = re.compile(r"[^\w\-. :/]")  # characters MLflow refuses in a param or metric name
 
 
 @dataclass
@@ -56,8 +58,9 @@ def mirror_aliases(flag: bool | None) -> bool:
 
 
 def flatten(doc: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """Dotted keys, with what MLflow refuses in a name (e.g. "+" in a stage name) as "_"."""
     for key, value in doc.items():
-        name = f"{prefix}{key}"
+        name = prefix + REFUSED.sub("_", str(key))
         if isinstance(value, Mapping):
             yield from flatten(value, f"{name}.")
         else:
