@@ -1,11 +1,12 @@
 """Backfill scoring of a >= 1M-runner world: score_range vs external paths, side by side.
 
     python bench/bench_score_range.py --dsn DSN [--runners 1000000] [--reuse]
-                                      [--chunk-days 7] [--per-row-budget 600]
+                                      [--chunk-days N] [--per-row-budget 600]
 
 One run, one model (the production alias; trained and promoted if unset), the same rows: every
-runner of every day of the world, chunk by chunk (--chunk-days), as_of = each race's off - 1
-minute, one COMMIT per chunk in every path.
+runner of every day of the world, chunk by chunk (--chunk-days; default the days
+modeling.backfill_chunk_days gives, which CALL score_range uses without chunk_days), as_of =
+each race's off - 1 minute, one COMMIT per chunk in every path.
 
 Starting state, the same for every path: features are current for everyone (the trainer has
 just refreshed them over the whole world, one pass) and no path refreshes them; score_range is
@@ -153,7 +154,8 @@ def main() -> None:
                     help="world size when one is generated (default 1,000,000)")
     ap.add_argument("--reuse", action="store_true",
                     help="keep an existing world (>= 95%% of --runners) and production model")
-    ap.add_argument("--chunk-days", type=int, default=7, help="days per chunk, every path")
+    ap.add_argument("--chunk-days", type=int,
+                    help="days per chunk, every path (default: modeling.backfill_chunk_days)")
     ap.add_argument("--per-row-budget", type=float, default=600.0,
                     help="seconds the full per-row path may take before it is extrapolated "
                          "from its sample instead (default 600)")
@@ -180,6 +182,11 @@ def main() -> None:
                              "WHERE race_date BETWEEN %s AND %s", (lo, hi)).fetchone()
         conn.commit()
         total_rows = int(total[0]) if total else 0
+        if args.chunk_days is None:
+            sized = conn.execute("SELECT modeling.backfill_chunk_days(%s, %s)", (lo, hi)
+                                 ).fetchone()
+            args.chunk_days = int(sized[0]) if sized else 7
+        conn.commit()
         parts = chunks(lo, hi, args.chunk_days)
         console.print(f"world {n_world:,} runners; scoring {lo} .. {hi}: {total_rows:,} runners "
                       f"with features, {len(parts)} chunks of {args.chunk_days} days; model "

@@ -223,12 +223,14 @@ def add_signals(batch: SignalBatch, info: ModelInfo, s: Scored,
 
 def score_dates(plpy: Any, run_id: int, date_from: str, date_to: str, as_of: str | None,
                 models: list[LoadedModel], max_null_share: float, stats: Stats,
-                refresh: bool = True, only_changed: bool = False, bulk: bool = False) -> Stats:
+                refresh: bool = True, only_changed: bool = False, bulk: bool = False,
+                reasons: bool = True) -> Stats:
     """Score every race dated date_from..date_to with each model; as_of None means each
     race's off_time - 1 minute. Writes signals and dq_results under run_id. refresh False
     reads the feature store as it is (the caller knows it is current); only_changed publishes
     only the races whose signals differ from their newest publication (a refresh); bulk
-    writes by binary COPY when that gives what the upsert would (scoring_bulk)."""
+    writes by binary COPY when that gives what the upsert would (scoring_bulk); reasons False
+    publishes no reasons (score_range's research option)."""
     if refresh:
         t0 = time.perf_counter()
         plpy.execute(prepared(plpy, "refresh", "SELECT modeling.refresh_features($1, $2)",
@@ -259,7 +261,7 @@ def score_dates(plpy: Any, run_id: int, date_from: str, date_to: str, as_of: str
     passed = 0
     for i, model in enumerate(models):
         s = score(model, rows, races.race_id, races.handicap, races.country, terms, best, lim,
-                  max_null_share, prices, attributes)
+                  max_null_share, prices, attributes, reasons)
         for k, v in s.timings.items():
             stats.tick(k, v)
         gates.append(s.gate)
@@ -365,7 +367,7 @@ def check_run_model(plpy: Any, run_id: int, alias: str, model_id: int, date_from
 
 def score_chunk(plpy: Any, run_id: int, date_from: str, date_to: str, as_of: str | None,
                 alias: str, challengers: bool, max_null_share: float,
-                refresh: bool = True) -> int:
+                refresh: bool = True, reasons: bool = True) -> int:
     """One chunk of score_range under its run row; returns the signals written."""
     t_start = time.perf_counter()
     days = plpy.execute(prepared(plpy, "chunk_days",
@@ -377,7 +379,7 @@ def score_chunk(plpy: Any, run_id: int, date_from: str, date_to: str, as_of: str
     models = load_models(plpy, alias, challengers, stats)
     check_run_model(plpy, run_id, alias, models[0].info.model_id, date_from)
     score_dates(plpy, run_id, date_from, date_to, as_of, models, max_null_share, stats,
-                refresh, bulk=True)
+                refresh, bulk=True, reasons=reasons)
     stats.tick("total", time.perf_counter() - t_start)
     done = plpy.execute(prepared(plpy, "chunk_progress", CHUNK_PROGRESS_SQL,
                                  ["int8", "int8", "int8", "int4", "int4", "int8", "int4",
