@@ -224,13 +224,14 @@ def add_signals(batch: SignalBatch, info: ModelInfo, s: Scored,
 def score_dates(plpy: Any, run_id: int, date_from: str, date_to: str, as_of: str | None,
                 models: list[LoadedModel], max_null_share: float, stats: Stats,
                 refresh: bool = True, only_changed: bool = False, bulk: bool = False,
-                reasons: bool = True) -> Stats:
+                reasons: bool = True, check_once: bool = False) -> Stats:
     """Score every race dated date_from..date_to with each model; as_of None means each
     race's off_time - 1 minute. Writes signals and dq_results under run_id. refresh False
     reads the feature store as it is (the caller knows it is current); only_changed publishes
     only the races whose signals differ from their newest publication (a refresh); bulk
-    writes by binary COPY when that gives what the upsert would (scoring_bulk); reasons False
-    publishes no reasons (score_range's research option)."""
+    writes by binary COPY when that gives what the upsert would (scoring_bulk), check_once
+    with one foreign-key check per chunk (a backfill chunk); reasons False publishes no reasons
+    (score_range's research option)."""
     if refresh:
         t0 = time.perf_counter()
         plpy.execute(prepared(plpy, "refresh", "SELECT modeling.refresh_features($1, $2)",
@@ -279,7 +280,7 @@ def score_dates(plpy: Any, run_id: int, date_from: str, date_to: str, as_of: str
             passed = races.n - blocked
     t0 = time.perf_counter()
     if bulk and not only_changed and scoring_bulk.can_copy(plpy, batch):
-        written = scoring_bulk.write(plpy, batch, gates)  # dq_results too
+        written = scoring_bulk.write(plpy, batch, gates, check_once)  # dq_results too
         stats.tick("upsert", time.perf_counter() - t0)
     else:
         for g in gates:
@@ -320,7 +321,7 @@ def score_day(plpy: Any, race_date: str, as_of: str, alias: str, challengers: bo
     run_id = scoring_publish.start_run(plpy, "score_day", race_date, models[0].info.model_id,
                                        params, triggered_by)
     score_dates(plpy, run_id, race_date, race_date, as_of, models, max_null_share, stats,
-                only_changed=only_changed)
+                only_changed=only_changed, bulk=True)
     stats.tick("total", time.perf_counter() - t_start)
     scoring_publish.finish_run(plpy, run_id, stats.rows_in, stats.rows_out,
                                stats.races_published, stats.races_blocked, stats.timings,
@@ -379,7 +380,7 @@ def score_chunk(plpy: Any, run_id: int, date_from: str, date_to: str, as_of: str
     models = load_models(plpy, alias, challengers, stats)
     check_run_model(plpy, run_id, alias, models[0].info.model_id, date_from)
     score_dates(plpy, run_id, date_from, date_to, as_of, models, max_null_share, stats,
-                refresh, bulk=True, reasons=reasons)
+                refresh, bulk=True, reasons=reasons, check_once=True)
     stats.tick("total", time.perf_counter() - t_start)
     done = plpy.execute(prepared(plpy, "chunk_progress", CHUNK_PROGRESS_SQL,
                                  ["int8", "int8", "int8", "int4", "int4", "int8", "int4",

@@ -174,9 +174,18 @@ def can_copy(plpy: Any, batch: SignalBatch) -> bool:
     return not (got["conflict"] or got["triggers"])
 
 
-def write(plpy: Any, batch: SignalBatch, gates: list[GateResult]) -> dict[str, tuple[int, int]]:
+def write(plpy: Any, batch: SignalBatch, gates: list[GateResult],
+          check_once: bool = True) -> dict[str, tuple[int, int]]:
     """COPY the batch's signals and the gates' dq_results of batch.run_id (the caller checked
-    can_copy). Returns {alias: (rows, races) written}."""
+    can_copy). check_once: the foreign keys checked once per call (replica mode) instead of
+    per row; a day's call keeps the per-row checks, as changing session_replication_role
+    discards every cached plan of the backend. Returns {alias: (rows, races) written}."""
+    if not check_once:
+        if gates and len(gates[0].race_id) + sum(len(g.race_id) for g in gates[1:]):
+            _copy(plpy, "modeling.dq_results", DQ_COLUMNS, dq_fields(batch.run_id, gates))
+        if len(batch):
+            _copy(plpy, "modeling.signals", SIGNAL_COLUMNS, signal_fields(batch))
+        return counts(batch) if len(batch) else {}
     model_ids = sorted({m for m, _ in batch.models})
     found = plpy.execute(prepared(plpy, "bulk_lock_models", LOCK_MODELS_SQL, ["int8[]"]),
                          [model_ids])
