@@ -1,8 +1,8 @@
 """bench_score_range's equal-work external path: score_range's work in a client process.
 
 What a user who did not want PL/Python would build from the same hrdpg_pl modules: per chunk,
-the model's features by binary COPY out of modeling.runner_features, the same SQL for the
-races, the market as of each race's as_of, best odds, price facts, risk caps (scoring_fetch,
+the model's features of modeling.runner_features in binary (the scorer's own packed query, one
+bytea), the same SQL for the races, the market as of each race's as_of, best odds, price facts, risk caps (scoring_fetch,
 run through a small psycopg adapter with the plpy interface), the same inference, race
 softmax and blend, DQ gate, pricing and reasons (scoring_model), then dq_results by binary
 COPY and the full signals rows by binary COPY into a temporary table and one INSERT ... ON
@@ -25,7 +25,6 @@ from hrdpg_pl.scoring_model import score
 from psycopg import sql
 from range_measure import Chunk, PathResult, backend_cpu, cpu_sum
 
-COPY_HEADER = 19
 _PARAM = re.compile(r"\$(\d+)")
 
 
@@ -64,21 +63,15 @@ class ClientPlpy:
 
 def read_features(conn: psycopg.Connection, names: list[str], lo: str, hi: str
                   ) -> scoring_fetch.FeatureRows:
-    """The chunk's feature rows by binary COPY out of the scorer's own query (the same plan:
-    the view's race-relative features are sums whose last bits depend on the row order)."""
+    """The chunk's feature rows, in binary, from the scorer's own query prepared with the same
+    parameter types: the server then makes the same custom-or-generic plan choices chunk after
+    chunk as for the PL/Python plan, and the view's race-relative features (sums whose last
+    bits depend on the row order) come out bit for bit the same."""
     got = conn.execute("SELECT modeling.scoring_feature_query(%s) AS q", (names,)).fetchone()
     assert got is not None
-    query = str(got[0]).replace("$1", sql.Literal(lo).as_string(conn)).replace(
-        "$2", sql.Literal(hi).as_string(conn))
-    buf = bytearray()
-    with conn.cursor().copy(f"COPY ({query}) TO STDOUT (FORMAT binary)") as copy:
-        for block in copy:
-            buf += block
-    # One row of two fields: int8 count, bytea blob (NULL when the range has no rows).
-    body = memoryview(buf)[COPY_HEADER + 2 + 4 + 8:]
-    size = int.from_bytes(body[:4], "big", signed=True)
-    blob = bytes(body[4:4 + size]) if size > 0 else None
-    return scoring_fetch.decode_rows(blob, names)
+    query = str(got[0]).replace("%", "%%").replace("$1", "%s::date").replace("$2", "%s::date")
+    row = conn.cursor(binary=True).execute(query.encode(), (lo, hi), prepare=True).fetchone()
+    return scoring_fetch.decode_rows(row[1] if row else None, names)
 
 
 STAGE_SQL = ("CREATE TEMP TABLE bench_signals (LIKE modeling.signals INCLUDING DEFAULTS) "

@@ -320,8 +320,10 @@ def score_day(plpy: Any, race_date: str, as_of: str, alias: str, challengers: bo
     params["declarations"] = scoring_fetch.declarations(plpy, race_date)
     run_id = scoring_publish.start_run(plpy, "score_day", race_date, models[0].info.model_id,
                                        params, triggered_by)
+    # A day's few hundred rows: the COPY path measured no faster than the array upsert (CPU
+    # 28.0 vs 27.7 ms for 747 rows), so the day keeps the upsert.
     score_dates(plpy, run_id, race_date, race_date, as_of, models, max_null_share, stats,
-                only_changed=only_changed, bulk=True)
+                only_changed=only_changed)
     stats.tick("total", time.perf_counter() - t_start)
     scoring_publish.finish_run(plpy, run_id, stats.rows_in, stats.rows_out,
                                stats.races_published, stats.races_blocked, stats.timings,
