@@ -1,11 +1,12 @@
 """Backfill scoring of a >= 1M-runner world: score_range vs external paths, side by side.
 
     python bench/bench_score_range.py --dsn DSN [--runners 1000000] [--reuse]
-                                      [--chunk-days 7] [--per-row-budget 600]
+                                      [--chunk-days N] [--per-row-budget 600]
 
 One run, one model (the production alias; trained and promoted if unset), the same rows: every
-runner of every day of the world, chunk by chunk (--chunk-days), as_of = each race's off - 1
-minute, one COMMIT per chunk in every path.
+runner of every day of the world, chunk by chunk (--chunk-days; default the days
+modeling.backfill_chunk_days gives, which CALL score_range uses without chunk_days), as_of =
+each race's off - 1 minute, one COMMIT per chunk in every path.
 
 Starting state, the same for every path: features are current for everyone (the trainer has
 just refreshed them over the whole world, one pass) and no path refreshes them; score_range is
@@ -16,6 +17,10 @@ CHECKPOINT taken before each path, so each starts from empty tables and clean bu
   (ii)  CALL modeling.score_range(from, to, chunk_days, ...) on a new connection: fetch (packed
         feature rows, best odds), ONNX, race softmax + market blend, DQ gate and dq_results,
         pricing, explanations, one signals upsert per chunk, progress in its run row
+  (eq)  equal-work external path (range_equal.py): the same hrdpg_pl modules and SQL in a
+        client process, features by binary COPY out, dq_results and the full signals rows by
+        binary COPY in (a temp table, then one INSERT ... ON CONFLICT per chunk). The bench
+        checks that it wrote exactly the rows (ii) wrote, value for value.
   (iii) external best case, per chunk: binary COPY of the model's features out of
         modeling.runner_features, onnxruntime + race softmax, binary COPY into a temp table,
         one INSERT ... ON CONFLICT into signals (p_win, fair odds: no odds, DQ, pricing or
@@ -43,6 +48,7 @@ from collections.abc import Callable
 import psycopg
 from bench_features import ensure_world
 from bench_score import ensure_model
+from range_equal import run_equal_work
 from range_external import run_external, run_per_row
 from range_measure import (
     MemorySampler,
@@ -67,6 +73,34 @@ def reset(dsn: str) -> None:
         conn.execute("TRUNCATE modeling.signals, modeling.dq_results")
         conn.execute("VACUUM ANALYZE modeling.signals")
         conn.execute("CHECKPOINT")
+
+
+# Every published value (not run_id or created_at, which differ by construction).
+SIGNAL_VALUES = ("as_of, race_id, horse_id, model_id, race_date, off_time, p_win, p_model, "
+                 "p_place, ew_places, ew_fraction, fair_win_odds, fair_place_odds, "
+                 "best_win_odds, best_odds_source, best_odds_at, edge_win, edge_each_way, "
+                 "kelly_fraction, stake_fraction, liquidity_ok, reasons_json, stake_withheld, "
+                 "feature_version, alias")
+
+
+def keep_signals(dsn: str) -> None:
+    """Set (ii)'s rows aside for the equal-work check."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS public.bench_range_ii")
+        conn.execute(f"CREATE TABLE public.bench_range_ii AS SELECT {SIGNAL_VALUES} "  # noqa: S608
+                     "FROM modeling.signals")
+
+
+def differing_signals(dsn: str) -> tuple[int, int]:
+    """(rows of (ii) not written by this path, rows of this path (ii) did not write)."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        row = conn.execute(
+            f"SELECT (SELECT count(*) FROM (SELECT * FROM public.bench_range_ii EXCEPT ALL "  # noqa: S608
+            f"SELECT {SIGNAL_VALUES} FROM modeling.signals) a), (SELECT count(*) FROM ("
+            f"SELECT {SIGNAL_VALUES} FROM modeling.signals EXCEPT ALL "
+            "SELECT * FROM public.bench_range_ii) b)").fetchone()
+    assert row is not None
+    return int(row[0]), int(row[1])
 
 
 def count_signals(conn: psycopg.Connection) -> int:
@@ -120,12 +154,13 @@ def main() -> None:
                     help="world size when one is generated (default 1,000,000)")
     ap.add_argument("--reuse", action="store_true",
                     help="keep an existing world (>= 95%% of --runners) and production model")
-    ap.add_argument("--chunk-days", type=int, default=7, help="days per chunk, every path")
+    ap.add_argument("--chunk-days", type=int,
+                    help="days per chunk, every path (default: modeling.backfill_chunk_days)")
     ap.add_argument("--per-row-budget", type=float, default=600.0,
                     help="seconds the full per-row path may take before it is extrapolated "
                          "from its sample instead (default 600)")
-    ap.add_argument("--paths", default="ii,iii,iv",
-                    help="comma-separated subset of ii,iii,iv to run (default all)")
+    ap.add_argument("--paths", default="ii,eq,iii,iv",
+                    help="comma-separated subset of ii,eq,iii,iv to run (default all)")
     ap.add_argument("--to", type=dt.date.fromisoformat,
                     help="last day to score (default: the world's last day)")
     args = ap.parse_args()
@@ -147,6 +182,11 @@ def main() -> None:
                              "WHERE race_date BETWEEN %s AND %s", (lo, hi)).fetchone()
         conn.commit()
         total_rows = int(total[0]) if total else 0
+        if args.chunk_days is None:
+            sized = conn.execute("SELECT modeling.backfill_chunk_days(%s, %s)", (lo, hi)
+                                 ).fetchone()
+            args.chunk_days = int(sized[0]) if sized else 7
+        conn.commit()
         parts = chunks(lo, hi, args.chunk_days)
         console.print(f"world {n_world:,} runners; scoring {lo} .. {hi}: {total_rows:,} runners "
                       f"with features, {len(parts)} chunks of {args.chunk_days} days; model "
@@ -156,6 +196,8 @@ def main() -> None:
         runs: list[tuple[str, str, Callable[[], PathResult]]] = [
             ("ii", "(ii) CALL score_range",
              lambda: run_score_range(args.dsn, lo, hi, args.chunk_days)),
+            ("eq", "(eq) equal-work external: same modules, binary COPY out/in",
+             lambda: run_equal_work(args.dsn, parts)),
             ("iii", "(iii) external: COPY out, ORT, COPY in, 1 upsert/chunk",
              lambda: run_external(args.dsn, model, parts)),
             ("iv", "(iv) external: 1 INSERT ... ON CONFLICT per row",
@@ -170,11 +212,19 @@ def main() -> None:
             written = count_signals(conn)
             console.print(f"  {results[name].seconds:.1f} s, {written:,} signals in the table "
                           f"{results[name].note}")
+            if key == "ii":
+                keep_signals(args.dsn)
+            elif key == "eq" and "ii" in paths:
+                missing, extra = differing_signals(args.dsn)
+                results[name].note = ("rows equal to (ii)" if missing == extra == 0 else
+                                      f"DIFFERS from (ii): {missing} missing, {extra} extra")
+                console.print(f"  equal-work check: {results[name].note}")
     table = Table(title=f"bench_score_range: {total_rows:,} runners, {len(parts)} chunks of "
                         f"{args.chunk_days} days")
-    for col in ("path", "seconds", "rows", "rows/s", "x (iii)", "x (iv)", "CPU s",
-                "CPU x (iii)", "CPU x (iv)", "load before", "note"):
+    for col in ("path", "seconds", "rows", "rows/s", "x (eq)", "x (iii)", "x (iv)", "CPU s",
+                "CPU x (eq)", "CPU x (iii)", "load before", "note"):
         table.add_column(col, justify="left" if col in ("path", "note") else "right")
+    base_eq = next((r for n, r in results.items() if n.startswith("(eq)")), None)
     base3 = next((r for n, r in results.items() if n.startswith("(iii)")), None)
     base4 = next((r for n, r in results.items() if n.startswith("(iv)")), None)
 
@@ -183,16 +233,17 @@ def main() -> None:
 
     for name, r in results.items():
         table.add_row(name, f"{r.seconds:.1f}", f"{r.rows:,}", f"{r.rate:,.0f}",
+                      ratio(base_eq.seconds if base_eq else None, r.seconds),
                       ratio(base3.seconds if base3 else None, r.seconds),
                       ratio(base4.seconds if base4 else None, r.seconds),
                       "-" if r.cpu is None else f"{r.cpu:.1f}",
+                      ratio(base_eq.cpu if base_eq else None, r.cpu),
                       ratio(base3.cpu if base3 else None, r.cpu),
-                      ratio(base4.cpu if base4 else None, r.cpu),
                       loads[name], r.note)
     console.print(table)
-    console.print("x (iii), x (iv): how many times faster than that path (> 1 = faster); CPU: "
-                  "the backend's CPU seconds (ii), backend + this client's (iii, iv), less "
-                  "sensitive than wall time to other jobs on the machine")
+    console.print("x (eq), x (iii), x (iv): how many times faster than that path (> 1 = "
+                  "faster); CPU: the backend's CPU seconds (ii), backend + this client's (eq, "
+                  "iii, iv), less sensitive than wall time to other jobs on the machine")
     for name, r in results.items():
         if r.extra:
             console.print(f"{name}: {r.extra}")

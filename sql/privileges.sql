@@ -56,6 +56,7 @@ VALUES
     ('score_range', '{hrdpg_scorer}', 'backfill; a procedure, so it runs as its caller'),
     ('score_range_start', '{hrdpg_scorer}', 'step of score_range (called as its caller)'),
     ('score_chunk', '{hrdpg_scorer}', 'step of score_range (called as its caller)'),
+    ('backfill_chunk_days', '{hrdpg_scorer}', 'step of score_range: days per chunk'),
     ('finish_run', '{hrdpg_scorer}', 'step of score_range: closes its run row'),
     ('record_failed_run', '{hrdpg_scorer}', 'CLI records a failed score_day'),
     ('fail_abandoned_runs', '{}', 'internal to score_range_start and housekeeping'),

@@ -140,7 +140,8 @@ REVOKE ALL ON FUNCTION modeling.refresh_day(date, timestamptz, text, boolean, te
 
 CREATE OR REPLACE FUNCTION modeling.score_chunk(
     run_id bigint, from_date date, to_date date, as_of timestamptz, alias text,
-    challengers boolean, max_null_share double precision, refresh_features boolean)
+    challengers boolean, max_null_share double precision, refresh_features boolean,
+    reasons boolean DEFAULT true)
 RETURNS bigint
 LANGUAGE plpython3u
 VOLATILE
@@ -150,16 +151,38 @@ SET jit = off  -- a day's queries are small: JIT compiled for 280 ms to save not
 AS $$
 from hrdpg_pl.scoring import score_chunk
 return score_chunk(plpy, run_id, from_date, to_date, as_of, alias, bool(challengers),
-                   float(max_null_share), refresh_features is not False)
+                   float(max_null_share), refresh_features is not False, reasons is not False)
 $$;
 COMMENT ON FUNCTION modeling.score_chunk(bigint, date, date, timestamptz, text, boolean,
-                                         double precision, boolean) IS
+                                         double precision, boolean, boolean) IS
     'Internal to score_range: score from_date..to_date under an existing running run row and '
     'add the counts, progress and stage timings to it; fails if the alias no longer points at '
     'the run''s model. as_of NULL = each race''s off_time - 1 minute. refresh_features false: '
-    'read the feature store as it is.';
+    'read the feature store as it is. reasons false: publish ''[]'' reasons. Publishes by '
+    'binary COPY when no row of the chunk exists yet (hrdpg_pl/scoring_bulk.py).';
 REVOKE ALL ON FUNCTION modeling.score_chunk(bigint, date, date, timestamptz, text, boolean,
-                                            double precision, boolean) FROM PUBLIC;
+                                            double precision, boolean, boolean) FROM PUBLIC;
+
+-- Chunks sized to memory: about this many runners per chunk (the backend holds a chunk's
+-- features, scores, reasons and its COPY stream at once: roughly 3 kB a runner).
+CREATE OR REPLACE FUNCTION modeling.backfill_chunk_days(
+    from_date date, to_date date, runners_per_chunk integer DEFAULT 40000)
+RETURNS integer
+LANGUAGE sql
+STABLE
+SECURITY DEFINER  -- score_range runs as its caller, who may not read the source views
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+    SELECT greatest(1, least($2 - $1 + 1, floor($3::numeric / greatest(
+               count(*)::numeric / ($2 - $1 + 1), 1))))::integer
+      FROM modeling.src_runners ru
+      JOIN modeling.src_races ra ON ra.race_id = ru.race_id
+     WHERE ra.race_date BETWEEN $1 AND $2
+$fn$;
+COMMENT ON FUNCTION modeling.backfill_chunk_days(date, date, integer) IS
+    'Days per score_range chunk so that a chunk holds about runners_per_chunk runners at the '
+    'range''s average runners per day (at least 1 day, at most the range).';
+REVOKE ALL ON FUNCTION modeling.backfill_chunk_days(date, date, integer) FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION modeling.fail_abandoned_runs()
 RETURNS bigint
@@ -288,10 +311,11 @@ REVOKE ALL ON FUNCTION modeling.record_failed_run(text, date, jsonb, text, text)
 -- or be SECURITY DEFINER, so every name is schema-qualified and the writes go through the
 -- SECURITY DEFINER helpers above. CALL it outside an explicit transaction block.
 CREATE OR REPLACE PROCEDURE modeling.score_range(
-    from_date date, to_date date, chunk_days integer DEFAULT 7,
+    from_date date, to_date date, chunk_days integer DEFAULT NULL,
     as_of timestamptz DEFAULT NULL, alias text DEFAULT 'production',
     challengers boolean DEFAULT true, max_null_share double precision DEFAULT 0.5,
-    triggered_by text DEFAULT 'manual', refresh_features boolean DEFAULT true)
+    triggered_by text DEFAULT 'manual', refresh_features boolean DEFAULT true,
+    reasons boolean DEFAULT true)
 LANGUAGE plpgsql
 AS $fn$
 DECLARE
@@ -304,7 +328,10 @@ BEGIN
         RAISE EXCEPTION 'score_range: bad date range % .. %', from_date, to_date
             USING HINT = 'Pass from_date <= to_date.';
     END IF;
-    IF chunk_days IS NULL OR chunk_days < 1 THEN
+    IF chunk_days IS NULL THEN
+        chunk_days := modeling.backfill_chunk_days(from_date, to_date);
+    END IF;
+    IF chunk_days < 1 THEN
         RAISE EXCEPTION 'score_range: chunk_days must be >= 1, got %', chunk_days;
     END IF;
     -- A chunk longer than the range is the range (and d + chunk_days cannot overflow).
@@ -317,7 +344,7 @@ BEGIN
         chunk_end := least(d + (chunk_days - 1), to_date);
         BEGIN
             PERFORM modeling.score_chunk(run, d, chunk_end, as_of, alias, challengers,
-                                         max_null_share, refresh_features);
+                                         max_null_share, refresh_features, reasons);
         EXCEPTION WHEN OTHERS OR query_canceled THEN
             GET STACKED DIAGNOSTICS err = MESSAGE_TEXT;
         END;
@@ -338,11 +365,14 @@ BEGIN
 END
 $fn$;
 COMMENT ON PROCEDURE modeling.score_range(date, date, integer, timestamptz, text, boolean,
-                                          double precision, text, boolean) IS
-    'Backfill signals for from_date..to_date in chunks of chunk_days, COMMIT per chunk with '
-    'progress and summed stage timings in one score_range run row. as_of NULL = each race''s '
-    'off_time - 1 minute (a replay of the pre-off view); idempotent for the same as_of. '
-    'refresh_features => false skips the per-chunk feature refresh: only when the features of '
-    'the range are current (e.g. just after refresh_features over the whole range).';
+                                          double precision, text, boolean, boolean) IS
+    'Backfill signals for from_date..to_date in chunks of chunk_days (NULL: sized by '
+    'backfill_chunk_days), COMMIT per chunk with progress and summed stage timings in one '
+    'score_range run row. as_of NULL = each race''s off_time - 1 minute (a replay of the '
+    'pre-off view); idempotent for the same as_of. refresh_features => false skips the '
+    'per-chunk feature refresh: only when the features of the range are current (e.g. just '
+    'after refresh_features over the whole range). reasons => false publishes ''[]'' reasons '
+    '(a research backfill: only the API shows reasons; everything else is the full row).';
 REVOKE ALL ON PROCEDURE modeling.score_range(date, date, integer, timestamptz, text, boolean,
-                                             double precision, text, boolean) FROM PUBLIC;
+                                             double precision, text, boolean, boolean)
+    FROM PUBLIC;

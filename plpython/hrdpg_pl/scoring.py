@@ -15,13 +15,13 @@ from typing import Any
 
 import numpy as np
 
-from hrdpg_pl import model_cache, scoring_fetch, scoring_publish
+from hrdpg_pl import model_cache, scoring_bulk, scoring_fetch, scoring_publish
 from hrdpg_pl.info import source_hash
 from hrdpg_pl.model_cache import LoadedModel, ModelInfo, prepared
 from hrdpg_pl.risk_defaults import DEFAULT_CAPS, DEFAULT_PROFILE, KellyCaps
 from hrdpg_pl.scoring_dq import ATTRIBUTE_STAGE, PRICE_HISTORY_DAYS
 from hrdpg_pl.scoring_model import Scored, score
-from hrdpg_pl.scoring_publish import SignalBatch, nullable
+from hrdpg_pl.scoring_publish import SignalBatch
 
 LOCK_SQL = ("SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('hrdpg.score_day'), "
             "($1::date - date '2000-01-01'))")
@@ -187,6 +187,8 @@ def kelly_caps(plpy: Any, profile: str = DEFAULT_PROFILE) -> KellyCaps:
 def add_signals(batch: SignalBatch, info: ModelInfo, s: Scored,
                 rows: scoring_fetch.FeatureRows, best: scoring_fetch.BestOdds,
                 lim: KellyCaps) -> None:
+    """The published rows of one model as column parts (numpy where possible, so the bulk
+    path encodes them without a Python object per value)."""
     pub = s.rows
     n = int(pub.size)
     if not n or s.priced is None:
@@ -196,39 +198,40 @@ def add_signals(batch: SignalBatch, info: ModelInfo, s: Scored,
     win_only = s.places < 2
     has_odds = np.isfinite(s.odds)
     vol = best.volume[pub]
-    liquid: list[bool | None] = [
-        None if not (o and np.isfinite(v)) else bool(v >= lim.min_liquidity)
-        for o, v in zip(has_odds.tolist(), vol.tolist(), strict=True)]
     src = batch.source_slots([best.source[i] if o else None
                               for i, o in zip(pub.tolist(), has_odds.tolist(), strict=True)])
-    at: list[int | None] = [v if o else None for v, o in
-                            zip(best.observed_us[pub].tolist(), has_odds.tolist(), strict=True)]
+    withheld = s.gate.withheld
     batch.extend(
-        race_slot=race_pos.tolist(), horse_id=rows.horse_id[pub].tolist(),
-        model_slot=[batch.model_slot(info.model_id, info.alias)] * n,
-        p_win=s.p_win[pub].tolist(), p_model=nullable(s.p_model[pub]),
-        p_place=nullable(np.where(win_only, np.nan, pr.p_place)),
-        ew_places=[None if w else int(p) for w, p in zip(win_only.tolist(), s.places.tolist(),
-                                                         strict=True)],
+        race_slot=race_pos.astype(np.int64), horse_id=rows.horse_id[pub],
+        model_slot=np.full(n, batch.model_slot(info.model_id, info.alias), dtype=np.int64),
+        p_win=s.p_win[pub], p_model=s.p_model[pub],
+        p_place=np.where(win_only, np.nan, pr.p_place),
         # ew_places = places the place market pays; ew_fraction NULL = no each-way offered.
-        ew_fraction=nullable(np.where(win_only | (s.fraction <= 0), np.nan, s.fraction)),
-        fair_win_odds=pr.fair_win_odds.tolist(),
-        fair_place_odds=nullable(np.where(win_only, np.nan, pr.fair_place_odds)),
-        best_win_odds=nullable(s.odds), source_slot=src, at_us=at,
-        edge_win=nullable(pr.ev_win), edge_each_way=nullable(pr.ev_each_way),
-        kelly_fraction=nullable(pr.kelly_win), stake_fraction=nullable(pr.stake_win),
-        liquidity_ok=liquid, reasons_json=s.reasons,
-        stake_withheld=[",".join(s.gate.withheld[r]) if r in s.gate.withheld else None
+        ew_places=(s.places.astype(np.int64), win_only),
+        ew_fraction=np.where(win_only | (s.fraction <= 0), np.nan, s.fraction),
+        fair_win_odds=np.asarray(pr.fair_win_odds, dtype=np.float64),
+        fair_place_odds=np.where(win_only, np.nan, pr.fair_place_odds),
+        best_win_odds=np.asarray(s.odds, dtype=np.float64), source_slot=src,
+        at_us=(best.observed_us[pub], ~has_odds),
+        edge_win=pr.ev_win, edge_each_way=pr.ev_each_way,
+        kelly_fraction=pr.kelly_win, stake_fraction=pr.stake_win,
+        liquidity_ok=(vol >= lim.min_liquidity, ~(has_odds & np.isfinite(vol))),
+        reasons_json=s.reasons,
+        stake_withheld=[",".join(withheld[r]) if r in withheld else None
                         for r in rows.race_id[pub].tolist()])
 
 
 def score_dates(plpy: Any, run_id: int, date_from: str, date_to: str, as_of: str | None,
                 models: list[LoadedModel], max_null_share: float, stats: Stats,
-                refresh: bool = True, only_changed: bool = False) -> Stats:
+                refresh: bool = True, only_changed: bool = False, bulk: bool = False,
+                reasons: bool = True, check_once: bool = False) -> Stats:
     """Score every race dated date_from..date_to with each model; as_of None means each
     race's off_time - 1 minute. Writes signals and dq_results under run_id. refresh False
     reads the feature store as it is (the caller knows it is current); only_changed publishes
-    only the races whose signals differ from their newest publication (a refresh)."""
+    only the races whose signals differ from their newest publication (a refresh); bulk
+    writes by binary COPY when that gives what the upsert would (scoring_bulk), check_once
+    with one foreign-key check per chunk (a backfill chunk); reasons False publishes no reasons
+    (score_range's research option)."""
     if refresh:
         t0 = time.perf_counter()
         plpy.execute(prepared(plpy, "refresh", "SELECT modeling.refresh_features($1, $2)",
@@ -255,15 +258,14 @@ def score_dates(plpy: Any, run_id: int, date_from: str, date_to: str, as_of: str
     stats.rows_in += int(rows.race_id.size)
 
     batch = SignalBatch(races, run_id, models[0].info.feature_version)
+    gates = []
     passed = 0
     for i, model in enumerate(models):
         s = score(model, rows, races.race_id, races.handicap, races.country, terms, best, lim,
-                  max_null_share, prices, attributes)
+                  max_null_share, prices, attributes, reasons)
         for k, v in s.timings.items():
             stats.tick(k, v)
-        t0 = time.perf_counter()
-        scoring_publish.write_dq(plpy, run_id, s.gate)
-        stats.tick("dq", time.perf_counter() - t0)
+        gates.append(s.gate)
         add_signals(batch, model.info, s, rows, best, lim)
         info = stats.models.setdefault(model.info.alias, {"model_id": model.info.model_id})
         if s.explain_error:
@@ -277,8 +279,16 @@ def score_dates(plpy: Any, run_id: int, date_from: str, date_to: str, as_of: str
             stats.races_blocked += blocked
             passed = races.n - blocked
     t0 = time.perf_counter()
-    written = batch.write(plpy, only_changed)
-    stats.tick("upsert", time.perf_counter() - t0)
+    if bulk and not only_changed and scoring_bulk.can_copy(plpy, batch):
+        written = scoring_bulk.write(plpy, batch, gates, check_once)  # dq_results too
+        stats.tick("upsert", time.perf_counter() - t0)
+    else:
+        for g in gates:
+            scoring_publish.write_dq(plpy, run_id, g)
+        stats.tick("dq", time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        written = batch.write(plpy, only_changed)
+        stats.tick("upsert", time.perf_counter() - t0)
     for model in models:
         info = stats.models[model.info.alias]
         info["rows"] = info.get("rows", 0) + written.get(model.info.alias, (0, 0))[0]
@@ -310,6 +320,8 @@ def score_day(plpy: Any, race_date: str, as_of: str, alias: str, challengers: bo
     params["declarations"] = scoring_fetch.declarations(plpy, race_date)
     run_id = scoring_publish.start_run(plpy, "score_day", race_date, models[0].info.model_id,
                                        params, triggered_by)
+    # A day's few hundred rows: the COPY path measured no faster than the array upsert (CPU
+    # 28.0 vs 27.7 ms for 747 rows), so the day keeps the upsert.
     score_dates(plpy, run_id, race_date, race_date, as_of, models, max_null_share, stats,
                 only_changed=only_changed)
     stats.tick("total", time.perf_counter() - t_start)
@@ -358,7 +370,7 @@ def check_run_model(plpy: Any, run_id: int, alias: str, model_id: int, date_from
 
 def score_chunk(plpy: Any, run_id: int, date_from: str, date_to: str, as_of: str | None,
                 alias: str, challengers: bool, max_null_share: float,
-                refresh: bool = True) -> int:
+                refresh: bool = True, reasons: bool = True) -> int:
     """One chunk of score_range under its run row; returns the signals written."""
     t_start = time.perf_counter()
     days = plpy.execute(prepared(plpy, "chunk_days",
@@ -370,7 +382,7 @@ def score_chunk(plpy: Any, run_id: int, date_from: str, date_to: str, as_of: str
     models = load_models(plpy, alias, challengers, stats)
     check_run_model(plpy, run_id, alias, models[0].info.model_id, date_from)
     score_dates(plpy, run_id, date_from, date_to, as_of, models, max_null_share, stats,
-                refresh)
+                refresh, bulk=True, reasons=reasons, check_once=True)
     stats.tick("total", time.perf_counter() - t_start)
     done = plpy.execute(prepared(plpy, "chunk_progress", CHUNK_PROGRESS_SQL,
                                  ["int8", "int8", "int8", "int4", "int4", "int8", "int4",

@@ -29,6 +29,11 @@ class Races:
     as_of: list[str]
     handicap: npt.NDArray[np.bool_]
     country: list[str | None]  # decides the place and each-way rules (market_rules)
+    # The same instants as exact integers, for binary COPY: microseconds since 1970-01-01 UTC,
+    # race_date as days since 1970-01-01.
+    as_of_us: I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    off_us: I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    day: I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     @property
     def n(self) -> int:
@@ -65,7 +70,11 @@ class BestOdds:
 RACES_SQL = """
 SELECT ra.race_id, ra.race_date::text AS race_date, ra.off_time::text AS off_time,
        coalesce(ra.handicap, false) AS handicap, ra.country,
-       coalesce($3, ra.off_time - interval '1 minute')::text AS as_of
+       coalesce($3, ra.off_time - interval '1 minute')::text AS as_of,
+       (extract(epoch FROM coalesce($3, ra.off_time - interval '1 minute')) * 1000000)::int8
+           AS as_of_us,
+       (extract(epoch FROM ra.off_time) * 1000000)::int8 AS off_us,
+       ra.race_date - date '1970-01-01' AS day
   FROM modeling.src_races ra
  WHERE ra.race_date BETWEEN $1 AND $2
  ORDER BY ra.race_id
@@ -81,7 +90,10 @@ def races(plpy: Any, date_from: str, date_to: str, as_of: str | None) -> Races:
         off_time=[str(r["off_time"]) for r in rows],
         as_of=[str(r["as_of"]) for r in rows],
         handicap=np.array([bool(r["handicap"]) for r in rows], dtype=bool),
-        country=[r["country"] for r in rows])
+        country=[r["country"] for r in rows],
+        as_of_us=np.array([int(r["as_of_us"]) for r in rows], dtype=np.int64),
+        off_us=np.array([int(r["off_us"]) for r in rows], dtype=np.int64),
+        day=np.array([int(r["day"]) for r in rows], dtype=np.int64))
 
 
 def subset(races: Races, race_ids: I64) -> Races:
@@ -90,7 +102,8 @@ def subset(races: Races, race_ids: I64) -> Races:
     pos = np.flatnonzero(keep).tolist()
     return Races(race_id=races.race_id[keep], race_date=[races.race_date[i] for i in pos],
                  off_time=[races.off_time[i] for i in pos], as_of=[races.as_of[i] for i in pos],
-                 handicap=races.handicap[keep], country=[races.country[i] for i in pos])
+                 handicap=races.handicap[keep], country=[races.country[i] for i in pos],
+                 as_of_us=races.as_of_us[keep], off_us=races.off_us[keep], day=races.day[keep])
 
 
 def row_dtype(n_features: int) -> np.dtype[np.void]:

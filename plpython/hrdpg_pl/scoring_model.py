@@ -95,9 +95,10 @@ def _reasons(model: LoadedModel, x: F64) -> list[str]:
 def score(model: LoadedModel, rows: FeatureRows, race_ids: I64, handicap: npt.NDArray[np.bool_],
           country: list[str | None], terms: dict[int, tuple[int, float]], best: BestOdds,
           limits: KellyCaps, max_null_share: float, prices: PriceFacts,
-          attribute_features: set[str]) -> Scored:
+          attribute_features: set[str], reasons: bool = True) -> Scored:
     """race_ids: the date range's races (sorted); rows: their runners (any order);
-    attribute_features: the catalogue's declared-attribute features (content check)."""
+    attribute_features: the catalogue's declared-attribute features (content check);
+    reasons False publishes '[]' (a research backfill: only the API shows reasons)."""
     t0 = time.perf_counter()
     x = rows.columns(model.info.feature_names)
     ls = infer(model, x)
@@ -107,6 +108,8 @@ def score(model: LoadedModel, rows: FeatureRows, race_ids: I64, handicap: npt.ND
     infer_s = time.perf_counter() - t0
 
     def explain(pub: I64) -> tuple[list[str], str | None]:
+        if not reasons:
+            return ["[]"] * pub.size, None
         try:
             return _reasons(model, x[pub]), None
         except Exception as exc:  # explanations must never stop publishing; the run records it

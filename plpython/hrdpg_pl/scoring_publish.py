@@ -104,6 +104,25 @@ def nullable(values: npt.ArrayLike) -> list[float | None]:
     return [None if v != v else v for v in np.asarray(values, dtype=np.float64).tolist()]
 
 
+# A column part as add_signals hands it over: a numpy array (float: NaN is NULL), a
+# (values, null mask) pair, or a list with None for NULL.
+Part = Any
+
+
+def part_len(part: Part) -> int:
+    return len(part[0]) if isinstance(part, tuple) else len(part)
+
+
+def part_list(part: Part) -> list[Any]:
+    """The part as the SQL path's parameter list (None = NULL)."""
+    if isinstance(part, tuple):
+        values, null = part
+        return [None if z else v for v, z in zip(values.tolist(), null.tolist(), strict=True)]
+    if isinstance(part, np.ndarray):
+        return nullable(part) if part.dtype.kind == "f" else part.tolist()
+    return list(part)
+
+
 class SignalBatch:
     """The signals of one date range to publish, model by model, written in one statement.
 
@@ -115,7 +134,7 @@ class SignalBatch:
         self.feature_version = feature_version
         self.models: list[tuple[int, str]] = []
         self.sources: dict[str, int] = {}
-        self.cols: dict[str, list[Any]] = {c: [] for c in _ROW_NAMES}
+        self.cols: dict[str, list[Part]] = {c: [] for c in _ROW_NAMES}
 
     def model_slot(self, model_id: int, alias: str) -> int:
         self.models.append((model_id, alias))
@@ -125,15 +144,18 @@ class SignalBatch:
         return [None if s is None else self.sources.setdefault(s, len(self.sources) + 1)
                 for s in sources]
 
-    def extend(self, **columns: list[Any]) -> None:
-        lengths = {len(v) for v in columns.values()}
+    def extend(self, **columns: Part) -> None:
+        lengths = {part_len(v) for v in columns.values()}
         if set(columns) != set(_ROW_NAMES) or len(lengths) > 1:
             raise ValueError("signal batch: every column, same length")
         for name, values in columns.items():
-            self.cols[name].extend(values)
+            self.cols[name].append(values)
 
     def __len__(self) -> int:
-        return len(self.cols["race_slot"])
+        return sum(part_len(p) for p in self.cols["race_slot"])
+
+    def column(self, name: str) -> list[Any]:
+        return [v for part in self.cols[name] for v in part_list(part)]
 
     def write(self, plpy: Any, only_changed: bool = False) -> dict[str, tuple[int, int]]:
         """Upsert the batch; only_changed leaves out a race whose rows equal its newest
@@ -147,7 +169,7 @@ class SignalBatch:
         out = plpy.execute(plan, [r.race_id.tolist(), r.as_of, r.race_date, r.off_time,
                                   [m for m, _ in self.models], [a for _, a in self.models],
                                   list(self.sources), self.run_id, self.feature_version]
-                           + [self.cols[c] for c in _ROW_NAMES])
+                           + [self.column(c) for c in _ROW_NAMES])
         return {str(w["alias"]): (int(w["n_rows"]), int(w["n_races"])) for w in out}
 
 
