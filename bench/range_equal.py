@@ -2,8 +2,9 @@
 
 What a user who did not want PL/Python would build from the same hrdpg_pl modules: per chunk,
 the model's features of modeling.runner_features in binary (the scorer's own packed query, one
-bytea), the same SQL for the races, the market as of each race's as_of, best odds, price facts, risk caps (scoring_fetch,
-run through a small psycopg adapter with the plpy interface), the same inference, race
+bytea), the same SQL for the races, the market as of each race's as_of, best odds, price
+facts, risk caps (scoring_fetch, run through a small psycopg adapter with the plpy
+interface), the same inference, race
 softmax and blend, DQ gate, pricing and reasons (scoring_model), then dq_results by binary
 COPY and the full signals rows by binary COPY into a temporary table and one INSERT ... ON
 CONFLICT into modeling.signals (a client cannot skip the per-row foreign-key checks), and a
