@@ -21,7 +21,7 @@ from typing import Any
 import psycopg
 from hrdpg_pl import copy_binary, model_cache, scoring, scoring_bulk, scoring_fetch
 from hrdpg_pl import scoring_publish as pub
-from hrdpg_pl.scoring_dq import PRICE_HISTORY_DAYS
+from hrdpg_pl.scoring_dq import HISTORY_STAGES, PRICE_HISTORY_DAYS
 from hrdpg_pl.scoring_model import score
 from psycopg import sql
 from range_measure import Chunk, PathResult, backend_cpu, cpu_sum
@@ -112,8 +112,9 @@ def score_chunk(conn: psycopg.Connection, plpy: ClientPlpy, run_id: int,
     lim = scoring.kelly_caps(plpy)
     stats.tick("fetch", time.perf_counter() - t0)
     stats.rows_in += int(rows.race_id.size)
+    history = scoring.features_of_stages(plpy, list(HISTORY_STAGES))
     s = score(model, rows, races.race_id, races.handicap, races.country, terms, best, lim,
-              0.5, prices, attributes)
+              0.5, prices, attributes, history_features=history)
     for k, v in s.timings.items():
         stats.tick(k, v)
     t0 = time.perf_counter()

@@ -13,9 +13,12 @@
 --            avg_weight, official_rating, avg_rating, rating_rank, speed_figure, avg_speed, and
 --            from the optional contract views body_weight_kg, gear_first_time, rating_band_low,
 --            rating_band_high) and the stored history features by name.
+--   relative computed in the view like field, from stored history features set against the
+--            rest of the race (the Elo or pace of the field): no declared attribute, so the
+--            scorer's attributes check (hrdpg_pl.scoring_dq) does not count them.
 --   market   computed from morning_odds / latest_odds (modeling.market_odds): as of the off in
 --            the view, as of the run's as_of in scoring (market_features_as_of).
--- Field and market definitions may use the window "race" (the runners of the same race).
+-- Field, relative and market definitions may use the window "race" (the runners of the same race).
 
 CREATE OR REPLACE VIEW modeling.feature_catalog AS
 SELECT position, name, feature_group, stage, 'double precision'::text AS sql_type, definition,
@@ -75,7 +78,7 @@ SELECT position, name, feature_group, stage, 'double precision'::text AS sql_typ
     (23, 'h_dist_change_m', 'core', 'history', 'dist_change',
      'distance now minus distance last run (m)'),
     (24, 'h_elo', 'core', 'history', 'elo', 'sequential multi-runner Elo after the last run'),
-    (25, 'h_elo_rel', 'core', 'field', 'h_elo - avg(h_elo) OVER race',
+    (25, 'h_elo_rel', 'core', 'relative', 'h_elo - avg(h_elo) OVER race',
      'Elo minus the field mean (rated runners)'),
     (26, 'j_win_rate_14', 'core', 'history', 'modeling.shrunk_rate(j_wins14, j_rides14, 0.1, 10)',
      'jockey win rate, last 14 days, shrunk'),
@@ -101,13 +104,13 @@ SELECT position, name, feature_group, stage, 'double precision'::text AS sql_typ
      'mean position at the first call over the last 5 runs, (pos - 1) / (field - 1)'),
     (35, 'h_finish_rel_avg3', 'pace', 'history', 'finish3',
      'mean last-section time minus the race median over the last 3 runs (s; - = faster)'),
-    (36, 'pace_early_rel', 'pace', 'field', 'h_early_pos_avg5 - avg(h_early_pos_avg5) OVER race',
+    (36, 'pace_early_rel', 'pace', 'relative', 'h_early_pos_avg5 - avg(h_early_pos_avg5) OVER race',
      'early position average minus the field mean (runners with one)'),
-    (37, 'pace_front_rivals', 'pace', 'field',
+    (37, 'pace_front_rivals', 'pace', 'relative',
      'count(*) FILTER (WHERE h_early_pos_avg5 <= 0.25) OVER race'
      ' - CASE WHEN h_early_pos_avg5 <= 0.25 THEN 1 ELSE 0 END',
      'other runners in the race that usually race up front (early average <= 0.25)'),
-    (38, 'pace_finish_rank', 'pace', 'field',
+    (38, 'pace_finish_rank', 'pace', 'relative',
      'CASE WHEN h_finish_rel_avg3 IS NOT NULL'
      ' THEN percent_rank() OVER (race ORDER BY h_finish_rel_avg3 NULLS LAST) END',
      'percent rank of the finishing-speed average in the field (0 = fastest finisher)'),

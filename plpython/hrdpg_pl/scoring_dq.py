@@ -39,6 +39,8 @@ STALE_PRICE_AFTER_S = 12 * 3600.0  # newest price older than this before min(as_
 # Declared attributes (the catalogue's 'field' stage: age, weight, rating, draw ...) NULL in
 # more than this share of a race's cells: the card was stripped, the model sees defaults.
 ATTRIBUTE_STAGE = "field"
+# Features from the horse's past runs: NULL for a debutant by design (the NULL-share gate).
+HISTORY_STAGES = ("history", "relative")
 MAX_ATTRIBUTE_NULL_SHARE = 0.5
 # A DQ alert is critical when this share of a run's races is blocked or without stakes.
 CRITICAL_RACE_SHARE = 0.5
@@ -76,9 +78,11 @@ def _per_race(values: npt.ArrayLike, idx: I64, n: int) -> F64:
 
 def gate(race_ids: I64, idx: I64, horse_id: I64, x: F64, p: F64,
          invalid_odds: npt.NDArray[np.bool_], raw_odds: F64, max_null_share: float,
-         model_id: int) -> GateResult:
+         model_id: int, history_cols: list[int] | None = None) -> GateResult:
     """Checks per race: runners, duplicates, NULL share, probabilities, odds. idx maps rows to
-    races (0..len(race_ids)-1); races without rows fail min_runners."""
+    races (0..len(race_ids)-1); races without rows fail min_runners. history_cols: the columns
+    of history-derived features; a runner with none of them (a debutant) has them NULL by
+    design, so its history cells do not count toward the NULL share."""
     n = race_ids.size
     count = np.bincount(idx, minlength=n)
     order = np.lexsort((horse_id, idx))
@@ -87,8 +91,14 @@ def gate(race_ids: I64, idx: I64, horse_id: I64, x: F64, p: F64,
         same = (idx[order][1:] == idx[order][:-1]) & (horse_id[order][1:] == horse_id[order][:-1])
         dup_row[order[1:][same]] = True
     dups = _per_race(dup_row, idx, n)
-    cells = count * max(x.shape[1], 1)
-    nulls = _per_race(np.isnan(x).sum(axis=1) if x.size else np.zeros(idx.size), idx, n)
+    row_nulls = np.isnan(x).sum(axis=1) if x.size else np.zeros(idx.size)
+    row_cells = np.full(idx.size, max(x.shape[1], 1), dtype=np.float64)
+    if history_cols and x.size:
+        debut = np.isnan(x[:, history_cols]).all(axis=1)
+        row_nulls = row_nulls - debut * len(history_cols)
+        row_cells = row_cells - debut * len(history_cols)
+    cells = _per_race(row_cells, idx, n)
+    nulls = _per_race(row_nulls, idx, n)
     null_share = np.divide(nulls, cells, out=np.zeros(n), where=cells > 0)
     finite = np.isfinite(p) & (p > 0) & (p < 1)
     bad_p = _per_race(~finite, idx, n)

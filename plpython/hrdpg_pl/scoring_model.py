@@ -95,7 +95,8 @@ def _reasons(model: LoadedModel, x: F64) -> list[str]:
 def score(model: LoadedModel, rows: FeatureRows, race_ids: I64, handicap: npt.NDArray[np.bool_],
           country: list[str | None], terms: dict[int, tuple[int, float]], best: BestOdds,
           limits: KellyCaps, max_null_share: float, prices: PriceFacts,
-          attribute_features: set[str], reasons: bool = True) -> Scored:
+          attribute_features: set[str], reasons: bool = True,
+          history_features: set[str] | None = None) -> Scored:
     """race_ids: the date range's races (sorted); rows: their runners (any order);
     attribute_features: the catalogue's declared-attribute features (content check);
     reasons False publishes '[]' (a research backfill: only the API shows reasons)."""
@@ -119,7 +120,9 @@ def score(model: LoadedModel, rows: FeatureRows, race_ids: I64, handicap: npt.ND
     attribute_share = attribute_null_share(race_ids, np.searchsorted(race_ids, rows.race_id),
                                            x[:, attr])
     s = gate_and_price(p, own, x, rows, race_ids, handicap, country, terms, best, limits,
-                       max_null_share, model.info.model_id, explain, prices, attribute_share)
+                       max_null_share, model.info.model_id, explain, prices, attribute_share,
+                       [j for j, n in enumerate(model.info.feature_names)
+                        if n in (history_features or set())])
     s.timings["infer"] = infer_s
     return s
 
@@ -141,7 +144,8 @@ def gate_and_price(p: F64, p_model: F64, x: F64, rows: FeatureRows, race_ids: I6
                    terms: dict[int, tuple[int, float]],
                    best: BestOdds, limits: KellyCaps, max_null_share: float, model_id: int,
                    explain: Callable[[I64], tuple[list[str], str | None]],
-                   prices: PriceFacts, attribute_share: F64) -> Scored:
+                   prices: PriceFacts, attribute_share: F64,
+                   history_cols: list[int] | None = None) -> Scored:
     """From win probabilities per row: DQ gate, each-way terms, pricing and reasons of the
     published rows (explain gets their indices). Shared by scoring and re-pricing.
     prices and attribute_share (per race) feed the content checks."""
@@ -150,7 +154,8 @@ def gate_and_price(p: F64, p_model: F64, x: F64, rows: FeatureRows, race_ids: I6
     idx = np.searchsorted(race_ids, rows.race_id)
     odds_raw = best.odds
     invalid = ~np.isnan(odds_raw) & ~((odds_raw > 1.0) & (odds_raw < MAX_DECIMAL_ODDS))
-    g = gate(race_ids, idx, rows.horse_id, x, p, invalid, odds_raw, max_null_share, model_id)
+    g = gate(race_ids, idx, rows.horse_id, x, p, invalid, odds_raw, max_null_share, model_id,
+             history_cols)
     book_check(race_ids, idx, np.where(invalid, np.nan, odds_raw), best.kind, g, model_id)
     content_check(race_ids, prices.newest_age_s, prices.history_share, attribute_share, g,
                   model_id)

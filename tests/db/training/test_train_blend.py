@@ -31,13 +31,20 @@ def noisy_world(server: ServerHandle, template_db: str) -> Iterator[str]:
     finally:
         drop_database(server, name)
 
+FAST_TREES = {"learning_rate": 0.05, "num_leaves": 15, "lambda_l2": 10.0,
+              "feature_fraction": 0.9}
+
 
 def test_blend_beats_noisy_market(noisy_world: str) -> None:
     with psycopg.connect(noisy_world) as conn:
         result = train(conn, TrainSpec(
             name="core", train_from=D, train_to=D + dt.timedelta(days=84),
             test_from=D + dt.timedelta(days=85), test_to=D + dt.timedelta(days=119),
-            with_market=False, seed=5, register=False), show=False)
+            with_market=False, seed=5, register=False,
+            # 85 days are too few for the default slow trees (lr 0.02, 7 leaves: model
+            # pseudo-R2 0.05 here, the blend then no better than the market); the blend's
+            # behaviour is what is tested, on a model that learns from the window
+            lgb_overrides=FAST_TREES), show=False)
     test = result.metrics["test"]
     blend, market = test["blend_on_priced"], test["market_on_priced"]
     b = result.params["blend"]

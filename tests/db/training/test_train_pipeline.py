@@ -46,8 +46,7 @@ def trained(world_db: str) -> TrainResult:
 def test_onnx_plus_racenorm_reproduces_trainer_on_every_test_row(
         trained: TrainResult, world_db: str) -> None:
     with psycopg.connect(world_db) as conn:
-        names = feature_list(conn, with_market=True)
-        w = read_window(conn, names, TEST_FROM, TEST_TO)
+        w = read_window(conn, list(trained.params["features"]), TEST_FROM, TEST_TO)
     p = racenorm.group_softmax(run_onnx(trained.artifact, w.x), w.race_id)
     # independent per-race sums: every race's probabilities add to 1
     for rid in np.unique(w.race_id)[:200]:
@@ -61,12 +60,16 @@ def test_onnx_plus_racenorm_reproduces_trainer_on_every_test_row(
                                                abs=1e-6)
 
 
-def test_metrics_and_params_are_complete(trained: TrainResult) -> None:
+def test_metrics_and_params_are_complete(trained: TrainResult, world_db: str) -> None:
     m = trained.metrics
+    with psycopg.connect(world_db) as conn:
+        catalogue = feature_list(conn, with_market=True)
     for key in ("log_loss", "brier", "pseudo_r2", "ece", "calibration"):
         assert key in m["test"]["model"]
     assert m["best_iteration"] >= 1 and m["train"]["races"] > 0
-    assert len(m["feature_importance_gain"]) == 35  # core + market, catalogue order
+    # every catalogue feature with a value in the window, in catalogue order
+    dropped = trained.params["features_dropped_all_null"]
+    assert list(m["feature_importance_gain"]) == [n for n in catalogue if n not in dropped]
     assert trained.params["lightgbm"]["deterministic"] is True
     bayes = m["bayes"]
     assert bayes is not None and bayes["races"] == m["test"]["races"]

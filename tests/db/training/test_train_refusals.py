@@ -6,6 +6,7 @@ import datetime as dt
 
 import psycopg
 import pytest
+from psycopg import sql
 
 from hrdpg.cli import main
 from hrdpg.config import Settings
@@ -50,7 +51,18 @@ def test_all_null_feature_is_left_out_and_named(synth_conn: psycopg.Connection) 
     synth_conn.commit()
     result = train(synth_conn, spec(register=False, max_rounds=20),
                    show=False)
-    assert result.params["features_dropped_all_null"] == ["speed_rel"]
+    # independently: the catalogue features without one value in the training window
+    names = [n for (n,) in synth_conn.execute(
+        "SELECT name FROM modeling.feature_catalog ORDER BY position").fetchall()]
+    s = spec()
+    counts = synth_conn.execute(sql.SQL(
+        "SELECT {} FROM modeling.runner_features WHERE race_date BETWEEN %s AND %s").format(
+        sql.SQL(", ").join(sql.SQL("count({})").format(sql.Identifier(n)) for n in names)),
+        (s.train_from, s.train_to)).fetchone()
+    assert counts is not None
+    empty = [n for n, c in zip(names, counts, strict=True) if c == 0]
+    assert "speed_rel" in empty
+    assert result.params["features_dropped_all_null"] == empty
     assert "speed_rel" not in result.params["features"]
     assert "speed_rel" not in result.metrics["feature_importance_gain"]
 
