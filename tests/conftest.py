@@ -170,6 +170,13 @@ SMALL_WORLD_DAYS = 150
 SMALL_WORLD_RACES_PER_DAY = 16
 
 
+def signal_months(conn: psycopg.Connection) -> None:
+    """The signals partitions of the world's months, as housekeeping makes them ahead of live
+    racing: scoring a day then never stops to create one (tests of locks and races rely on it)."""
+    conn.execute("SELECT modeling.create_signal_partitions(min(race_date), max(race_date)) "
+                 "FROM racing.races")
+
+
 @pytest.fixture(scope="session")
 def synth_template(server: ServerHandle, template_db: str) -> str:
     """A migrated database holding a small synthetic world with features computed."""
@@ -191,6 +198,7 @@ def synth_template(server: ServerHandle, template_db: str) -> str:
         conn.execute("ANALYZE")
         conn.execute("SELECT modeling.refresh_features(min(race_date), max(race_date)) "
                      "FROM racing.races")
+        signal_months(conn)
         conn.execute("ANALYZE")
         conn.commit()
     return SYNTH_TEMPLATE_DB

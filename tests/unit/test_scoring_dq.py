@@ -92,13 +92,14 @@ def test_content_rules_withhold_stakes_at_their_thresholds() -> None:
     assert details[(3, "prices_present")]["course_priced_share"] is None
 
 
-def test_debutants_history_nulls_do_not_count() -> None:
+def test_history_nulls_do_not_count() -> None:
     # one race of 4 runners, 2 field and 3 history columns: two debutants (no history at all),
-    # one runner with history but one history value missing, one complete
+    # one runner with one history value missing, one complete; one field value missing
     idx = np.zeros(4, dtype=np.int64)
     x = np.ones((4, 5))
     x[0:2, 2:] = np.nan
     x[2, 4] = np.nan
+    x[3, 0] = np.nan
     args = (np.array([1]), idx, np.arange(4), x, np.full(4, 0.25), np.zeros(4, dtype=bool),
             np.full(4, 4.0), 0.5)
     shares = [json.loads(d)["share"] for d, c in zip(gate(*args, model_id=1).details,
@@ -107,6 +108,6 @@ def test_debutants_history_nulls_do_not_count() -> None:
     with_rule = gate(*args, model_id=1, history_cols=[2, 3, 4])
     ruled = [json.loads(d)["share"] for d, c in zip(with_rule.details, with_rule.check_name,
                                                     strict=True) if c == "null_feature_share"]
-    # counted by hand: 7 of 20 cells NULL; without the debutants' 6 history cells, 1 of 14
-    assert shares == [round(7 / 20, 6)] and ruled == [round(1 / 14, 6)]
+    # counted by hand: 8 of 20 cells NULL; of the 8 field cells, 1
+    assert shares == [round(8 / 20, 6)] and ruled == [round(1 / 8, 6)]
     assert not with_rule.blocked.any()

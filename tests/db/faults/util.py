@@ -17,6 +17,7 @@ from hrdpg.cli.db import start_embedded
 from hrdpg.cluster import Cluster
 from hrdpg.config import Settings
 from hrdpg.trainer.pipeline import TrainResult
+from tests.conftest import signal_months
 from tests.db.scoring.world import install
 
 POLL_TIMEOUT_S = 60.0
@@ -128,6 +129,7 @@ def scratch_engine(cluster: Cluster, model: TrainResult | None, n_days: int = 20
     with psycopg.connect(settings.conninfo()) as conn:
         write_world(conn, generate(SynthConfig(seed=11, n_days=n_days,
                                                races_per_day=races_per_day)))
+        signal_months(conn)
         conn.commit()
         if model is not None:
             install(conn, model)
