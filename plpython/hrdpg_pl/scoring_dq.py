@@ -39,8 +39,8 @@ STALE_PRICE_AFTER_S = 12 * 3600.0  # newest price older than this before min(as_
 # Declared attributes (the catalogue's 'field' stage: age, weight, rating, draw ...) NULL in
 # more than this share of a race's cells: the card was stripped, the model sees defaults.
 ATTRIBUTE_STAGE = "field"
-# Features from the horse's past runs: not counted by the NULL-share gate (NULL by design for
-# a debutant, or where the source lacks sectionals).
+# Features from the horse's past runs: the NULL-share gate does not count their NULLs (NULL
+# for a debutant, or where the source lacks sectionals).
 HISTORY_STAGES = ("history", "relative")
 MAX_ATTRIBUTE_NULL_SHARE = 0.5
 # A DQ alert is critical when this share of a run's races is blocked or without stakes.
@@ -82,9 +82,9 @@ def gate(race_ids: I64, idx: I64, horse_id: I64, x: F64, p: F64,
          model_id: int, history_cols: list[int] | None = None) -> GateResult:
     """Checks per race: runners, duplicates, NULL share, probabilities, odds. idx maps rows to
     races (0..len(race_ids)-1); races without rows fail min_runners. history_cols: the columns
-    of history-derived features, left out of the NULL share: they are NULL wherever the horse's
-    past lacks them (a debutant, a source without sectionals), and a broken history store
-    shows as missing runners, not NULLs."""
+    of history-derived features, whose NULLs are not counted (the share stays one of all the
+    cells): they are NULL wherever the horse's past lacks them (a debutant, a source without
+    sectionals), and a broken history store shows as missing runners, not NULLs."""
     n = race_ids.size
     count = np.bincount(idx, minlength=n)
     order = np.lexsort((horse_id, idx))
@@ -95,9 +95,8 @@ def gate(race_ids: I64, idx: I64, horse_id: I64, x: F64, p: F64,
     dups = _per_race(dup_row, idx, n)
     row_nulls = np.isnan(x).sum(axis=1) if x.size else np.zeros(idx.size)
     row_cells = np.full(idx.size, max(x.shape[1], 1), dtype=np.float64)
-    if history_cols and x.size:
+    if history_cols and x.size:  # out of the NULLs, not of the cells: the share stays of all
         row_nulls = row_nulls - np.isnan(x[:, history_cols]).sum(axis=1)
-        row_cells = np.full(idx.size, max(x.shape[1] - len(history_cols), 1), dtype=np.float64)
     cells = _per_race(row_cells, idx, n)
     nulls = _per_race(row_nulls, idx, n)
     null_share = np.divide(nulls, cells, out=np.zeros(n), where=cells > 0)
