@@ -108,11 +108,11 @@ def score_chunk(conn: psycopg.Connection, plpy: ClientPlpy, run_id: int,
     scoring_fetch.market_as_of(plpy, races, rows)
     best, terms = scoring_fetch.odds(plpy, races, rows)
     prices = scoring_fetch.price_facts(plpy, races, PRICE_HISTORY_DAYS)
-    attributes = scoring.attribute_features(plpy)
+    attributes = scoring_fetch.attribute_features(plpy)
     lim = scoring.kelly_caps(plpy)
     stats.tick("fetch", time.perf_counter() - t0)
     stats.rows_in += int(rows.race_id.size)
-    history = scoring.features_of_stages(plpy, list(HISTORY_STAGES))
+    history = scoring_fetch.features_of_stages(plpy, list(HISTORY_STAGES))
     s = score(model, rows, races.race_id, races.handicap, races.country, terms, best, lim,
               0.5, prices, attributes, history_features=history)
     for k, v in s.timings.items():

@@ -19,7 +19,7 @@ from hrdpg_pl import model_cache, scoring_bulk, scoring_fetch, scoring_publish
 from hrdpg_pl.info import source_hash
 from hrdpg_pl.model_cache import LoadedModel, ModelInfo, prepared
 from hrdpg_pl.risk_defaults import DEFAULT_CAPS, DEFAULT_PROFILE, KellyCaps
-from hrdpg_pl.scoring_dq import ATTRIBUTE_STAGE, HISTORY_STAGES, PRICE_HISTORY_DAYS
+from hrdpg_pl.scoring_dq import HISTORY_STAGES, PRICE_HISTORY_DAYS
 from hrdpg_pl.scoring_model import Scored, score
 from hrdpg_pl.scoring_publish import SignalBatch
 
@@ -111,7 +111,6 @@ def lock_dates(plpy: Any, dates: list[str], wait: bool) -> bool:
 
 
 CATALOG_SQL = "SELECT name FROM modeling.feature_catalog"
-ATTRIBUTE_SQL = "SELECT name FROM modeling.feature_catalog WHERE stage = ANY ($1)"
 SKIPPED_ALERT_SQL = ("SELECT modeling.raise_alert('warning', 'model', $1, $2, $3::jsonb)")
 
 
@@ -164,17 +163,6 @@ def load_models(plpy: Any, alias: str, challengers: bool, stats: Stats) -> list[
         loaded.append(model)
     stats.tick("load", time.perf_counter() - t0)
     return loaded
-
-
-def features_of_stages(plpy: Any, stages: list[str]) -> set[str]:
-    """The catalogue's features of these stages."""
-    plan = prepared(plpy, "features_of_stages", ATTRIBUTE_SQL, ["text[]"])
-    return {str(r["name"]) for r in plpy.execute(plan, [stages])}
-
-
-def attribute_features(plpy: Any) -> set[str]:
-    """The catalogue's declared-attribute features (the content check's)."""
-    return features_of_stages(plpy, [ATTRIBUTE_STAGE])
 
 
 def kelly_caps(plpy: Any, profile: str = DEFAULT_PROFILE) -> KellyCaps:
@@ -256,8 +244,8 @@ def score_dates(plpy: Any, run_id: int, date_from: str, date_to: str, as_of: str
     scoring_fetch.market_as_of(plpy, races, rows)
     best, terms = scoring_fetch.odds(plpy, races, rows)
     prices = scoring_fetch.price_facts(plpy, races, PRICE_HISTORY_DAYS)
-    attributes = attribute_features(plpy)
-    history = features_of_stages(plpy, list(HISTORY_STAGES))
+    attributes = scoring_fetch.attribute_features(plpy)
+    history = scoring_fetch.features_of_stages(plpy, list(HISTORY_STAGES))
     stats.odds_ignored += best.ignored
     lim = kelly_caps(plpy)
     stats.tick("fetch", time.perf_counter() - t0)

@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from hrdpg_pl.model_cache import PLANS, prepared
+from hrdpg_pl.scoring_dq import ATTRIBUTE_STAGE
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -344,3 +345,17 @@ def declarations(plpy: Any, race_date: str) -> str:
     """Fingerprint of the day's declarations (stored with each score_day run)."""
     plan = prepared(plpy, "declarations", DECLARATIONS_SQL, ["date"])
     return str(plpy.execute(plan, [race_date])[0]["fp"])
+
+
+STAGE_FEATURES_SQL = "SELECT name FROM modeling.feature_catalog WHERE stage = ANY ($1)"
+
+
+def features_of_stages(plpy: Any, stages: list[str]) -> set[str]:
+    """The catalogue's features of these stages."""
+    plan = prepared(plpy, "features_of_stages", STAGE_FEATURES_SQL, ["text[]"])
+    return {str(r["name"]) for r in plpy.execute(plan, [stages])}
+
+
+def attribute_features(plpy: Any) -> set[str]:
+    """The catalogue's declared-attribute features (the content check's)."""
+    return features_of_stages(plpy, [ATTRIBUTE_STAGE])
