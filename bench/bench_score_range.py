@@ -70,7 +70,7 @@ SELECT 'refresh_features' = ANY(p.proargnames) FROM pg_catalog.pg_proc p
 def reset(dsn: str) -> None:
     """Every path starts from empty signals/dq_results and a checkpoint."""
     with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute("TRUNCATE modeling.signals, modeling.dq_results")
+        conn.execute("TRUNCATE modeling.signals, modeling.signals_newest, modeling.dq_results")
         conn.execute("VACUUM ANALYZE modeling.signals")
         conn.execute("CHECKPOINT")
 

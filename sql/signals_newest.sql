@@ -30,7 +30,12 @@ CREATE OR REPLACE TRIGGER signals_newest_advance
     REFERENCING NEW TABLE AS written
     FOR EACH STATEMENT EXECUTE FUNCTION modeling.signals_newest_advance();
 COMMENT ON TRIGGER signals_newest_advance ON modeling.signals IS
-    'Keeps modeling.signals_newest at the newest as_of per alias and race.';
+    'Keeps modeling.signals_newest at the newest as_of per alias and race (fires always, also '
+    'under session_replication_role = replica).';
+-- Always, not only in origin mode: score_range's COPY publish runs with
+-- session_replication_role = replica to check its foreign keys once per chunk
+-- (hrdpg_pl.scoring_bulk), and its rows must advance the newest table like any other insert.
+ALTER TABLE modeling.signals ENABLE ALWAYS TRIGGER signals_newest_advance;
 
 -- An UPDATE that moves a publication (as_of, alias or race) re-derives that race's row from
 -- signals. Per row, but the WHEN skips the publish's upsert (it never changes those columns).

@@ -275,7 +275,7 @@ def score_dates(plpy: Any, run_id: int, date_from: str, date_to: str, as_of: str
     t0 = time.perf_counter()
     if bulk and not only_changed and scoring_bulk.can_copy(plpy, batch):
         written = scoring_bulk.write(plpy, batch, gates, check_once)  # dq_results too
-        stats.tick("upsert", time.perf_counter() - t0)
+        stats.tick("copy", time.perf_counter() - t0)  # the stage name says which path ran
     else:
         for g in gates:
             scoring_publish.write_dq(plpy, run_id, g)

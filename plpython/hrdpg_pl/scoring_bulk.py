@@ -44,14 +44,18 @@ SIGNAL_COLUMNS = (
 DQ_COLUMNS = ("run_id", "race_id", "check_name", "passed", "blocked", "details")
 EW_FRACTION_SCALE = 3  # signals.ew_fraction numeric(4, 3)
 
-# Can the COPY path give what the upsert would? No existing row of these keys, no trigger
-# that replica mode would skip (on the tables or their partitions).
+# Can the COPY path give what the upsert would? No existing row of these keys, and no
+# insert trigger whose firing depends on session_replication_role (on the tables or their
+# partitions): replica mode skips the origin-mode ones ('O') and fires the replica-only ones
+# ('R'). Triggers enabled always ('A', as signals_newest_advance) fire on both paths. tgtype
+# bit 4 is TRIGGER_TYPE_INSERT.
 PRECHECK_SQL = """
 SELECT EXISTS (SELECT 1 FROM unnest($1::int8[], $2::timestamptz[]) AS k(race_id, as_of)
                  JOIN modeling.signals s ON s.as_of = k.as_of AND s.race_id = k.race_id
                 WHERE s.model_id = ANY($3::int8[])) AS conflict,
        EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t
-                WHERE NOT t.tgisinternal AND t.tgrelid IN (
+                WHERE NOT t.tgisinternal AND t.tgenabled IN ('O', 'R')
+                  AND (t.tgtype & 4) <> 0 AND t.tgrelid IN (
                       SELECT c.oid FROM pg_catalog.pg_class c
                        WHERE c.oid IN ('modeling.signals'::regclass,
                                        'modeling.dq_results'::regclass)

@@ -48,6 +48,15 @@ def published(conn: psycopg.Connection) -> tuple[list[tuple[object, ...]],
     return rows, dq
 
 
+def publish_path(conn: psycopg.Connection) -> set[str]:
+    """Which publish the newest score_range ran: its stage timings name it."""
+    got = conn.execute("SELECT timings_ms FROM modeling.runs WHERE kind = 'score_range' "
+                       "ORDER BY run_id DESC LIMIT 1").fetchone()
+    conn.commit()
+    assert got is not None
+    return set(got[0]) & {"copy", "upsert"}
+
+
 def test_copy_publish_writes_the_upsert_rows(
         synth_db: Settings, synth_conn: psycopg.Connection, server: ServerHandle,
         synth_template: str) -> None:
@@ -57,12 +66,21 @@ def test_copy_publish_writes_the_upsert_rows(
     synth_conn.commit()
     backfill(synth_db)  # the trigger is there: the row-by-row upsert
     by_upsert = published(synth_conn)
+    assert publish_path(synth_conn) == {"upsert"}
     fired = synth_conn.execute("SELECT count(*) FROM public.seen").fetchone()
     synth_conn.execute("DROP TRIGGER count_rows ON modeling.signals")
-    synth_conn.execute("TRUNCATE modeling.signals, modeling.dq_results")
+    synth_conn.execute("TRUNCATE modeling.signals, modeling.signals_newest, "
+                       "modeling.dq_results")
     synth_conn.commit()
-    backfill(synth_db)  # no trigger, empty table: the binary COPY
+    backfill(synth_db)  # no user trigger, empty table: the binary COPY
     by_copy = published(synth_conn)
+    assert publish_path(synth_conn) == {"copy"}
+    # The COPY runs in replica mode; the newest-publication table still advanced.
+    newest, derived = (synth_conn.execute(q).fetchall() for q in (
+        "SELECT alias, race_date, race_id, as_of FROM modeling.signals_newest ORDER BY 1, 2, 3",
+        "SELECT alias, race_date, race_id, max(as_of) FROM modeling.signals "
+        "GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"))
+    assert newest == derived and len(derived) > 0
     assert fired is not None and fired[0] == len(by_upsert[0]) > 0
     assert by_copy == by_upsert
 
