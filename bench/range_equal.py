@@ -62,7 +62,7 @@ class ClientPlpy:
         raise RuntimeError(message)
 
 
-def read_features(conn: psycopg.Connection, names: list[str], lo: str, hi: str
+def read_features(conn: psycopg.Connection, names: list[str], races: scoring_fetch.Races
                   ) -> scoring_fetch.FeatureRows:
     """The chunk's feature rows, in binary, from the scorer's own query prepared with the same
     parameter types: the server then makes the same custom-or-generic plan choices chunk after
@@ -70,8 +70,10 @@ def read_features(conn: psycopg.Connection, names: list[str], lo: str, hi: str
     bits depend on the row order) come out bit for bit the same."""
     got = conn.execute("SELECT modeling.scoring_feature_query(%s) AS q", (names,)).fetchone()
     assert got is not None
-    query = str(got[0]).replace("%", "%%").replace("$1", "%s::date").replace("$2", "%s::date")
-    row = conn.cursor(binary=True).execute(query.encode(), (lo, hi), prepare=True).fetchone()
+    query = (str(got[0]).replace("%", "%%").replace("$1", "%s::int8[]")
+             .replace("$2", "%s::timestamptz[]"))
+    row = conn.cursor(binary=True).execute(query.encode(), (races.race_id.tolist(), races.as_of),
+                                           prepare=True).fetchone()
     return scoring_fetch.decode_rows(row[1] if row else None, names)
 
 
@@ -104,8 +106,7 @@ def score_chunk(conn: psycopg.Connection, plpy: ClientPlpy, run_id: int,
     blend = model.info.params.get("blend")
     if isinstance(blend, dict):
         names += [n for n in [blend.get("market_feature", "mkt_latest_prob")] if n not in names]
-    rows = read_features(conn, names, lo, hi)
-    scoring_fetch.market_as_of(plpy, races, rows)
+    rows = read_features(conn, names, races)
     best, terms = scoring_fetch.odds(plpy, races, rows)
     prices = scoring_fetch.price_facts(plpy, races, PRICE_HISTORY_DAYS)
     attributes = scoring_fetch.attribute_features(plpy)

@@ -1,6 +1,6 @@
 -- Writes the feature SQL from modeling.feature_catalog (features_catalog.sql): the store
--- function (history stage), the view that training and scoring read, and the as-of market
--- reader. Run at every migrate; a catalogue row is the only place a feature is defined.
+-- function (history stage), the view that training reads, and the scorer's as-of read of
+-- the same rows. Run at every migrate; a catalogue row is the only place a feature is defined.
 
 CREATE OR REPLACE FUNCTION modeling.install_feature_sql()
 RETURNS void
@@ -14,8 +14,8 @@ DECLARE
     hist_vals text;   -- their definitions over feature_parts, cast to the store type
     hist_cols text;   -- "s.name, ..." read back from the store by the view
     view_cols text;   -- every feature, catalogue order, as double precision
-    mkt_cols text;    -- the market features over the as-of prices
-    mkt_pack text;    -- and packed for the scorer
+    out_cols text;    -- "name double precision, ..." of every feature, catalogue order
+    body text;        -- the view's query, a template (below)
 BEGIN
     -- Every history feature has its store column and every store column a feature: a new
     -- history feature needs its column from an Alembic revision, not from here.
@@ -55,16 +55,11 @@ BEGIN
     SELECT string_agg(CASE c.stage WHEN 'history' THEN format('p.%I::float8 AS %1$I', c.name)
                                    ELSE format('(%s)::float8 AS %I', c.definition, c.name) END,
                       E',\n       ' ORDER BY c.position),
-           string_agg(format('(%s)::float8 AS %I', c.definition, c.name), ', '
-                      ORDER BY c.position) FILTER (WHERE c.stage = 'market'),
-           string_agg(format('float8send(coalesce(q.%I, ''NaN''))', c.name), ' || '
-                      ORDER BY c.position) FILTER (WHERE c.stage = 'market')
-      INTO view_cols, mkt_cols, mkt_pack
+           string_agg(format('%I double precision', c.name), ', ' ORDER BY c.position)
+      INTO view_cols, out_cols
       FROM modeling.feature_catalog c;
-    -- A catalogue without history or market features still makes valid SQL.
+    -- A catalogue without history features still makes valid SQL.
     hist_cols := coalesce(', ' || hist_cols, '');
-    mkt_cols := coalesce(', ' || mkt_cols, '');
-    mkt_pack := coalesce(' || ' || mkt_pack, '');
 
     -- Dropped first: a new history feature changes its result type. Nothing depends on it
     -- (refresh_features calls it by EXECUTE).
@@ -85,9 +80,12 @@ END$sql$, hist_out, hist_vals);
 
     -- The runners of the view: declared, not withdrawn, with their field's aggregates. Every
     -- window partitions by (race_date, race_id), so a filter on race_date is pushed below the
-    -- windows and a one-day query touches one day of rows.
-    EXECUTE format($sql$
-CREATE OR REPLACE VIEW modeling.runner_features AS
+    -- windows and a one-day query touches one day of rows. One template for the view (every
+    -- race, market as of the off) and the scorer's read (given races, market as of each
+    -- race's as_of); its %s are: the as_of column, the races joined, the store's columns,
+    -- the as_of the market is read at, the store's rows (the races again: an index scan, not
+    -- a hash of the whole store), the feature columns.
+    body := $sql$
 WITH field AS (
     SELECT ru.race_id, ru.horse_id, ra.race_date, ra.off_time, ru.age, ru.draw, ru.weight_kg,
            ru.official_rating, ru.speed_figure, d.body_weight_kg::float8 AS body_weight_kg,
@@ -97,9 +95,9 @@ WITH field AS (
            avg(ru.official_rating) OVER w AS avg_rating,
            percent_rank() OVER (PARTITION BY ra.race_date, ru.race_id
                                 ORDER BY ru.official_rating DESC NULLS LAST) AS rating_rank,
-           avg(ru.speed_figure) OVER w AS avg_speed
+           avg(ru.speed_figure) OVER w AS avg_speed%s
       FROM modeling.src_runners ru
-      JOIN modeling.src_races ra ON ra.race_id = ru.race_id
+      JOIN modeling.src_races ra ON ra.race_id = ru.race_id%s
       -- the optional contract views: the pre-race columns only
       LEFT JOIN modeling.src_runner_details d
         ON (d.race_id, d.horse_id) = (ru.race_id, ru.horse_id)
@@ -111,52 +109,43 @@ priced AS (
     SELECT f.*%s, m.morning_odds, m.latest_odds
       FROM field f
       JOIN modeling.feature_store s USING (race_id, horse_id, race_date)
-      LEFT JOIN LATERAL modeling.market_odds(f.race_id, f.horse_id, f.off_time, NULL) m ON true
+      LEFT JOIN LATERAL modeling.market_odds(f.race_id, f.horse_id, f.off_time, %s) m ON true%s
 )
 SELECT p.race_id, p.horse_id, p.race_date, p.off_time,
        %s
   FROM priced p
-WINDOW race AS (PARTITION BY p.race_date, p.race_id)$sql$, hist_cols, view_cols);
+WINDOW race AS (PARTITION BY p.race_date, p.race_id)$sql$;
+    EXECUTE 'CREATE OR REPLACE VIEW modeling.runner_features AS '
+            || format(body, '', '', hist_cols, 'NULL', '', view_cols);
     COMMENT ON VIEW modeling.runner_features IS
         'Point-in-time features of every declared runner (non-runners excluded): one row per '
         'runner, feature columns in modeling.feature_catalog order (written from it). Run '
         'refresh_features first.';
 
-    -- The scorer's market features as of each race's as_of, from the same definitions, packed
-    -- as (race, horse, feature...) big-endian with NULL as NaN (hrdpg_pl.scoring_fetch).
+    -- The scorer's read: the view's rows of the given races with the market features as of
+    -- each race's as_of, so a replay of a past morning never sees a later price. Dropped
+    -- first: a new feature changes its result type; the scorer calls it by query text.
+    DROP FUNCTION IF EXISTS modeling.runner_features_as_of(bigint[], timestamptz[]);
+    DROP FUNCTION IF EXISTS modeling.market_features_as_of(bigint[], timestamptz[]);  -- its market-only predecessor
     EXECUTE format($sql$
-CREATE OR REPLACE FUNCTION modeling.market_features_as_of(race_ids bigint[], as_ofs timestamptz[])
-RETURNS TABLE (names text[], packed bytea)
+CREATE FUNCTION modeling.runner_features_as_of(race_ids bigint[], as_ofs timestamptz[])
+RETURNS TABLE (race_id bigint, horse_id bigint, race_date date, off_time timestamptz, %s)
 LANGUAGE sql STABLE
 BEGIN ATOMIC
-    SELECT (SELECT array_agg(c.name ORDER BY c.position) FROM modeling.feature_catalog c
-             WHERE c.stage = 'market'),
-           string_agg(int8send(q.race_id) || int8send(q.horse_id)%s, ''::bytea
-                      ORDER BY q.race_id, q.horse_id)
-      FROM (SELECT p.race_id, p.horse_id%s
-              FROM (SELECT ru.race_id, ru.horse_id, ru.race_date, m.morning_odds, m.latest_odds
-                      FROM unnest(race_ids, as_ofs) AS r(race_id, as_of)
-                     -- race by race (OFFSET 0: no hash over every runner of the history)
-                     CROSS JOIN LATERAL (
-                           SELECT ru.race_id, ru.horse_id, ra.race_date, ra.off_time
-                             FROM modeling.src_races ra
-                             JOIN modeling.src_runners ru ON ru.race_id = ra.race_id
-                             JOIN modeling.feature_store s
-                               ON (s.race_id, s.horse_id) = (ru.race_id, ru.horse_id)
-                            WHERE ra.race_id = r.race_id AND NOT ru.non_runner
-                              AND ru.status IS DISTINCT FROM 'non_runner' OFFSET 0) ru
-                     CROSS JOIN LATERAL modeling.market_odds(ru.race_id, ru.horse_id,
-                                                             ru.off_time, r.as_of) m) p
-            WINDOW race AS (PARTITION BY p.race_date, p.race_id)) q;
-END$sql$, mkt_pack, mkt_cols);
-    COMMENT ON FUNCTION modeling.market_features_as_of(bigint[], timestamptz[]) IS
-        'Internal to scoring: the market-stage features of the given races as of each race''s '
-        'as_of (names, and rows packed race, horse, values), from feature_catalog.';
-    REVOKE ALL ON FUNCTION modeling.market_features_as_of(bigint[], timestamptz[]) FROM PUBLIC;
+%s;
+END$sql$, out_cols, format(body, ', req.as_of',
+                           E'\n      JOIN unnest(race_ids, as_ofs) AS req(race_id, as_of)'
+                           ' ON req.race_id = ra.race_id',
+                           hist_cols, 'f.as_of', E'\n     WHERE s.race_id = ANY (race_ids)',
+                           view_cols));
+    COMMENT ON FUNCTION modeling.runner_features_as_of(bigint[], timestamptz[]) IS
+        'Internal to scoring: runner_features of the given races, with the market features as '
+        'of each race''s as_of (written from feature_catalog with the view''s template).';
+    REVOKE ALL ON FUNCTION modeling.runner_features_as_of(bigint[], timestamptz[]) FROM PUBLIC;
 END;
 $fn$;
 COMMENT ON FUNCTION modeling.install_feature_sql() IS
-    'Write feature_values, runner_features and market_features_as_of from modeling.'
+    'Write feature_values, runner_features and runner_features_as_of from modeling.'
     'feature_catalog; checks that the store has a column for every history feature. Run by '
     'hrdpg db migrate.';
 REVOKE ALL ON FUNCTION modeling.install_feature_sql() FROM PUBLIC;

@@ -17,7 +17,7 @@
 --            rest of the race (the Elo or pace of the field): no declared attribute, so the
 --            scorer's attributes check (hrdpg_pl.scoring_dq) does not count them.
 --   market   computed from morning_odds / latest_odds (modeling.market_odds): as of the off in
---            the view, as of the run's as_of in scoring (market_features_as_of).
+--            the view, as of the run's as_of in scoring (runner_features_as_of).
 -- Field, relative and market definitions may use the window "race" (the runners of the same race).
 
 CREATE OR REPLACE VIEW modeling.feature_catalog AS

@@ -1,7 +1,7 @@
 -- The market's prices of a runner as known at a moment: the first and the last price observed
 -- before the off and, given as_of, not after it. The view reads them as of the off (training);
--- scoring re-reads them as of its own as_of (hrdpg_pl.scoring_fetch.market_as_of), so a replay
--- of a past morning never sees a later price. A SQL-standard body: inlined, names bound here.
+-- scoring reads them as of its own as_of (modeling.runner_features_as_of), so a replay of a
+-- past morning never sees a later price. A SQL-standard body: inlined, names bound here.
 CREATE OR REPLACE FUNCTION modeling.market_odds(
     race_id bigint, horse_id bigint, off_time timestamptz, as_of timestamptz)
 RETURNS TABLE (morning_odds double precision, latest_odds double precision)

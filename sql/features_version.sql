@@ -17,7 +17,7 @@ BEGIN ATOMIC
           FROM pg_proc p
          WHERE p.pronamespace = 'modeling'::regnamespace
            AND p.proname = ANY (ARRAY['refresh_features', 'refresh_history', 'feature_values',
-                                      'market_features_as_of']
+                                      'runner_features_as_of']
                                 || modeling.feature_module_calls()
                                 || ARRAY(SELECT m[1] FROM regexp_matches(
                                        pg_get_viewdef('modeling.runner_features'::regclass),

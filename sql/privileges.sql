@@ -72,7 +72,7 @@ VALUES
     ('restore_indexes', '{}', 'internal to the rebuilds'),
     ('feature_values', '{}', 'internal to refresh_features (written from the catalogue)'),
     ('install_feature_sql', '{}', 'migrate: writes the feature SQL from the catalogue'),
-    ('market_features_as_of', '{}', 'internal to score_day and reprice_day'),
+    ('runner_features_as_of', '{}', 'internal to score_day, reprice_day and score_range'),
     ('feature_parts', '{}', 'internal to refresh_features (via feature_values)'),
     ('people_windows', '{}', 'internal to feature_parts (window branch)'),
     ('draw_windows', '{}', 'internal to feature_parts (window branch)'),

@@ -29,12 +29,13 @@ BEGIN
     RETURN format(
         'SELECT count(*)::int8 AS n, string_agg(int8send(f.race_id::int8) '
         '|| int8send(f.horse_id::int8) || %s, ''''::bytea ORDER BY f.race_id, f.horse_id) AS blob '
-        'FROM modeling.runner_features f WHERE f.race_date BETWEEN $1 AND $2', cols);
+        'FROM modeling.runner_features_as_of($1, $2) f', cols);
 END
 $fn$;
 COMMENT ON FUNCTION modeling.scoring_feature_query(text[]) IS
-    'Internal: SQL reading runner_features for a date range as one bytea (int8 race, int8 horse, '
-    'float8 per feature, NULL as NaN, big-endian), columns validated against feature_catalog.';
+    'Internal: SQL reading runner_features_as_of($1 race ids, $2 their as_of) as one bytea '
+    '(int8 race, int8 horse, float8 per feature, NULL as NaN, big-endian), columns validated '
+    'against feature_catalog.';
 REVOKE ALL ON FUNCTION modeling.scoring_feature_query(text[]) FROM PUBLIC;
 
 -- One rule for every entry that publishes "as of" a moment: a finite time, not in the future.

@@ -122,8 +122,7 @@ def _market(plpy: Any, info: ModelInfo, race_date: str, rows: scoring_fetch.Feat
     name = market_feature(info)
     if name is None:
         return None
-    feats = scoring_fetch.features(plpy, [name], race_date, race_date)
-    scoring_fetch.market_as_of(plpy, races, feats)
+    feats = scoring_fetch.features(plpy, [name], races)
     have = scoring_fetch.row_keys(feats.race_id, feats.horse_id)
     want = scoring_fetch.row_keys(rows.race_id, rows.horse_id)
     out = np.full(want.size, np.nan)

@@ -240,10 +240,15 @@ def score_dates(plpy: Any, run_id: int, date_from: str, date_to: str, as_of: str
         for n in [*m.info.feature_names, *extra]:  # each column once, however often named
             if n not in names:
                 names.append(n)
-    rows = scoring_fetch.features(plpy, names, date_from, date_to)
-    scoring_fetch.market_as_of(plpy, races, rows)
+    t1 = time.perf_counter()
+    rows = scoring_fetch.features(plpy, names, races)
+    t2 = time.perf_counter()
     best, terms = scoring_fetch.odds(plpy, races, rows)
+    t3 = time.perf_counter()
     prices = scoring_fetch.price_facts(plpy, races, PRICE_HISTORY_DAYS)
+    stats.tick("fetch_features", t2 - t1)
+    stats.tick("fetch_odds", t3 - t2)
+    stats.tick("fetch_prices", time.perf_counter() - t3)
     attributes = scoring_fetch.attribute_features(plpy)
     history = scoring_fetch.features_of_stages(plpy, list(HISTORY_STAGES))
     stats.odds_ignored += best.ignored

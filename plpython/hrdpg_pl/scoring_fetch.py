@@ -124,51 +124,18 @@ def decode_rows(blob: bytes | None, names: list[str]) -> FeatureRows:
                        names=list(names))
 
 
-def features(plpy: Any, names: list[str], date_from: str, date_to: str) -> FeatureRows:
-    # The SQL is generated in SQL (format('%I'), names checked against feature_catalog).
+def features(plpy: Any, names: list[str], races: Races) -> FeatureRows:
+    """The feature rows of races (declared runners), the market features as of each race's
+    as_of (modeling.runner_features_as_of): a replay of a past morning never sees a later
+    price. The SQL is generated in SQL (format('%I'), names checked against feature_catalog)."""
     key = "features:" + ",".join(names)
-    plan = _plan_cached_query(plpy, key, names)
-    rows = plpy.execute(plan, [date_from, date_to])
-    return decode_rows(rows[0]["blob"] if rows else None, names)
-
-
-def _plan_cached_query(plpy: Any, key: str, names: list[str]) -> Any:
     text_plan = prepared(plpy, "feature_query",
-                      "SELECT modeling.scoring_feature_query($1) AS q", ["text[]"])
+                         "SELECT modeling.scoring_feature_query($1) AS q", ["text[]"])
     if key not in PLANS:
         query = str(plpy.execute(text_plan, [names])[0]["q"])
-        PLANS[key] = plpy.prepare(query, ["date", "date"])
-    return PLANS[key]
-
-
-# The market features as known at each race's as_of (modeling.market_odds, the same rule the
-# view applies as of the off): the view alone would hand a replay of a past morning the prices
-# of the whole day. Runners as the view has them (non-runners out).
-MARKET_SQL = "SELECT names, packed FROM modeling.market_features_as_of($1, $2)"
-
-
-def market_as_of(plpy: Any, races: Races, rows: FeatureRows) -> None:
-    """Overwrite the market feature columns of rows with their values as of each race's
-    as_of, computed in the database from the catalogue's definitions (as in the view)."""
-    if not rows.race_id.size:
-        return
-    plan = prepared(plpy, "market", MARKET_SQL, ["int8[]", "timestamptz[]"])
-    got = plpy.execute(plan, [races.race_id.tolist(), races.as_of])[0]
-    names = [str(n) for n in (got["names"] or [])]
-    wanted = [n for n in names if n in rows.names]
-    if not wanted:
-        return
-    dtype = np.dtype([("race", ">i8"), ("horse", ">i8")] + [(n, ">f8") for n in names])
-    rec = np.frombuffer(bytes(got["packed"] or b""), dtype=dtype)
-    have = row_keys(rec["race"].astype(np.int64), rec["horse"].astype(np.int64))
-    want = row_keys(rows.race_id, rows.horse_id)
-    pos = np.clip(np.searchsorted(have, want), 0, max(have.size - 1, 0))
-    found = (have[pos] == want) if have.size else np.zeros(want.size, dtype=bool)
-    for name in wanted:
-        values = np.full(rows.race_id.size, np.nan)
-        values[found] = rec[name][pos[found]]
-        for j in [j for j, n in enumerate(rows.names) if n == name]:
-            rows.x[:, j] = values
+        PLANS[key] = plpy.prepare(query, ["int8[]", "timestamptz[]"])
+    rows = plpy.execute(PLANS[key], [races.race_id.tolist(), races.as_of])
+    return decode_rows(rows[0]["blob"] if rows else None, names)
 
 
 # What counts as a price, for the best-odds pick here and the DQ check (scoring_model): a
@@ -181,13 +148,18 @@ WITH req AS (
       FROM unnest($1::int8[], $2::timestamptz[]) AS r(race_id, as_of)
       JOIN modeling.src_races ra ON ra.race_id = r.race_id
 ), latest AS MATERIALIZED (
-    SELECT DISTINCT ON (o.race_id, o.horse_id, o.source)
-           o.race_id, o.horse_id, o.source, o.source_kind, o.decimal_odds::float8 AS odds,
-           o.observed_at, o.ew_places, o.ew_fraction::float8 AS ew_fraction,
-           o.volume::float8 AS volume
-      FROM req JOIN modeling.src_odds o ON o.race_id = req.race_id
-     WHERE o.observed_at <= req.as_of AND o.observed_at < req.off_time
-     ORDER BY o.race_id, o.horse_id, o.source, o.observed_at DESC
+    -- The newest quote per runner and source, race by race: read backwards along the odds
+    -- key (race_id, horse_id, source, observed_at), so no sort of the chunk's quotes.
+    SELECT req.race_id, l.*
+      FROM req CROSS JOIN LATERAL (
+           SELECT DISTINCT ON (o.horse_id, o.source)
+                  o.horse_id, o.source, o.source_kind, o.decimal_odds::float8 AS odds,
+                  o.observed_at, o.ew_places, o.ew_fraction::float8 AS ew_fraction,
+                  o.volume::float8 AS volume
+             FROM modeling.src_odds o
+            WHERE o.race_id = req.race_id AND o.observed_at <= req.as_of
+              AND o.observed_at < req.off_time
+            ORDER BY o.horse_id DESC, o.source DESC, o.observed_at DESC) l
 ), best AS (
     -- A real price beats a quote that is not one (NaN sorts above every number, 1e308 would
     -- be published as the price); a runner with only such quotes keeps one, which the DQ
@@ -199,26 +171,32 @@ WITH req AS (
      WHERE source_kind = 'bookmaker' AND ew_places IS NOT NULL AND ew_fraction IS NOT NULL
        AND odds > 1 AND odds < @MAX@
      ORDER BY race_id, odds DESC, source
+), names AS (
+    SELECT (SELECT array_agg(DISTINCT source ORDER BY source) FROM best) AS sources,
+           (SELECT array_agg(DISTINCT source_kind ORDER BY source_kind) FROM best) AS kinds
 )
-SELECT (SELECT string_agg(int8send(race_id) || int8send(horse_id)
-                          || float8send(coalesce(odds, 'NaN'))
-                          || float8send(coalesce(volume, 'NaN'))
-                          || int8send((extract(epoch FROM observed_at) * 1000000)::int8),
-                          ''::bytea ORDER BY race_id, horse_id) FROM best) AS blob,
-       (SELECT array_agg(source ORDER BY race_id, horse_id) FROM best) AS sources,
-       (SELECT array_agg(source_kind ORDER BY race_id, horse_id) FROM best) AS kinds,
-       (SELECT array_agg((modeling.exchange_terms(source)).commission
-                         ORDER BY race_id, horse_id) FROM best) AS commissions,
+SELECT (SELECT string_agg(int8send(b.race_id) || int8send(b.horse_id)
+                          || float8send(coalesce(b.odds, 'NaN'))
+                          || float8send(coalesce(b.volume, 'NaN'))
+                          || int8send((extract(epoch FROM b.observed_at) * 1000000)::int8)
+                          || int4send(array_position(n.sources, b.source))
+                          || int4send(coalesce(array_position(n.kinds, b.source_kind), 0)),
+                          ''::bytea ORDER BY b.race_id, b.horse_id) FROM best b) AS blob,
+       n.sources, n.kinds,
+       (SELECT array_agg((modeling.exchange_terms(u.source)).commission ORDER BY u.i)
+          FROM unnest(n.sources) WITH ORDINALITY AS u(source, i)) AS commissions,
        (SELECT array_agg(race_id ORDER BY race_id) FROM terms) AS term_race,
        (SELECT array_agg(ew_places ORDER BY race_id) FROM terms) AS term_places,
        (SELECT array_agg(ew_fraction ORDER BY race_id) FROM terms) AS term_fraction,
        (SELECT count(*) FROM latest WHERE NOT (odds > 1 AND odds < @MAX@)) AS ignored
+  FROM names n
 """.replace("@MAX@", repr(MAX_DECIMAL_ODDS))
 
 # observed_at travels as exact integer microseconds: as text it cost a timestamptz parse per
-# published row on the way back in, and bets match it exactly against racing.odds.
+# published row on the way back in, and bets match it exactly against racing.odds. Source and
+# kind travel as 1-based positions in the query's sorted lists of them (0: no kind).
 ODDS_DTYPE = np.dtype([("race", ">i8"), ("horse", ">i8"), ("odds", ">f8"), ("volume", ">f8"),
-                       ("at", ">i8")])
+                       ("at", ">i8"), ("source", ">i4"), ("kind", ">i4")])
 
 
 def row_keys(race_id: I64, horse_id: I64) -> npt.NDArray[np.void]:
@@ -243,14 +221,20 @@ def odds(plpy: Any, races: Races, rows: FeatureRows
         want = row_keys(rows.race_id, rows.horse_id)
         pos = np.clip(np.searchsorted(have, want), 0, have.size - 1)
         found = have[pos] == want
-        best.odds[found] = rec["odds"][pos[found]]
-        best.volume[found] = rec["volume"][pos[found]]
-        best.observed_us[found] = rec["at"][pos[found]]
-        sources, kinds = res["sources"], res["kinds"]
-        best.commission[found] = np.asarray(res["commissions"], dtype=np.float64)[pos[found]]
-        for i in np.flatnonzero(found).tolist():
-            best.source[i] = sources[pos[i]]
-            best.kind[i] = kinds[pos[i]]
+        at = pos[found]
+        best.odds[found] = rec["odds"][at]
+        best.volume[found] = rec["volume"][at]
+        best.observed_us[found] = rec["at"][at]
+        sources = [None, *(res["sources"] or [])]
+        kinds = [None, *(res["kinds"] or [])]
+        source_at = rec["source"][at].astype(np.intp)
+        best.commission[found] = np.asarray([0.0, *(res["commissions"] or [])],
+                                            dtype=np.float64)[source_at]
+        rows_found = np.flatnonzero(found).tolist()
+        for i, src, kind in zip(rows_found, source_at.tolist(),
+                                rec["kind"][at].astype(np.intp).tolist(), strict=True):
+            best.source[i] = sources[src]
+            best.kind[i] = kinds[kind]
     terms = {int(r): (int(p), float(f)) for r, p, f in zip(
         res["term_race"] or [], res["term_places"] or [], res["term_fraction"] or [],
         strict=True)}

@@ -57,11 +57,13 @@ def test_history_feature_stored_and_read(synth_conn: psycopg.Connection) -> None
     assert rows and all(twice == 2 * runs for runs, twice in rows)
 
 
-def test_market_reader_follows_the_catalogue(synth_conn: psycopg.Connection) -> None:
-    names = synth_conn.execute(
-        "SELECT names FROM modeling.market_features_as_of(ARRAY[]::bigint[], "
-        "ARRAY[]::timestamptz[])").fetchone()[0]
+def test_scorer_read_follows_the_catalogue(synth_conn: psycopg.Connection) -> None:
+    """The scorer's as-of read has the view's columns, in the catalogue's order."""
+    cols = [d.name for d in synth_conn.execute(
+        "SELECT * FROM modeling.runner_features_as_of(ARRAY[]::bigint[], "
+        "ARRAY[]::timestamptz[])").description or []]
+    view = [d.name for d in synth_conn.execute(
+        "SELECT * FROM modeling.runner_features LIMIT 0").description or []]
     want = [r[0] for r in synth_conn.execute(
-        "SELECT name FROM modeling.feature_catalog WHERE stage = 'market' "
-        "ORDER BY position").fetchall()]
-    assert names == want and want
+        "SELECT name FROM modeling.feature_catalog ORDER BY position").fetchall()]
+    assert cols == view == ["race_id", "horse_id", "race_date", "off_time", *want]

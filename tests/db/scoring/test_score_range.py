@@ -52,7 +52,7 @@ def test_score_range_sums_stage_timings(
         "FROM modeling.runs WHERE kind = 'score_range'").fetchone()
     assert row is not None
     timings, wall_ms = row
-    assert {"features", "fetch", "infer", "upsert", "total"} <= set(timings)
+    assert {"features", "fetch", "infer", "copy", "total"} <= set(timings)  # a new range: COPY
     # Summed over the three chunks: nearly the run's wall time, not one chunk's third of it.
     assert 0.6 * float(wall_ms) < timings["total"] <= float(wall_ms)
 
