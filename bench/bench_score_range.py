@@ -17,6 +17,9 @@ CHECKPOINT taken before each path, so each starts from empty tables and clean bu
   (ii)  CALL modeling.score_range(from, to, chunk_days, ...) on a new connection: fetch (packed
         feature rows, best odds), ONNX, race softmax + market blend, DQ gate and dq_results,
         pricing, explanations, one signals upsert per chunk, progress in its run row
+  (floor) range_floor.py: (ii)'s finished rows only written again, chunk by chunk, by binary
+        COPY from files with (ii)'s one-check-per-chunk foreign keys: what any path writing
+        this schema pays at least (jsonb parsing, CHECKs, indexes, signals_newest's trigger)
   (eq)  equal-work external path (range_equal.py): the same hrdpg_pl modules and SQL in a
         client process, features by binary COPY out, dq_results and the full signals rows by
         binary COPY in (a temp table, then one INSERT ... ON CONFLICT per chunk). The bench
@@ -50,6 +53,7 @@ from bench_features import ensure_world
 from bench_score import ensure_model
 from range_equal import run_equal_work
 from range_external import run_external, run_per_row
+from range_floor import run_write_floor
 from range_measure import (
     MemorySampler,
     Model,
@@ -159,8 +163,9 @@ def main() -> None:
     ap.add_argument("--per-row-budget", type=float, default=600.0,
                     help="seconds the full per-row path may take before it is extrapolated "
                          "from its sample instead (default 600)")
-    ap.add_argument("--paths", default="ii,eq,iii,iv",
-                    help="comma-separated subset of ii,eq,iii,iv to run (default all)")
+    ap.add_argument("--paths", default="ii,floor,eq,iii,iv",
+                    help="comma-separated subset of ii,floor,eq,iii,iv to run (default all; "
+                         "floor needs ii)")
     ap.add_argument("--to", type=dt.date.fromisoformat,
                     help="last day to score (default: the world's last day)")
     args = ap.parse_args()
@@ -196,6 +201,8 @@ def main() -> None:
         runs: list[tuple[str, str, Callable[[], PathResult]]] = [
             ("ii", "(ii) CALL score_range",
              lambda: run_score_range(args.dsn, lo, hi, args.chunk_days)),
+            ("floor", "(floor) writing (ii)'s rows only: binary COPY per chunk",
+             lambda: run_write_floor(args.dsn, parts, reset)),
             ("eq", "(eq) equal-work external: same modules, binary COPY out/in",
              lambda: run_equal_work(args.dsn, parts)),
             ("iii", "(iii) external: COPY out, ORT, COPY in, 1 upsert/chunk",
@@ -203,9 +210,10 @@ def main() -> None:
             ("iv", "(iv) external: 1 INSERT ... ON CONFLICT per row",
              lambda: run_per_row(args.dsn, model, parts, total_rows, args.per_row_budget))]
         for key, name, fn in runs:
-            if key not in paths:
+            if key not in paths or (key == "floor" and "ii" not in paths):
                 continue
-            reset(args.dsn)
+            if key != "floor":  # the floor resets itself once it has (ii)'s rows
+                reset(args.dsn)
             loads[name] = load_average()
             console.print(f"{name}: load average before {loads[name]}")
             results[name] = fn()

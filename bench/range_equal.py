@@ -70,10 +70,11 @@ def read_features(conn: psycopg.Connection, names: list[str], races: scoring_fet
     bits depend on the row order) come out bit for bit the same."""
     got = conn.execute("SELECT modeling.scoring_feature_query(%s) AS q", (names,)).fetchone()
     assert got is not None
-    query = (str(got[0]).replace("%", "%%").replace("$1", "%s::int8[]")
-             .replace("$2", "%s::timestamptz[]"))
-    row = conn.cursor(binary=True).execute(query.encode(), (races.race_id.tolist(), races.as_of),
-                                           prepare=True).fetchone()
+    query = (str(got[0]).replace("%", "%%").replace("$1", "%s::date").replace("$2", "%s::date")
+             .replace("$3", "%s::int8[]").replace("$4", "%s::timestamptz[]"))
+    row = conn.cursor(binary=True).execute(
+        query.encode(), (min(races.race_date), max(races.race_date), races.race_id.tolist(),
+                         races.as_of), prepare=True).fetchone()
     return scoring_fetch.decode_rows(row[1] if row else None, names)
 
 

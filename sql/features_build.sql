@@ -83,8 +83,8 @@ END$sql$, hist_out, hist_vals);
     -- windows and a one-day query touches one day of rows. One template for the view (every
     -- race, market as of the off) and the scorer's read (given races, market as of each
     -- race's as_of); its %s are: the as_of column, the races joined, the store's columns,
-    -- the as_of the market is read at, the store's rows (the races again: an index scan, not
-    -- a hash of the whole store), the feature columns.
+    -- the as_of the market is read at, the dates of the races (an index range over the store,
+    -- as in the view filtered by date), the feature columns.
     body := $sql$
 WITH field AS (
     SELECT ru.race_id, ru.horse_id, ra.race_date, ra.off_time, ru.age, ru.draw, ru.weight_kg,
@@ -126,9 +126,11 @@ WINDOW race AS (PARTITION BY p.race_date, p.race_id)$sql$;
     -- each race's as_of, so a replay of a past morning never sees a later price. Dropped
     -- first: a new feature changes its result type; the scorer calls it by query text.
     DROP FUNCTION IF EXISTS modeling.runner_features_as_of(bigint[], timestamptz[]);
+    DROP FUNCTION IF EXISTS modeling.runner_features_as_of(date, date, bigint[], timestamptz[]);
     DROP FUNCTION IF EXISTS modeling.market_features_as_of(bigint[], timestamptz[]);  -- its market-only predecessor
     EXECUTE format($sql$
-CREATE FUNCTION modeling.runner_features_as_of(race_ids bigint[], as_ofs timestamptz[])
+CREATE FUNCTION modeling.runner_features_as_of(from_date date, to_date date, race_ids bigint[],
+                                               as_ofs timestamptz[])
 RETURNS TABLE (race_id bigint, horse_id bigint, race_date date, off_time timestamptz, %s)
 LANGUAGE sql STABLE
 BEGIN ATOMIC
@@ -136,12 +138,14 @@ BEGIN ATOMIC
 END$sql$, out_cols, format(body, ', req.as_of',
                            E'\n      JOIN unnest(race_ids, as_ofs) AS req(race_id, as_of)'
                            ' ON req.race_id = ra.race_id',
-                           hist_cols, 'f.as_of', E'\n     WHERE s.race_id = ANY (race_ids)',
-                           view_cols));
-    COMMENT ON FUNCTION modeling.runner_features_as_of(bigint[], timestamptz[]) IS
-        'Internal to scoring: runner_features of the given races, with the market features as '
-        'of each race''s as_of (written from feature_catalog with the view''s template).';
-    REVOKE ALL ON FUNCTION modeling.runner_features_as_of(bigint[], timestamptz[]) FROM PUBLIC;
+                           hist_cols, 'f.as_of',
+                           E'\n     WHERE f.race_date BETWEEN from_date AND to_date', view_cols));
+    COMMENT ON FUNCTION modeling.runner_features_as_of(date, date, bigint[], timestamptz[]) IS
+        'Internal to scoring: runner_features of the given races (dated from_date .. to_date), '
+        'with the market features as of each race''s as_of (written from feature_catalog with '
+        'the view''s template).';
+    REVOKE ALL ON FUNCTION modeling.runner_features_as_of(date, date, bigint[], timestamptz[])
+        FROM PUBLIC;
 END;
 $fn$;
 COMMENT ON FUNCTION modeling.install_feature_sql() IS

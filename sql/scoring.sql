@@ -29,11 +29,12 @@ BEGIN
     RETURN format(
         'SELECT count(*)::int8 AS n, string_agg(int8send(f.race_id::int8) '
         '|| int8send(f.horse_id::int8) || %s, ''''::bytea ORDER BY f.race_id, f.horse_id) AS blob '
-        'FROM modeling.runner_features_as_of($1, $2) f', cols);
+        'FROM modeling.runner_features_as_of($1, $2, $3, $4) f', cols);
 END
 $fn$;
 COMMENT ON FUNCTION modeling.scoring_feature_query(text[]) IS
-    'Internal: SQL reading runner_features_as_of($1 race ids, $2 their as_of) as one bytea '
+    'Internal: SQL reading runner_features_as_of($1 .. $2 dates, $3 race ids, $4 their as_of) '
+    'as one bytea '
     '(int8 race, int8 horse, float8 per feature, NULL as NaN, big-endian), columns validated '
     'against feature_catalog.';
 REVOKE ALL ON FUNCTION modeling.scoring_feature_query(text[]) FROM PUBLIC;

@@ -51,6 +51,26 @@ class LoadedModel:
     session: Any
     input_float32: bool
     explainer: Any | None
+    # explain_ort's compiled explainer, built on the first big batch (None: not yet, or
+    # refused: fast_tried says which)
+    fast_explainer: Any | None = None
+    fast_tried: bool = False
+
+    def explainer_for(self, rows: int) -> Any:
+        """The explainer for a batch of rows: explain_ort's from MIN_ROWS rows on, when it
+        can be built; else the numpy walk."""
+        if self.explainer is None:
+            raise ValueError(f"{self.info.label} carries no explainer")
+        explain_ort = importlib.import_module("hrdpg_pl.explain_ort")
+        if rows < explain_ort.MIN_ROWS:
+            return self.explainer
+        if not self.fast_tried:
+            self.fast_tried = True
+            try:
+                self.fast_explainer = explain_ort.build(self.explainer, make_session)
+            except Exception:  # noqa: BLE001 (the numpy walk gives the same contributions)
+                self.fast_explainer = None
+        return self.fast_explainer or self.explainer
 
 
 def prepared(plpy: Any, key: str, query: str, types: list[str]) -> Any:

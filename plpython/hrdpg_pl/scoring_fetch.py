@@ -133,8 +133,11 @@ def features(plpy: Any, names: list[str], races: Races) -> FeatureRows:
                          "SELECT modeling.scoring_feature_query($1) AS q", ["text[]"])
     if key not in PLANS:
         query = str(plpy.execute(text_plan, [names])[0]["q"])
-        PLANS[key] = plpy.prepare(query, ["int8[]", "timestamptz[]"])
-    rows = plpy.execute(PLANS[key], [races.race_id.tolist(), races.as_of])
+        PLANS[key] = plpy.prepare(query, ["date", "date", "int8[]", "timestamptz[]"])
+    if not races.n:
+        return decode_rows(None, names)
+    rows = plpy.execute(PLANS[key], [min(races.race_date), max(races.race_date),
+                                     races.race_id.tolist(), races.as_of])
     return decode_rows(rows[0]["blob"] if rows else None, names)
 
 

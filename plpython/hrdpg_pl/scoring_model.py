@@ -88,7 +88,7 @@ def _reasons(model: LoadedModel, x: F64) -> list[str]:
     if model.explainer is None or not x.shape[0]:
         return ["[]"] * x.shape[0]
     explain = importlib.import_module("hrdpg_pl.explain")
-    contrib, _bias = model.explainer.contributions(x)
+    contrib, _bias = model.explainer_for(x.shape[0]).contributions(x)
     return list(explain.reasons_json(contrib, list(model.info.feature_names), x, k=5))
 
 

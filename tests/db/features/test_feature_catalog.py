@@ -60,8 +60,8 @@ def test_history_feature_stored_and_read(synth_conn: psycopg.Connection) -> None
 def test_scorer_read_follows_the_catalogue(synth_conn: psycopg.Connection) -> None:
     """The scorer's as-of read has the view's columns, in the catalogue's order."""
     cols = [d.name for d in synth_conn.execute(
-        "SELECT * FROM modeling.runner_features_as_of(ARRAY[]::bigint[], "
-        "ARRAY[]::timestamptz[])").description or []]
+        "SELECT * FROM modeling.runner_features_as_of(current_date, current_date, "
+        "ARRAY[]::bigint[], ARRAY[]::timestamptz[])").description or []]
     view = [d.name for d in synth_conn.execute(
         "SELECT * FROM modeling.runner_features LIMIT 0").description or []]
     want = [r[0] for r in synth_conn.execute(
