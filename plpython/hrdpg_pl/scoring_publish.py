@@ -82,14 +82,19 @@ UPSERT_SQL = (f"WITH new_rows AS ({_ROWS}),\n"
 # The refresh's publish: a race (per alias) whose rows equal, value for value, its newest
 # publication at or before this as_of is left out, so the as-of reading of that moment
 # (the newest publication <= it) already gives what a full publication would have given.
+# The previous publications are also looked up by the call's dates ($3, a parameter): the
+# planner prunes signals to their months when planning, instead of planning every partition
+# and pruning per probed race.
 UPSERT_CHANGED_SQL = (
     f"WITH new_rows AS ({_ROWS}),\n"  # noqa: S608
     "prev AS (SELECT s.* FROM (SELECT DISTINCT n.alias, n.race_date, n.race_id, n.as_of\n"
     "                            FROM new_rows n) k\n"
     "  CROSS JOIN LATERAL (SELECT max(p.as_of) AS as_of FROM modeling.signals p\n"
     "                       WHERE p.alias = k.alias AND p.race_date = k.race_date\n"
+    "                         AND p.race_date = ANY ($3::date[])\n"
     "                         AND p.race_id = k.race_id AND p.as_of <= k.as_of) newest\n"
     "  JOIN modeling.signals s ON s.alias = k.alias AND s.race_date = k.race_date\n"
+    "   AND s.race_date = ANY ($3::date[])\n"
     "   AND s.race_id = k.race_id AND s.as_of = newest.as_of),\n"
     f"changed AS (SELECT race_id, alias FROM ((SELECT {_SAME_COLS} FROM new_rows\n"
     f"                                         EXCEPT SELECT {_SAME_COLS} FROM prev)\n"
