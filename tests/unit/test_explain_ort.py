@@ -4,11 +4,11 @@ contributions, and an ensemble it cannot carry exactly is left to the numpy walk
 from __future__ import annotations
 
 import json
+from typing import cast
 
 import lightgbm as lgb
 import numpy as np
 import onnx
-import onnxruntime as ort
 import pytest
 from hrdpg_pl import explain_ort, model_cache
 from hrdpg_pl.explain import METADATA_KEY, Explainer, load_explainer
@@ -41,10 +41,9 @@ def artifact() -> bytes:
 
 @pytest.fixture(scope="module")
 def explainer(artifact: bytes) -> Explainer:
-    sess = ort.InferenceSession(artifact, providers=["CPUExecutionProvider"])
-    ex = load_explainer(sess.get_modelmeta().custom_metadata_map)
-    assert ex is not None
-    return ex
+    """As the scorer loads it: the server's session settings, the model's metadata."""
+    meta = model_cache.make_session(artifact).get_modelmeta().custom_metadata_map
+    return cast(Explainer, load_explainer(dict(meta)))
 
 
 def test_written_model_is_valid_onnx(explainer: Explainer) -> None:
