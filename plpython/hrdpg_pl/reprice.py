@@ -115,7 +115,7 @@ def why_full(plpy: Any, info: ModelInfo, race_date: str, alias: str
     return None, base
 
 
-def _market(plpy: Any, info: ModelInfo, race_date: str, rows: scoring_fetch.FeatureRows,
+def _market(plpy: Any, info: ModelInfo, rows: scoring_fetch.FeatureRows,
             races: scoring_fetch.Races) -> npt.NDArray[np.float64] | None:
     """The blend's market column for the base rows as of each race's as_of, exactly as a full
     score_day reads it (NaN where there is none)."""
@@ -170,7 +170,7 @@ def reprice_day(plpy: Any, race_date: str, as_of: str, alias: str, wait: bool,
     attribute_share = base_attribute_share(plpy, int(base["run_id"]), info.model_id,
                                            races.race_id)
     lim = scoring.kelly_caps(plpy)
-    market = _market(plpy, info, race_date, rows, races)
+    market = _market(plpy, info, rows, races)
     stats.tick("fetch", time.perf_counter() - t0)
     stats.rows_in = int(rec.size)
 
