@@ -92,16 +92,18 @@ BEGIN ATOMIC
      GROUP BY course, surface, race_date;
 
     INSERT INTO modeling.speed_figures (race_id, horse_id, race_date, off_time, figure)
+    -- one par per race (materialised: else the planner calls it once per run, twice)
+    WITH race_par AS MATERIALIZED (
+        SELECT r.race_id, modeling.par_time_before(r.course, r.surface, r.distance_m, r.rail,
+                                                   r.race_date) AS par_s
+          FROM (SELECT DISTINCT race_id, course, surface, distance_m, rail, race_date
+                  FROM modeling.run_history
+                 WHERE race_date >= from_date AND distance_m IS NOT NULL) r)
     SELECT h.race_id, h.horse_id, h.race_date, h.off_time,
            10.0 * ((p.par_s - h.time_s) / (h.distance_m / 1000.0) + v.variant)
            + 0.4 * (h.weight_kg / 0.45359237 - 126.0)
       FROM modeling.run_history h
-      JOIN (SELECT r.race_id, modeling.par_time_before(r.course, r.surface, r.distance_m,
-                                                       r.rail, r.race_date) AS par_s
-              FROM (SELECT DISTINCT race_id, course, surface, distance_m, rail, race_date
-                      FROM modeling.run_history
-                     WHERE race_date >= from_date AND distance_m IS NOT NULL) r) p
-        ON p.race_id = h.race_id
+      JOIN race_par p ON p.race_id = h.race_id
       JOIN modeling.meeting_variant v
         ON (v.course, v.surface, v.race_date) = (h.course, coalesce(h.surface, ''), h.race_date)
      WHERE h.race_date >= from_date AND h.time_s IS NOT NULL AND h.weight_kg IS NOT NULL
