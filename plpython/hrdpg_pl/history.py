@@ -110,6 +110,11 @@ DAILY_TABLES = ("modeling.entity_daily", "modeling.draw_daily", "modeling.draw_r
                 "modeling.speed_figures")
 REBUILT_TABLES = ("modeling.run_history", *DAILY_TABLES)
 TRUNCATE_SQL = "TRUNCATE " + ", ".join(REBUILT_TABLES)
+# Those whose indexes a rebuild drops and builds once after the load. The pars keep theirs: the
+# figures probe them while the same rebuild writes them (a row a race: cheap to index as it
+# comes), and the meeting variants are only hash-joined.
+BULK_INDEXED = tuple(t for t in REBUILT_TABLES
+                     if t not in ("modeling.par_daily", "modeling.meeting_variant"))
 
 # New runs with their ratings and the horse's form state after each run. The windows see the
 # horse's earlier history rows too (a re-rate deleted everything from the first pending run on,
@@ -230,7 +235,7 @@ def refresh_history(plpy: Any, rebuild: bool, lookback_days: int) -> int:
     _, after = rate_in_batches(race_ord, batches(race_ord, day, horse), horse, rank, current)
     insert = plpy.prepare(INSERT_SQL, ["bigint[]", "text", "bigint[]", "float8"])
     # A rebuild loads a million runs into emptied tables: index them once, afterwards.
-    suspended = [_suspend_indexes(plpy, table) for table in REBUILT_TABLES] if rebuild else []
+    suspended = [_suspend_indexes(plpy, table) for table in BULK_INDEXED] if rebuild else []
     plpy.execute(insert, [horse.tolist(), float_array_literal(after), race_id.tolist(),
                           INITIAL_RATING])
     if rebuild:
