@@ -19,7 +19,7 @@ import time
 
 import psycopg
 
-from hrdpg.features import vacuum_history
+from hrdpg.features import REBUILT_TABLES, vacuum_history
 from hrdpg.synth import SynthConfig, generate
 from hrdpg.synth.write import write_world
 
@@ -65,7 +65,7 @@ def ensure_world(conn: psycopg.Connection, runners: int, reuse: bool) -> tuple[i
     if reuse and have and have[0] >= runners * 0.95:
         return int(have[0]), 0.0
     conn.execute("TRUNCATE racing.races, racing.runners, racing.odds, modeling.feature_store, "
-                 "modeling.run_history, modeling.entity_daily, modeling.draw_daily")
+                 + ", ".join(REBUILT_TABLES))
     conn.execute("DROP TABLE IF EXISTS synth.runner_truth")
     start = time.perf_counter()
     world = generate(SynthConfig(seed=42, n_runners=runners, start_date=dt.date(2020, 1, 1)))

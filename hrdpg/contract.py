@@ -48,12 +48,13 @@ OPTIONAL_VIEWS: dict[str, dict[str, str]] = {
 # What each optional column feeds, for doctor's "absent" notes (features by catalogue name).
 OPTIONAL_FEEDS: dict[str, str] = {
     "race_name": "race names in the report",
-    "rail": "nothing yet (kept for a draw bias by rail position)",
+    "rail": "draw_rail_ae, draw_rail_pos and the speed figures' pars by rail (without it: "
+            "one rail)",
     "rating_band_low": "rating_band_pos", "rating_band_high": "rating_band_pos",
     "body_weight_kg": "h_body_weight_change and body_weight_rel",
     "gear": "nothing yet (gear_first_time carries the first-time flag)",
     "gear_first_time": "gear_first_time",
-    "finish_time_s": "nothing yet (kept for speed figures)",
+    "finish_time_s": "h_fig_last, h_fig_best3 and fig_best3_rel (speed figures)",
     "running_positions": "h_early_pos_avg5, pace_early_rel and pace_front_rivals",
     "sectional_times": "h_finish_rel_avg3 and pace_finish_rank",
     "horse_name": "horse names in CLI tables and the report",

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 
 import psycopg
+from hrdpg_pl.history import REBUILT_TABLES as REBUILT_TABLES  # what a rebuild derives
 from psycopg import sql
 
 Progress = Callable[[str, int, int], None]
@@ -25,8 +26,9 @@ def vacuum_history(conn: psycopg.Connection) -> None:
     autocommit = conn.autocommit
     conn.autocommit = True
     try:
-        for table in ("run_history", "entity_daily", "draw_daily"):
-            conn.execute(sql.SQL("VACUUM (ANALYZE) {}").format(sql.Identifier("modeling", table)))
+        for table in REBUILT_TABLES:
+            conn.execute(sql.SQL("VACUUM (ANALYZE) {}").format(
+                sql.Identifier(*table.split("."))))
     finally:
         conn.autocommit = autocommit
 

@@ -134,7 +134,34 @@ SELECT position, name, feature_group, stage, 'double precision'::text AS sql_typ
      'first pre-off price, overround removed in the race'),
     (46, 'mkt_latest_prob', 'market', 'market',
      '(1.0 / latest_odds) / sum(1.0 / latest_odds) OVER race',
-     'latest pre-off price, overround removed in the race')
+     'latest pre-off price, overround removed in the race'),
+    (47, 'draw_rail_ae', 'draw', 'history',
+     'CASE WHEN draw_third IS NOT NULL'
+     ' THEN (coalesce(dr_wins, 0) + 10.0) / (coalesce(dr_expected, 0) + 10.0) END',
+     'wins / expected wins from this stall at this course, surface, distance and rail, every'
+     ' earlier day, shrunk (weight 10)'),
+    (48, 'draw_rail_pos', 'draw', 'history',
+     'CASE WHEN draw_third IS NOT NULL'
+     ' THEN (coalesce(dr_pos_sum, 0) + 0.5 * 20) / (coalesce(dr_pos_runs, 0) + 20.0) END',
+     'mean normalised position from this stall, same key, shrunk toward 0.5 (weight 20)'),
+    (49, 'jt_pair_ae', 'pairs', 'history',
+     '(coalesce(jt_wins, 0) + 2.0) / (coalesce(jt_expected, 0) + 2.0)',
+     'jockey-trainer pair wins / expected wins, last 730 days, shrunk (weight 2)'),
+    (50, 'jt_pair_rides', 'pairs', 'history', 'coalesce(jt_rides, 0)',
+     'rides of the jockey for the trainer in the last 730 days'),
+    (51, 'wt_claim', 'allowance', 'field',
+     'CASE WHEN official_rating IS NOT NULL AND weight_kg IS NOT NULL'
+     ' THEN greatest(113, least(133, 133 - (max(official_rating) OVER race - official_rating)))'
+     ' - weight_kg / 0.45359237 END',
+     'lb below the handicap scale (top rated 133 lb, 1 lb a rating point, 113..133) the horse'
+     ' carries: the apprentice claim or weight off the scale'),
+    (52, 'h_fig_last', 'speed', 'history', 'fig_last',
+     'speed figure of the last run with one (0.1 s/km faster than par, going and weight'
+     ' allowed for)'),
+    (53, 'h_fig_best3', 'speed', 'history', 'fig_best3',
+     'best speed figure of the last three runs with one'),
+    (54, 'fig_best3_rel', 'speed', 'relative', 'h_fig_best3 - avg(h_fig_best3) OVER race',
+     'best-of-three speed figure minus the field mean (runners with one)')
   ) AS f(position, name, feature_group, stage, definition, description);
 COMMENT ON VIEW modeling.feature_catalog IS
     'The one declaration of every feature: name, group, stage (history / field / market), SQL '

@@ -24,7 +24,9 @@ RETURNS TABLE (
     j_wins365 bigint, t_rides14 bigint, t_wins14 bigint, t_exp14 float8, t_rides90 bigint,
     t_wins90 bigint, t_rides365 bigint, t_wins365 bigint, draw_wins bigint,
     draw_expected float8, early5 float8, finish3 float8, rating_change float8,
-    body_weight_change float8, gap_before_last float8)
+    body_weight_change float8, gap_before_last float8, dr_wins bigint, dr_expected float8,
+    dr_pos_runs bigint, dr_pos_sum float8, jt_rides bigint, jt_wins bigint, jt_expected float8,
+    fig_last float8, fig_best3 float8)
 LANGUAGE sql STABLE
 BEGIN ATOMIC
     SELECT * FROM (
@@ -40,9 +42,12 @@ BEGIN ATOMIC
                jf.rides14, jf.wins14, jf.rides90, jf.wins90, jf.rides365, jf.wins365,
                tf.rides14, tf.wins14, tf.exp14, tf.rides90, tf.wins90, tf.rides365, tf.wins365,
                df.wins, df.expected, f.early5, f.finish3, f.rating_change,
-               f.body_weight_change, f.gap_before_last
+               f.body_weight_change, f.gap_before_last, dr.cum_wins, dr.cum_expected,
+               dr.cum_pos_runs, dr.cum_pos_sum, pw.rides, pw.wins, pw.expected, fg.fig_last,
+               fg.fig_best3
           FROM (SELECT h.race_id, h.horse_id, h.jockey_id, h.trainer_id, h.race_date, h.off_time,
-                       h.course, h.dist_band, h.draw_third,
+                       h.course, h.dist_band, h.draw_third, h.surface, h.rail, h.draw,
+                       h.distance_m,
                        h.runs_after - 1 AS runs,
                        CASE WHEN h.runs_after > 1 THEN h.wins_after - h.won END AS wins,
                        CASE WHEN h.runs_after > 1 THEN h.places_after - h.placed END AS places,
@@ -87,6 +92,16 @@ BEGIN ATOMIC
           LEFT JOIN modeling.draw_windows(from_date, to_date) df
             ON (df.course, df.dist_band, df.draw_third, df.race_date)
              = (f.course, f.dist_band, f.draw_third, f.race_date)
+          LEFT JOIN modeling.draw_rail_windows(from_date, to_date) dr
+            ON (dr.course, dr.surface, dr.distance_m, dr.rail, dr.draw, dr.race_date)
+             = (f.course, coalesce(f.surface, ''), f.distance_m, coalesce(f.rail, ''), f.draw,
+                f.race_date)
+          LEFT JOIN modeling.pair_windows(from_date, to_date) pw
+            ON (pw.jockey_id, pw.trainer_id, pw.race_date)
+             = (f.jockey_id, f.trainer_id, f.race_date)
+          -- figures are a per-run table, not running totals: one index probe per run, the
+          -- same call as the probe branch's
+          LEFT JOIN LATERAL modeling.figures_before(f.horse_id, f.race_date) fg ON true
          WHERE f.race_date >= from_date
         UNION ALL
         (WITH probe AS MATERIALIZED (
@@ -96,12 +111,14 @@ BEGIN ATOMIC
                    ra.off_time, ra.course, modeling.distance_band(ra.distance_m) AS dist_band,
                    modeling.going_group(ra.going, ra.surface) AS going_group, ra.race_class,
                    ra.distance_m, ru.official_rating, d.body_weight_kg::float8 AS body_weight_kg,
+                   ra.surface, rd.rail, ru.draw,
                    CASE WHEN ru.draw IS NOT NULL THEN least(3, 1 + (3 * (ru.draw - 1))
                         / count(*) OVER (PARTITION BY ru.race_id))::smallint END AS draw_third
               FROM modeling.src_races ra
               JOIN modeling.src_runners ru ON ru.race_id = ra.race_id
               LEFT JOIN modeling.src_runner_details d
                 ON (d.race_id, d.horse_id) = (ru.race_id, ru.horse_id)
+              LEFT JOIN modeling.src_race_details rd ON rd.race_id = ru.race_id
              WHERE ra.race_date BETWEEN from_date AND to_date
                AND NOT ru.non_runner AND ru.status IS DISTINCT FROM 'non_runner'
                AND (NOT windows
@@ -134,6 +151,20 @@ BEGIN ATOMIC
                     d.course, d.dist_band, d.draw_third, d.race_date) c0 ON true
               LEFT JOIN LATERAL modeling.draw_totals_before(
                     d.course, d.dist_band, d.draw_third, d.race_date - 730) c730 ON true
+        ),
+        probe_draw_rails AS MATERIALIZED (
+            SELECT d.course, d.surface, d.distance_m, d.rail, d.draw, d.race_date, c.*
+              FROM (SELECT DISTINCT course, surface, distance_m, rail, draw, race_date
+                      FROM probe WHERE draw IS NOT NULL AND distance_m IS NOT NULL) d
+              LEFT JOIN LATERAL modeling.draw_rail_totals_before(
+                    d.course, d.surface, d.distance_m, d.rail, d.draw, d.race_date) c ON true
+        ),
+        probe_pairs AS MATERIALIZED (
+            SELECT d.jockey_id, d.trainer_id, d.race_date, w.*
+              FROM (SELECT DISTINCT jockey_id, trainer_id, race_date FROM probe
+                     WHERE jockey_id IS NOT NULL AND trainer_id IS NOT NULL) d
+              LEFT JOIN LATERAL modeling.pair_window_before(
+                    d.jockey_id, d.trainer_id, d.race_date) w ON true
         )
         -- probe branch: the horse's last completed run before this one (its state after is the
         -- form now), an index-only count of its earlier course / distance / going runs, and the
@@ -149,7 +180,9 @@ BEGIN ATOMIC
                tf.rides14, tf.wins14, tf.exp14, tf.rides90, tf.wins90, tf.rides365, tf.wins365,
                df.wins, df.expected, p.early_avg5_after, p.finish_rel_avg3_after,
                (t.official_rating - p.official_rating)::float8,
-               t.body_weight_kg - p.body_weight_kg, p.gap_days
+               t.body_weight_kg - p.body_weight_kg, p.gap_days, dr.cum_wins, dr.cum_expected,
+               dr.cum_pos_runs, dr.cum_pos_sum, pw.rides, pw.wins, pw.expected, fg.fig_last,
+               fg.fig_best3
           FROM probe t
           LEFT JOIN LATERAL (SELECT * FROM modeling.run_history r
                               WHERE r.horse_id = t.horse_id
@@ -171,7 +204,16 @@ BEGIN ATOMIC
             ON tf.entity_id = t.trainer_id AND tf.race_date = t.race_date
           LEFT JOIN probe_draws df
             ON (df.course, df.dist_band, df.draw_third, df.race_date)
-             = (t.course, t.dist_band, t.draw_third, t.race_date))
+             = (t.course, t.dist_band, t.draw_third, t.race_date)
+          LEFT JOIN probe_draw_rails dr
+            ON (dr.course, coalesce(dr.surface, ''), dr.distance_m, coalesce(dr.rail, ''),
+                dr.draw, dr.race_date)
+             = (t.course, coalesce(t.surface, ''), t.distance_m, coalesce(t.rail, ''), t.draw,
+                t.race_date)
+          LEFT JOIN probe_pairs pw
+            ON (pw.jockey_id, pw.trainer_id, pw.race_date)
+             = (t.jockey_id, t.trainer_id, t.race_date)
+          LEFT JOIN LATERAL modeling.figures_before(t.horse_id, t.race_date) fg ON true)
         ) parts
      -- Said here, above the UNION ALL, the planner drops the window branch before planning it
      -- when windows is false.

@@ -37,18 +37,21 @@ BEGIN ATOMIC
     -- entity, not per day): they open the running sums as a row dated the day before, which
     -- is not inserted again, so a fold from any day adds up in the same order as a rebuild, to
     -- the last bit. Sums of int4 stay bigint (a sum of bigint would be numeric, several times
-    -- slower); a career's rides fit int4 many times over.
+    -- slower); a career's rides fit int4 many times over. A day's sums of floats are taken in
+    -- (race, horse) order: results arriving race by race store a day's runs in another physical
+    -- order than a rebuild, and an unordered sum would then differ in the last bit.
     DELETE FROM modeling.entity_daily WHERE race_date >= from_date;
     INSERT INTO modeling.entity_daily
     WITH days AS MATERIALIZED (
         SELECT 'j'::"char" AS kind, jockey_id AS entity_id, race_date, count(*)::int AS rides,
-               sum(won)::int AS wins, sum(1.0::float8 / field_size) AS expected
+               sum(won)::int AS wins,
+               sum(1.0::float8 / field_size ORDER BY race_id, horse_id) AS expected
           FROM modeling.run_history
          WHERE race_date >= from_date AND jockey_id IS NOT NULL
          GROUP BY jockey_id, race_date
         UNION ALL
         SELECT 't'::"char", trainer_id, race_date, count(*)::int, sum(won)::int,
-               sum(1.0::float8 / field_size)
+               sum(1.0::float8 / field_size ORDER BY race_id, horse_id)
           FROM modeling.run_history
          WHERE race_date >= from_date AND trainer_id IS NOT NULL
          GROUP BY trainer_id, race_date)
@@ -71,7 +74,8 @@ BEGIN ATOMIC
     INSERT INTO modeling.draw_daily
     WITH days AS MATERIALIZED (
         SELECT course, dist_band, draw_third, race_date, count(*)::int AS runs,
-               sum(won)::int AS wins, sum(1.0::float8 / field_size) AS expected
+               sum(won)::int AS wins,
+               sum(1.0::float8 / field_size ORDER BY race_id, horse_id) AS expected
           FROM modeling.run_history
          WHERE race_date >= from_date AND draw_third IS NOT NULL
          GROUP BY course, dist_band, draw_third, race_date)

@@ -80,7 +80,7 @@ def load_world(console: Console, conn: psycopg.Connection, args: argparse.Namesp
                          "the demo replaces all racing data. Run it on a database of its own "
                          "(--dsn '... dbname=hrdpg_demo'), or pass --yes to delete them")
     conn.execute("TRUNCATE racing.races, racing.runners, racing.odds, modeling.feature_store, "
-                 "modeling.run_history, modeling.entity_daily, modeling.draw_daily")
+                 + ", ".join(features.REBUILT_TABLES))
     conn.execute("DROP TABLE IF EXISTS synth.runner_truth")
     with progress_bar() as progress:
         write_world(conn, world, progress)

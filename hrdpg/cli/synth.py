@@ -80,8 +80,7 @@ def _prepare_tables(conn: psycopg.Connection, replace: bool) -> None:
     if replace:
         conn.execute("TRUNCATE racing.races, racing.runners, racing.odds")
         conn.execute("DROP TABLE IF EXISTS synth.runner_truth")
-        conn.execute("TRUNCATE modeling.feature_store, modeling.run_history, "
-                     "modeling.entity_daily, modeling.draw_daily")
+        conn.execute("TRUNCATE modeling.feature_store, " + ", ".join(features.REBUILT_TABLES))
         return
     existing = conn.execute("SELECT count(*) FROM racing.races").fetchone()
     if existing and existing[0]:

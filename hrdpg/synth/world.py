@@ -14,6 +14,7 @@ from hrdpg.synth.config import COURSES, GOINGS, RACE_TYPES, SynthConfig, ew_term
 from hrdpg.synth.market import market, rule4
 from hrdpg.synth.population import make_horses, make_people
 from hrdpg.synth.racemodel import Noise, truth_by_race
+from hrdpg.synth.rails import rails
 from hrdpg.synth.results import results
 from hrdpg.synth.running import running
 from hrdpg.synth.season import run_season
@@ -119,6 +120,8 @@ def generate(cfg: SynthConfig) -> World:
         "race_type": np.array(RACE_TYPES, dtype=object)[cards["race_type"]],
         "handicap": cards["handicap"], "prize": cards["prize"],
         "declared_runners": cards["declared"],
+        "rail": rails(cfg.seed, cards["day"].astype(np.int64), cards["course"].astype(np.int64),
+                      ~cards["surface_aw"].astype(bool)),
     }
     odds = _odds_table(cards, race, runners, prices, places, fraction)
     truth: Table = {

@@ -159,7 +159,7 @@ def write_world(conn: psycopg.Connection[Any], world: World,
         "going": _text(ra["going"]), "distance_m": _int(ra["distance_m"]),
         "race_class": _int(ra["race_class"]), "race_type": _text(ra["race_type"]),
         "handicap": _bool(ra["handicap"]), "prize": _float(ra["prize"], "{:.2f}"),
-        "declared_runners": _int(ra["declared_runners"]),
+        "declared_runners": _int(ra["declared_runners"]), "rail": _nullable(ra["rail"]),
     }
     runners = {
         "race_id": _int(ru["race_id"]), "horse_id": _int(ru["horse_id"]),

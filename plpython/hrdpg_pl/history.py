@@ -54,12 +54,23 @@ SELECT ru.race_id, ru.horse_id, ru.jockey_id, ru.trainer_id, ra.race_date, ra.of
                  = max(cardinality(d.sectional_times)) OVER w
             THEN d.sectional_times[array_upper(d.sectional_times, 1)]::float8 END
            AS last_section,
-       NULL::float8 AS finish_rel, ru.official_rating, d.body_weight_kg::float8 AS body_weight_kg
+       NULL::float8 AS finish_rel, ru.official_rating, d.body_weight_kg::float8 AS body_weight_kg,
+       ra.surface, rd.rail, ru.draw, ru.weight_kg::float8 AS weight_kg,
+       -- a finisher's own time, else the winner's plus 0.17 s a length (the speed figures);
+       -- through numeric, so a time published as 108.42 (a real) is the double 108.42
+       CASE WHEN ru.status IN ('finished', 'disqualified')
+            THEN coalesce(d.finish_time_s::numeric::float8,
+                          min(d.finish_time_s::numeric::float8)
+                              FILTER (WHERE ru.finish_pos = 1) OVER w
+                          + 0.17 * CASE WHEN ru.finish_pos = 1 THEN 0.0
+                                        ELSE ru.beaten_lengths::numeric::float8 END) END
+           AS time_s
   FROM hrdpg_pending p
   JOIN modeling.src_runners ru ON ru.race_id = p.race_id
   JOIN modeling.src_races ra ON ra.race_id = p.race_id
   LEFT JOIN modeling.src_runner_details d
     ON (d.race_id, d.horse_id) = (ru.race_id, ru.horse_id)
+  LEFT JOIN modeling.src_race_details rd ON rd.race_id = ru.race_id
  WHERE NOT ru.non_runner AND ru.status IS DISTINCT FROM 'non_runner'
 WINDOW w AS (PARTITION BY ru.race_id)
 """
@@ -94,8 +105,16 @@ SELECT DISTINCT ON (h.horse_id) h.horse_id, h.rating_after
 """
 
 # What a rebuild empties and reloads.
-REBUILT_TABLES = ("modeling.run_history", "modeling.entity_daily", "modeling.draw_daily")
+DAILY_TABLES = ("modeling.entity_daily", "modeling.draw_daily", "modeling.draw_rail_daily",
+                "modeling.pair_daily", "modeling.par_daily", "modeling.meeting_variant",
+                "modeling.speed_figures")
+REBUILT_TABLES = ("modeling.run_history", *DAILY_TABLES)
 TRUNCATE_SQL = "TRUNCATE " + ", ".join(REBUILT_TABLES)
+# Those whose indexes a rebuild drops and builds once after the load. The pars keep theirs: the
+# figures probe them while the same rebuild writes them (a row a race: cheap to index as it
+# comes), and the meeting variants are only hash-joined.
+BULK_INDEXED = tuple(t for t in REBUILT_TABLES
+                     if t not in ("modeling.par_daily", "modeling.meeting_variant"))
 
 # New runs with their ratings and the horse's form state after each run. The windows see the
 # horse's earlier history rows too (a re-rate deleted everything from the first pending run on,
@@ -106,12 +125,14 @@ INSERT INTO modeling.run_history (
     going_group, race_class, distance_m, draw_third, field_size, won, placed, pos_norm, beaten,
     rating_before, rating_after, runs_after, wins_after, places_after, wins5_after, pos_prev1,
     pos_prev2, beaten_prev1, beaten_prev2, early_pos, finish_rel, early_avg5_after,
-    finish_rel_avg3_after, official_rating, body_weight_kg, gap_days)
+    finish_rel_avg3_after, official_rating, body_weight_kg, gap_days, surface, rail, draw,
+    weight_kg, time_s)
 SELECT race_id, horse_id, jockey_id, trainer_id, race_date, off_time, course, dist_band,
        going_group, race_class, distance_m, draw_third, field_size, won, placed, pos_norm, beaten,
        rating_before, rating_after, runs_after, wins_after, places_after, wins5_after, pos_prev1,
        pos_prev2, beaten_prev1, beaten_prev2, early_pos, finish_rel, early_avg5_after,
-       finish_rel_avg3_after, official_rating, body_weight_kg, gap_days
+       finish_rel_avg3_after, official_rating, body_weight_kg, gap_days, surface, rail, draw,
+       weight_kg, time_s
   FROM (SELECT runs.*,
                count(*) OVER w AS runs_after,
                sum(won) OVER w AS wins_after,
@@ -130,7 +151,8 @@ SELECT race_id, horse_id, jockey_id, trainer_id, race_date, off_time, course, di
                        n.off_time, n.course, n.dist_band, n.going_group, n.race_class,
                        n.distance_m, n.draw_third, n.field_size, n.won, n.placed, n.pos_norm,
                        n.beaten, n.early_pos, n.finish_rel, n.official_rating,
-                       n.body_weight_kg, r.after AS rating_after, true AS new
+                       n.body_weight_kg, n.surface, n.rail, n.draw, n.weight_kg, n.time_s,
+                       r.after AS rating_after, true AS new
                   FROM hrdpg_new_runs n
                   JOIN unnest($1::bigint[], $2::text::float8[], $3::bigint[])
                        AS r(horse_id, after, race_id)
@@ -140,7 +162,8 @@ SELECT race_id, horse_id, jockey_id, trainer_id, race_date, off_time, course, di
                        h.off_time, h.course, h.dist_band, h.going_group, h.race_class,
                        h.distance_m, h.draw_third, h.field_size, h.won, h.placed, h.pos_norm,
                        h.beaten, h.early_pos, h.finish_rel, h.official_rating,
-                       h.body_weight_kg, h.rating_after, false
+                       h.body_weight_kg, h.surface, h.rail, h.draw, h.weight_kg, h.time_s,
+                       h.rating_after, false
                   FROM modeling.run_history h
                  WHERE h.horse_id IN (SELECT horse_id FROM hrdpg_new_runs)) runs
         WINDOW w AS (PARTITION BY horse_id ORDER BY off_time, race_id)) stated
@@ -212,7 +235,7 @@ def refresh_history(plpy: Any, rebuild: bool, lookback_days: int) -> int:
     _, after = rate_in_batches(race_ord, batches(race_ord, day, horse), horse, rank, current)
     insert = plpy.prepare(INSERT_SQL, ["bigint[]", "text", "bigint[]", "float8"])
     # A rebuild loads a million runs into emptied tables: index them once, afterwards.
-    suspended = [_suspend_indexes(plpy, table) for table in REBUILT_TABLES] if rebuild else []
+    suspended = [_suspend_indexes(plpy, table) for table in BULK_INDEXED] if rebuild else []
     plpy.execute(insert, [horse.tolist(), float_array_literal(after), race_id.tolist(),
                           INITIAL_RATING])
     if rebuild:
@@ -220,13 +243,19 @@ def refresh_history(plpy: Any, rebuild: bool, lookback_days: int) -> int:
         # rather than for the emptied table
         plpy.execute("ANALYZE modeling.run_history")
     first_day = _scalar(plpy, "SELECT min(race_date)::text AS d FROM hrdpg_pending", "d")
-    plpy.execute(plpy.prepare("SELECT modeling.refresh_daily_totals($1::date)", ["date"]),
-                 [first_day])
+    # Every derived per-day table is recomputed from the fold's first day: a day's figures
+    # (its meeting variant needs all its races) are final once its last result is in.
+    # The calls are spelled out: the feature version follows the modeling functions this
+    # module names (modeling.feature_module_calls).
+    for call in ("SELECT modeling.refresh_daily_totals($1::date)",
+                 "SELECT modeling.refresh_draw_pair_totals($1::date)",
+                 "SELECT modeling.refresh_speed_figures($1::date)"):
+        plpy.execute(plpy.prepare(call, ["date"]), [first_day])
     if rebuild:
         restore = plpy.prepare("SELECT modeling.restore_indexes($1)", ["text[]"])
         for statements in suspended:
             plpy.execute(restore, [statements])
-        plpy.execute("ANALYZE modeling.entity_daily, modeling.draw_daily")
+        plpy.execute("ANALYZE " + ", ".join(DAILY_TABLES))
     added = int(_scalar(plpy, "SELECT count(*) AS n FROM hrdpg_new_runs", "n"))
     plpy.execute("DROP TABLE hrdpg_new_runs; DROP TABLE hrdpg_pending")
     return added

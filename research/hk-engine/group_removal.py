@@ -8,6 +8,9 @@ difference full - without. Usage, on a database where `hrdpg load hkjc` and
 `hrdpg features rebuild` have run:
 
     HRDPG_DBNAME=hk .venv/bin/python research/hk-engine/group_removal.py [group ...]
+
+No group: every group but core, one at a time. `a+b` removes groups a and b together (e.g.
+`speed+draw+pairs+allowance`, everything rev 0016 added).
 """
 
 from __future__ import annotations
@@ -35,7 +38,8 @@ def main(groups: list[str]) -> None:
         catalog = conn.execute("SELECT name, feature_group FROM modeling.feature_catalog "
                                "WHERE feature_group <> 'market' ORDER BY position").fetchall()
         groups = groups or sorted({g for _, g in catalog} - {"core"})
-        variants = {"all": ()} | {f"without {g}": tuple(n for n, gg in catalog if gg == g)
+        variants = {"all": ()} | {f"without {g}": tuple(n for n, gg in catalog
+                                                        if gg in g.split("+"))
                                   for g in groups}
         losses: dict[str, np.ndarray] = {}
         races = uniform = None

@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 import psycopg
 
+from tests.db.features.oracle_more import MoreOracle
+
 
 @dataclass
 class Raw:
@@ -49,6 +51,7 @@ class Oracle:
                 self.field[runner["race_id"]].append(runner)
         completed = {rid for rid, rs in self.field.items() if any(r["status"] for r in rs)}
         self.completed_runs = [r for rid in completed for r in self.field[rid]]
+        self.more = MoreOracle(raw.races, self.field, self.completed_runs, self.pos_norm)
 
     def _past(self, key: str, value: Any, before: dt.datetime) -> list[dict[str, Any]]:
         runs = [r for r in self.completed_runs
@@ -90,6 +93,7 @@ class Oracle:
         out["mkt_latest_prob"] = self._latest_prob(race_id, horse_id)
         out.update(self._pace(race_id, horse_id))
         out.update(self._condition(race, me, past))
+        out.update(self.more.features(race_id, horse_id))
         return out
 
     def _condition(self, race: dict[str, Any], me: dict[str, Any],

@@ -14,7 +14,10 @@ from hrdpg.config import Settings
 from tests.db.features.oracle import Oracle, load_raw
 from tests.paths import TEST_DATA
 
-FIELD = ("body_weight_rel", "gear_first_time", "rating_band_pos", "rating_rel")
+FIELD = ("body_weight_rel", "gear_first_time", "rating_band_pos", "rating_rel", "wt_claim")
+# on the slice's two meetings: pairs carry over from the first day to the second
+HISTORY = ("draw_rail_ae", "draw_rail_pos", "jt_pair_ae", "jt_pair_rides", "h_fig_last",
+           "h_fig_best3", "fig_best3_rel")
 
 
 def same(a: float | None, b: float | None) -> bool:
@@ -59,5 +62,41 @@ def test_declared_condition_features_match_the_raw_rows(hk: psycopg.Connection) 
         want = oracle.features(row["race_id"], row["horse_id"])
         want["rating_rel"] = oracle.rating_rel(row["race_id"], row["horse_id"])
         bad += [(row["race_id"], row["horse_id"], n, row[n], want[n]) for n in FIELD
+                if not same(row[n], want[n])]
+    assert bad == []
+
+
+def test_run_times_rails_and_stalls_match_the_raw_rows(hk: psycopg.Connection) -> None:
+    oracle = Oracle(load_raw(hk))
+    runs = hk.cursor(row_factory=dict_row).execute(
+        "SELECT race_id, horse_id, time_s, rail, surface, draw, weight_kg "
+        "FROM modeling.run_history").fetchall()
+    raw = {(r["race_id"], r["horse_id"]): r for r in oracle.completed_runs}
+    # every finisher is timed, and every turf race has its rail (A, B+2, C+3 ...)
+    assert sum(r["time_s"] is not None for r in runs) > len(runs) * 0.95
+    assert {r["rail"] for r in runs if r["surface"] == "turf"} <= {"A", "A+3", "B", "B+2", "C",
+                                                                    "C+3"}
+    assert all(r["rail"] is not None for r in runs if r["surface"] == "turf")
+    bad = []
+    for r in runs:
+        me = raw[(r["race_id"], r["horse_id"])]
+        race = oracle.raw.races[r["race_id"]]
+        want = (oracle.more.run_time(me), race["rail"], race["surface"], me["draw"],
+                float(me["weight_kg"]))
+        got = (r["time_s"], r["rail"], r["surface"], r["draw"], r["weight_kg"])
+        if not (same(got[0], want[0]) and got[1:] == want[1:]):
+            bad.append((r["race_id"], r["horse_id"], got, want))
+    assert bad == []
+
+
+def test_pair_draw_and_figure_features_match_the_raw_rows(hk: psycopg.Connection) -> None:
+    oracle = Oracle(load_raw(hk))
+    rows = hk.cursor(row_factory=dict_row).execute(
+        "SELECT * FROM modeling.runner_features").fetchall()
+    assert sum(r["jt_pair_rides"] > 0 for r in rows) > len(rows) // 4
+    bad = []
+    for row in rows:
+        want = oracle.features(row["race_id"], row["horse_id"])
+        bad += [(row["race_id"], row["horse_id"], n, row[n], want[n]) for n in HISTORY
                 if not same(row[n], want[n])]
     assert bad == []

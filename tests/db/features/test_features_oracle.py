@@ -15,7 +15,8 @@ CHECKED = ("field_size", "weight_rel", "h_runs", "h_win_rate", "h_days_since_run
            "t_win_rate_14", "mkt_latest_prob", "h_early_pos_avg5", "h_finish_rel_avg3",
            "pace_early_rel", "pace_front_rivals", "pace_finish_rank", "h_rating_change",
            "h_body_weight_change", "h_gap_before_last", "body_weight_rel", "gear_first_time",
-           "rating_band_pos")
+           "rating_band_pos", "draw_rail_ae", "draw_rail_pos", "jt_pair_ae", "jt_pair_rides",
+           "wt_claim", "h_fig_last", "h_fig_best3", "fig_best3_rel")
 
 
 def same(a: float | None, b: float | None) -> bool:
@@ -36,6 +37,10 @@ def test_sample_matches_naive_python(synth_conn: psycopg.Connection) -> None:
     # the synthetic world runs every race with calls and sectionals, so pace is checked too
     assert sum(r["h_finish_rel_avg3"] is not None for r in sample) > len(sample) // 2
     assert sum(r["h_body_weight_change"] is not None for r in sample) > len(sample) // 2
+    # and with finish times, rails and stalls, so figures and draw-by-rail are checked too
+    # (the small world's 150 days give a par to a minority of course / distance / rail keys)
+    assert sum(r["h_fig_best3"] is not None for r in sample) > len(sample) // 3
+    assert sum(r["draw_rail_ae"] not in (None, 1.0) for r in sample) > len(sample) // 3
     mismatches = []
     for row in sample:
         expected = oracle.features(row["race_id"], row["horse_id"])

@@ -15,6 +15,11 @@ TABLES = {
     "run_history": ("race_id", "horse_id"),
     "entity_daily": ("kind", "entity_id", "race_date"),
     "draw_daily": ("course", "dist_band", "draw_third", "race_date"),
+    "draw_rail_daily": ("course", "surface", "distance_m", "rail", "draw", "race_date"),
+    "pair_daily": ("jockey_id", "trainer_id", "race_date"),
+    "par_daily": ("course", "surface", "distance_m", "rail", "race_date"),
+    "meeting_variant": ("course", "surface", "race_date"),
+    "speed_figures": ("race_id", "horse_id"),
 }
 
 
