@@ -1,7 +1,6 @@
--- Draw bias by course, surface, distance, rail and stall, and jockey-trainer pairs: daily totals
--- with running sums, folded from modeling.run_history like the jockey / trainer / draw-third
--- totals of history.sql (refresh_history calls refresh_draw_pair_totals after them), and the
--- probes and windows the feature parts read them through.
+-- Draw bias by course, surface, distance, rail and stall, and jockey-trainer pairs: the probes
+-- and windows the feature parts read their daily totals through (the totals are written, with
+-- the others, by hrdpg_pl.running_totals).
 
 CREATE OR REPLACE FUNCTION modeling.draw_rail_totals_before(
     course text, surface text, distance_m integer, rail text, draw smallint, day date)
@@ -53,74 +52,7 @@ COMMENT ON FUNCTION modeling.pair_window_before(bigint, bigint, date) IS
     'Rides, wins and expected wins of a jockey-trainer pair in the 730 days before day, from '
     'two probes of the running totals (probe branch of feature_parts).';
 
-CREATE OR REPLACE FUNCTION modeling.refresh_draw_pair_totals(from_date date)
-RETURNS void
-LANGUAGE sql
-SET search_path = pg_catalog, pg_temp
-BEGIN ATOMIC
-    -- As refresh_daily_totals: the running sums continue from each key's totals before
-    -- from_date, opened as a row dated the day before that is not inserted again, so a fold
-    -- adds up in the order of a rebuild, to the last bit.
-    DELETE FROM modeling.draw_rail_daily WHERE race_date >= from_date;
-    INSERT INTO modeling.draw_rail_daily
-    WITH days AS MATERIALIZED (
-        SELECT course, coalesce(surface, '') AS surface, distance_m, coalesce(rail, '') AS rail,
-               draw, race_date, count(*)::int AS runs, sum(won)::int AS wins,
-               sum(1.0::float8 / field_size ORDER BY race_id, horse_id) AS expected,
-               count(pos_norm)::int AS pos_runs,
-               coalesce(sum(pos_norm ORDER BY race_id, horse_id), 0) AS pos_sum
-          FROM modeling.run_history
-         WHERE race_date >= from_date AND draw IS NOT NULL AND distance_m IS NOT NULL
-         GROUP BY 1, 2, 3, 4, 5, 6)
-    SELECT course, surface, distance_m, rail, draw, race_date, runs, wins, expected, pos_runs,
-           pos_sum, cum_runs, cum_wins, cum_expected, cum_pos_runs, cum_pos_sum
-      FROM (SELECT r.*, sum(r.add_runs) OVER w AS cum_runs, sum(r.add_wins) OVER w AS cum_wins,
-                   sum(r.add_expected) OVER w AS cum_expected,
-                   sum(r.add_pos_runs) OVER w AS cum_pos_runs,
-                   sum(r.add_pos_sum) OVER w AS cum_pos_sum
-              FROM (SELECT d.*, d.runs AS add_runs, d.wins AS add_wins,
-                           d.expected AS add_expected, d.pos_runs AS add_pos_runs,
-                           d.pos_sum AS add_pos_sum, false AS opening
-                      FROM days d
-                    UNION ALL
-                    SELECT k.course, k.surface, k.distance_m, k.rail, k.draw, from_date - 1,
-                           0, 0, 0, 0, 0, b.cum_runs::int, b.cum_wins::int, b.cum_expected,
-                           b.cum_pos_runs::int, b.cum_pos_sum, true
-                      FROM (SELECT DISTINCT course, surface, distance_m, rail, draw FROM days) k
-                      CROSS JOIN LATERAL modeling.draw_rail_totals_before(
-                            k.course, k.surface, k.distance_m, k.rail, k.draw, from_date) b) r
-            WINDOW w AS (PARTITION BY r.course, r.surface, r.distance_m, r.rail, r.draw
-                         ORDER BY r.race_date)) s
-     WHERE NOT opening;
-
-    DELETE FROM modeling.pair_daily WHERE race_date >= from_date;
-    INSERT INTO modeling.pair_daily
-    WITH days AS MATERIALIZED (
-        SELECT jockey_id, trainer_id, race_date, count(*)::int AS rides, sum(won)::int AS wins,
-               sum(1.0::float8 / field_size ORDER BY race_id, horse_id) AS expected
-          FROM modeling.run_history
-         WHERE race_date >= from_date AND jockey_id IS NOT NULL AND trainer_id IS NOT NULL
-         GROUP BY jockey_id, trainer_id, race_date)
-    SELECT jockey_id, trainer_id, race_date, rides, wins, expected, cum_rides, cum_wins,
-           cum_expected
-      FROM (SELECT r.*, sum(r.add_rides) OVER w AS cum_rides, sum(r.add_wins) OVER w AS cum_wins,
-                   sum(r.add_expected) OVER w AS cum_expected
-              FROM (SELECT d.*, d.rides AS add_rides, d.wins AS add_wins,
-                           d.expected AS add_expected, false AS opening
-                      FROM days d
-                    UNION ALL
-                    SELECT k.jockey_id, k.trainer_id, from_date - 1, 0, 0, 0, b.cum_rides::int,
-                           b.cum_wins::int, b.cum_expected, true
-                      FROM (SELECT DISTINCT jockey_id, trainer_id FROM days) k
-                      CROSS JOIN LATERAL modeling.pair_totals_before(
-                            k.jockey_id, k.trainer_id, from_date) b) r
-            WINDOW w AS (PARTITION BY r.jockey_id, r.trainer_id ORDER BY r.race_date)) s
-     WHERE NOT opening;
-END;
-COMMENT ON FUNCTION modeling.refresh_draw_pair_totals(date) IS
-    'Recompute the draw-by-rail and jockey-trainer pair daily totals (with running sums) from '
-    'from_date on.';
-REVOKE ALL ON FUNCTION modeling.refresh_draw_pair_totals(date) FROM PUBLIC;
+DROP FUNCTION IF EXISTS modeling.refresh_draw_pair_totals(date);  -- now hrdpg_pl.running_totals
 
 CREATE OR REPLACE FUNCTION modeling.draw_rail_windows(from_date date, to_date date)
 RETURNS TABLE (course text, surface text, distance_m integer, rail text, draw smallint,

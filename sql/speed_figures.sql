@@ -1,5 +1,6 @@
 -- Speed figures from finishing times (refresh_history calls refresh_speed_figures after the
--- daily totals, from the fold's first day on).
+-- daily totals, from the fold's first day on; the pars' running totals, modeling.par_daily,
+-- are among them: hrdpg_pl.running_totals).
 --
 --   par      mean winning time at the course, surface, distance and rail over earlier days
 --            (at least 3 races; else the same over every rail; else none)
@@ -46,35 +47,6 @@ RETURNS void
 LANGUAGE sql
 SET search_path = pg_catalog, pg_temp
 BEGIN ATOMIC
-    -- Winning times in whole centiseconds (times are published to 0.01 s): the running sums
-    -- are exact, so a fold and a rebuild agree to the bit whatever the order of the sums.
-    DELETE FROM modeling.par_daily WHERE race_date >= from_date;
-    INSERT INTO modeling.par_daily
-    WITH winners AS (
-        SELECT DISTINCT ON (race_id) course, coalesce(surface, '') AS surface, distance_m,
-               coalesce(rail, '') AS rail, race_date, round(time_s * 100)::bigint AS cs
-          FROM modeling.run_history
-         WHERE race_date >= from_date AND won = 1 AND time_s IS NOT NULL
-           AND distance_m IS NOT NULL
-         ORDER BY race_id, time_s),
-    days AS MATERIALIZED (
-        SELECT course, surface, distance_m, rail, race_date, count(*)::int AS races,
-               sum(cs)::bigint AS time_cs
-          FROM (SELECT course, surface, distance_m, rail, race_date, cs FROM winners
-                UNION ALL
-                SELECT course, surface, distance_m, '*', race_date, cs FROM winners) w
-         GROUP BY 1, 2, 3, 4, 5)
-    SELECT d.course, d.surface, d.distance_m, d.rail, d.race_date, d.races, d.time_cs,
-           coalesce(b.cum_races, 0) + sum(d.races) OVER w,
-           coalesce(b.cum_time_cs, 0) + sum(d.time_cs) OVER w
-      FROM days d
-      LEFT JOIN LATERAL (SELECT e.cum_races, e.cum_time_cs FROM modeling.par_daily e
-                          WHERE (e.course, e.surface, e.distance_m, e.rail)
-                              = (d.course, d.surface, d.distance_m, d.rail)
-                            AND e.race_date < from_date
-                          ORDER BY e.race_date DESC LIMIT 1) b ON true
-    WINDOW w AS (PARTITION BY d.course, d.surface, d.distance_m, d.rail ORDER BY d.race_date);
-
     DELETE FROM modeling.meeting_variant WHERE race_date >= from_date;
     DELETE FROM modeling.speed_figures WHERE race_date >= from_date;
     INSERT INTO modeling.meeting_variant
@@ -110,8 +82,8 @@ BEGIN ATOMIC
        AND p.par_s IS NOT NULL;
 END;
 COMMENT ON FUNCTION modeling.refresh_speed_figures(date) IS
-    'Recompute pars, meeting variants and speed figures from from_date on (header of '
-    'sql/speed_figures.sql).';
+    'Recompute meeting variants and speed figures from from_date on, from the pars written '
+    'before it (header of sql/speed_figures.sql).';
 REVOKE ALL ON FUNCTION modeling.refresh_speed_figures(date) FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION modeling.figures_before(horse_id bigint, day date)

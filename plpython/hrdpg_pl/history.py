@@ -13,6 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hrdpg_pl.elo import INITIAL_RATING, rate_in_batches
+from hrdpg_pl.running_totals import refresh_running_totals
 
 # Races with results not yet in run_history. Incremental runs look back `lookback` days from
 # the newest rated day for late results; older corrections need rebuild => true.
@@ -245,12 +246,11 @@ def refresh_history(plpy: Any, rebuild: bool, lookback_days: int) -> int:
     first_day = _scalar(plpy, "SELECT min(race_date)::text AS d FROM hrdpg_pending", "d")
     # Every derived per-day table is recomputed from the fold's first day: a day's figures
     # (its meeting variant needs all its races) are final once its last result is in.
-    # The calls are spelled out: the feature version follows the modeling functions this
-    # module names (modeling.feature_module_calls).
-    for call in ("SELECT modeling.refresh_daily_totals($1::date)",
-                 "SELECT modeling.refresh_draw_pair_totals($1::date)",
-                 "SELECT modeling.refresh_speed_figures($1::date)"):
-        plpy.execute(plpy.prepare(call, ["date"]), [first_day])
+    refresh_running_totals(plpy, first_day, rebuild)
+    # Spelled out: the feature version follows the modeling functions this module names
+    # (modeling.feature_module_calls).
+    plpy.execute(plpy.prepare("SELECT modeling.refresh_speed_figures($1::date)", ["date"]),
+                 [first_day])
     if rebuild:
         restore = plpy.prepare("SELECT modeling.restore_indexes($1)", ["text[]"])
         for statements in suspended:

@@ -38,7 +38,7 @@ def test_inputs_reach_helpers_through_bodies_and_modules(conn: psycopg.Connectio
     "RETURN (successes + prior * prior_weight + 1) / (trials + prior_weight)",
     "modeling.going_group(going text, surface text) RETURNS text LANGUAGE sql IMMUTABLE "
     "RETURN 'good'",
-    "modeling.refresh_daily_totals(from_date date) RETURNS void LANGUAGE sql "
+    "modeling.refresh_speed_figures(from_date date) RETURNS void LANGUAGE sql "
     "BEGIN ATOMIC SELECT 1; END",
 ])
 def test_version_moves_when_a_helper_changes(conn: psycopg.Connection, helper: str) -> None:
