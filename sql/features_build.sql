@@ -85,6 +85,11 @@ END$sql$, hist_out, hist_vals);
     -- race's as_of); its %s are: the as_of column, the races joined, the store's columns,
     -- the as_of the market is read at, the dates of the races (an index range over the store,
     -- as in the view filtered by date), the feature columns.
+    -- The race windows (w, race) order the runners by horse and frame the whole race: a float
+    -- aggregate over a race (a mean Elo, the book sum of the prices) then adds up in that one
+    -- order. Without an order it added the rows as the plan delivered them, and the plan
+    -- changes with the tables' statistics (an ANALYZE, autovacuum's), so the same data gave
+    -- features a few ulp apart, LightGBM other bins, another model.
     body := $sql$
 WITH field AS (
     SELECT ru.race_id, ru.horse_id, ra.race_date, ra.off_time, ru.age, ru.draw, ru.weight_kg,
@@ -103,7 +108,8 @@ WITH field AS (
         ON (d.race_id, d.horse_id) = (ru.race_id, ru.horse_id)
       LEFT JOIN modeling.src_race_details rd ON rd.race_id = ru.race_id
      WHERE NOT ru.non_runner AND ru.status IS DISTINCT FROM 'non_runner'
-    WINDOW w AS (PARTITION BY ra.race_date, ru.race_id)
+    WINDOW w AS (PARTITION BY ra.race_date, ru.race_id ORDER BY ru.horse_id
+                 ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
 ),
 priced AS (
     SELECT f.*%s, m.morning_odds, m.latest_odds
@@ -114,7 +120,8 @@ priced AS (
 SELECT p.race_id, p.horse_id, p.race_date, p.off_time,
        %s
   FROM priced p
-WINDOW race AS (PARTITION BY p.race_date, p.race_id)$sql$;
+WINDOW race AS (PARTITION BY p.race_date, p.race_id ORDER BY p.horse_id
+               ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)$sql$;
     EXECUTE 'CREATE OR REPLACE VIEW modeling.runner_features AS '
             || format(body, '', '', hist_cols, 'NULL', '', view_cols);
     COMMENT ON VIEW modeling.runner_features IS

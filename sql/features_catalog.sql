@@ -18,7 +18,10 @@
 --            scorer's attributes check (hrdpg_pl.scoring_dq) does not count them.
 --   market   computed from morning_odds / latest_odds (modeling.market_odds): as of the off in
 --            the view, as of the run's as_of in scoring (runner_features_as_of).
--- Field, relative and market definitions may use the window "race" (the runners of the same race).
+-- Field, relative and market definitions may use the window "race" (the runners of the same race,
+-- the whole race as the frame, in horse order, so a float aggregate over it adds up the same way
+-- whatever the plan). A definition that needs the runners in another order partitions itself:
+-- OVER (PARTITION BY race_date, race_id ORDER BY ...).
 
 CREATE OR REPLACE VIEW modeling.feature_catalog AS
 SELECT position, name, feature_group, stage, 'double precision'::text AS sql_type, definition,
@@ -112,7 +115,8 @@ SELECT position, name, feature_group, stage, 'double precision'::text AS sql_typ
      'other runners in the race that usually race up front (early average <= 0.25)'),
     (38, 'pace_finish_rank', 'pace', 'relative',
      'CASE WHEN h_finish_rel_avg3 IS NOT NULL'
-     ' THEN percent_rank() OVER (race ORDER BY h_finish_rel_avg3 NULLS LAST) END',
+     ' THEN percent_rank() OVER (PARTITION BY race_date, race_id'
+     ' ORDER BY h_finish_rel_avg3 NULLS LAST) END',
      'percent rank of the finishing-speed average in the field (0 = fastest finisher)'),
     (39, 'h_rating_change', 'rating', 'history', 'rating_change',
      'official rating now minus the rating of the last run'),
