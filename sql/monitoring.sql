@@ -64,7 +64,9 @@ AS $fn$
         SELECT r.*, sum(r.won) OVER race AS winners, sum(r.p_win) OVER race AS p_sum,
                count(r.best_win_odds) OVER race = count(*) OVER race AS priced,
                sum(1 / r.best_win_odds) OVER race AS inv_sum
-          FROM r WINDOW race AS (PARTITION BY r.race_id)
+          -- the whole race in horse order: the float sums add up the same whatever the plan
+          FROM r WINDOW race AS (PARTITION BY r.race_id ORDER BY r.horse_id
+                                 ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
     )
     SELECT w.race_id, w.horse_id, w.p_win / w.p_sum, w.won, w.best_win_odds,
            CASE WHEN w.priced THEN (1 / w.best_win_odds) / w.inv_sum END
