@@ -95,6 +95,8 @@ def ensure_model(conn: psycopg.Connection, market_inputs: bool = False) -> None:
                     "AND m.feature_version = modeling.feature_version()").fetchone():
         return
     lo, cut, hi = train_test_split(conn)
+    print(f"no production model of this feature version: training one on {lo} .. {cut} "
+          "(a few minutes on 1M runners) ...", flush=True)
     train(conn, TrainSpec(name="bench", train_from=lo, train_to=cut,
                           test_from=cut + dt.timedelta(days=1), test_to=hi, seed=1,
                           max_rounds=300, with_market=market_inputs, promote="production"),
