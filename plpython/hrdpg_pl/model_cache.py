@@ -81,6 +81,35 @@ def prepared(plpy: Any, key: str, query: str, types: list[str]) -> Any:
     return plan
 
 
+# What modeling.feature_version() hashes lives in the modeling schema's catalog rows: functions
+# (pg_proc), views (pg_rewrite) and relations (pg_class). Any CREATE OR REPLACE, ALTER or DROP
+# there writes a new row version, with a new ctid even within one transaction, so this key
+# changes whenever the version may have; VACUUM and ANALYZE update pg_class in place and keep
+# it. Hashing the definitions costs 10-20 ms a call; the key about 1 ms.
+DEFINITIONS_KEY_SQL = """
+SELECT md5(string_agg(k, ',' ORDER BY k)) AS k FROM (
+    SELECT 'p' || p.oid || ':' || p.xmin || p.ctid FROM pg_catalog.pg_proc p
+     WHERE p.pronamespace = 'modeling'::regnamespace
+    UNION ALL
+    SELECT 'r' || r.oid || ':' || r.xmin || r.ctid FROM pg_catalog.pg_rewrite r
+      JOIN pg_catalog.pg_class c ON c.oid = r.ev_class
+     WHERE c.relnamespace = 'modeling'::regnamespace
+    UNION ALL
+    SELECT 'c' || c.oid || ':' || c.xmin || c.ctid FROM pg_catalog.pg_class c
+     WHERE c.relnamespace = 'modeling'::regnamespace) s(k)
+"""
+_VERSION: dict[str, str] = {}  # definitions key -> feature version (the newest only)
+
+
+def feature_version(plpy: Any) -> str:
+    """modeling.feature_version(), computed again only when its definitions' key changed."""
+    key = str(plpy.execute(prepared(plpy, "definitions_key", DEFINITIONS_KEY_SQL, []))[0]["k"])
+    if key not in _VERSION:
+        _VERSION.clear()
+        _VERSION[key] = str(plpy.execute("SELECT modeling.feature_version() AS v")[0]["v"])
+    return _VERSION[key]
+
+
 # The alias `hrdpg backtest` scores its period models under: it is never a challenger of
 # another alias's scoring, so a backtest model is not published by the live runs.
 BACKTEST_ALIAS = "backtest"
@@ -173,3 +202,4 @@ def clear() -> None:
     """Forget every cached session and plan (tests; a backend never needs it)."""
     _CACHE.clear()
     PLANS.clear()
+    _VERSION.clear()

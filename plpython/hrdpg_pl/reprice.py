@@ -93,7 +93,7 @@ def base_attribute_share(plpy: Any, base_run: int, model_id: int,
 def why_full(plpy: Any, info: ModelInfo, race_date: str, alias: str
              ) -> tuple[str | None, dict[str, Any] | None]:
     """(reason a full score is needed or None, the base score_day run to re-price)."""
-    current = str(plpy.execute("SELECT modeling.feature_version() AS v")[0]["v"])
+    current = model_cache.feature_version(plpy)
     if info.feature_version != current:
         return "feature version changed", None
     if _market_inputs(plpy, info):

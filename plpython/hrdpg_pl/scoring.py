@@ -131,7 +131,7 @@ def load_models(plpy: Any, alias: str, challengers: bool, stats: Stats) -> list[
     t0 = time.perf_counter()
     main, others = model_cache.resolve(plpy, alias, challengers)
     check_engine_modules(plpy)
-    current = str(plpy.execute("SELECT modeling.feature_version() AS v")[0]["v"])
+    current = model_cache.feature_version(plpy)
     catalog = {str(r["name"]) for r in plpy.execute(prepared(plpy, "catalog", CATALOG_SQL, []))}
     problem = unusable(main, current, catalog)
     if problem is not None:
