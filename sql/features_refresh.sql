@@ -12,6 +12,7 @@ SET work_mem = '256MB'             -- a long range sorts a million runs: keep th
 SET maintenance_work_mem = '256MB' -- and a rebuild re-indexes the store (suspend_indexes)
 SET jit = off                      -- compiling these plans costs more than it saves
 SET enable_mergejoin = off         -- hashing the totals beats sorting a million runs per join
+SET enable_memoize = off           -- each runner probes its own (horse, day): a cache only misses
 SET plan_cache_mode = force_custom_plan  -- plan with the values: one branch of feature_parts
 AS $fn$
 DECLARE
