@@ -12,7 +12,7 @@ a rebuild. A rebuild has no earlier rows, so it skips the opening rows and feeds
 sorted once, straight into the running sums.
 
 Keys are listed integers first: the one big sort of a rebuild compares them first, and a text
-column compared on every tie cost 1.5x the sort on a million runs (bench/RESULTS.md).
+column compared on every tie cost 1.4x the sort on a million runs (docs/performance.md).
 """
 
 from __future__ import annotations
