@@ -108,8 +108,13 @@ class Totals:
             f"{self._window()}) s WHERE NOT opening")
 
 
-RIDES = (count("rides"), int_sum("wins", "won"), float_sum("expected", "1.0::float8 / field_size"))
-RUNS = (count("runs"), int_sum("wins", "won"), float_sum("expected", "1.0::float8 / field_size"))
+def outcomes(runs: str) -> tuple[Measure, ...]:
+    """Runs (named ``runs``), wins and expected wins (a sum of 1 / field size) of a day."""
+    return (count(runs), int_sum("wins", "won"),
+            float_sum("expected", "1.0::float8 / field_size"))
+
+
+RIDES, RUNS = outcomes("rides"), outcomes("runs")
 
 # Winners' times in whole centiseconds (published to 0.01 s): their sums are exact. Each race
 # counts under its rail and under every rail ('*').
