@@ -62,6 +62,7 @@ from range_measure import (
     chunks,
     load_average,
 )
+from range_parallel import run_parallel_equal, run_parallel_score_range
 from rich.console import Console
 from rich.table import Table
 
@@ -163,9 +164,11 @@ def main() -> None:
     ap.add_argument("--per-row-budget", type=float, default=600.0,
                     help="seconds the full per-row path may take before it is extrapolated "
                          "from its sample instead (default 600)")
-    ap.add_argument("--paths", default="ii,floor,eq,iii,iv",
-                    help="comma-separated subset of ii,floor,eq,iii,iv to run (default all; "
-                         "floor needs ii)")
+    ap.add_argument("--paths", default="ii,floor,eq,iiN,eqN,iii,iv",
+                    help="comma-separated subset of ii,floor,eq,iiN,eqN,iii,iv to run (default "
+                         "all; floor needs ii)")
+    ap.add_argument("--jobs", type=int, default=2,
+                    help="parts side by side in the iiN and eqN paths (default 2)")
     ap.add_argument("--to", type=dt.date.fromisoformat,
                     help="last day to score (default: the world's last day)")
     args = ap.parse_args()
@@ -205,6 +208,10 @@ def main() -> None:
              lambda: run_write_floor(args.dsn, parts, reset)),
             ("eq", "(eq) equal-work external: same modules, binary COPY out/in",
              lambda: run_equal_work(args.dsn, parts)),
+            ("iiN", f"(ii{args.jobs}) hrdpg backfill --jobs {args.jobs}",
+             lambda: run_parallel_score_range(args.dsn, lo, hi, args.chunk_days, args.jobs)),
+            ("eqN", f"(eq{args.jobs}) equal-work external, {args.jobs} processes",
+             lambda: run_parallel_equal(args.dsn, lo, hi, args.chunk_days, args.jobs)),
             ("iii", "(iii) external: COPY out, ORT, COPY in, 1 upsert/chunk",
              lambda: run_external(args.dsn, model, parts)),
             ("iv", "(iv) external: 1 INSERT ... ON CONFLICT per row",
@@ -222,7 +229,7 @@ def main() -> None:
                           f"{results[name].note}")
             if key == "ii":
                 keep_signals(args.dsn)
-            elif key == "eq" and "ii" in paths:
+            elif key in ("eq", "iiN", "eqN") and "ii" in paths:
                 missing, extra = differing_signals(args.dsn)
                 results[name].note = ("rows equal to (ii)" if missing == extra == 0 else
                                       f"DIFFERS from (ii): {missing} missing, {extra} extra")

@@ -19,7 +19,7 @@ import time
 from typing import Any
 
 import psycopg
-from hrdpg_pl import copy_binary, model_cache, scoring, scoring_bulk, scoring_fetch
+from hrdpg_pl import copy_binary, model_cache, price_facts, scoring, scoring_bulk, scoring_fetch
 from hrdpg_pl import scoring_publish as pub
 from hrdpg_pl.scoring_dq import HISTORY_STAGES, PRICE_HISTORY_DAYS
 from hrdpg_pl.scoring_model import score
@@ -109,7 +109,7 @@ def score_chunk(conn: psycopg.Connection, plpy: ClientPlpy, run_id: int,
         names += [n for n in [blend.get("market_feature", "mkt_latest_prob")] if n not in names]
     rows = read_features(conn, names, races)
     best, terms = scoring_fetch.odds(plpy, races, rows)
-    prices = scoring_fetch.price_facts(plpy, races, PRICE_HISTORY_DAYS)
+    prices = price_facts.price_facts(plpy, races, PRICE_HISTORY_DAYS)
     attributes = scoring_fetch.attribute_features(plpy)
     lim = scoring.kelly_caps(plpy)
     stats.tick("fetch", time.perf_counter() - t0)

@@ -57,6 +57,7 @@ VALUES
     ('score_range_start', '{hrdpg_scorer}', 'step of score_range (called as its caller)'),
     ('score_chunk', '{hrdpg_scorer}', 'step of score_range (called as its caller)'),
     ('backfill_chunk_days', '{hrdpg_scorer}', 'step of score_range: days per chunk'),
+    ('backfill_parts', '{hrdpg_scorer}', 'hrdpg backfill --jobs: equal parts of a range'),
     ('finish_run', '{hrdpg_scorer}', 'step of score_range: closes its run row'),
     ('record_failed_run', '{hrdpg_scorer}', 'CLI records a failed score_day'),
     ('fail_abandoned_runs', '{}', 'internal to score_range_start and housekeeping'),

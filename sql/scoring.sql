@@ -165,27 +165,6 @@ COMMENT ON FUNCTION modeling.score_chunk(bigint, date, date, timestamptz, text, 
 REVOKE ALL ON FUNCTION modeling.score_chunk(bigint, date, date, timestamptz, text, boolean,
                                             double precision, boolean, boolean) FROM PUBLIC;
 
--- Chunks sized to memory: about this many runners per chunk (the backend holds a chunk's
--- features, scores, reasons and its COPY stream at once: roughly 3 kB a runner).
-CREATE OR REPLACE FUNCTION modeling.backfill_chunk_days(
-    from_date date, to_date date, runners_per_chunk integer DEFAULT 40000)
-RETURNS integer
-LANGUAGE sql
-STABLE
-SECURITY DEFINER  -- score_range runs as its caller, who may not read the source views
-SET search_path = pg_catalog, pg_temp
-AS $fn$
-    SELECT greatest(1, least($2 - $1 + 1, floor($3::numeric / greatest(
-               count(*)::numeric / ($2 - $1 + 1), 1))))::integer
-      FROM modeling.src_runners ru
-      JOIN modeling.src_races ra ON ra.race_id = ru.race_id
-     WHERE ra.race_date BETWEEN $1 AND $2
-$fn$;
-COMMENT ON FUNCTION modeling.backfill_chunk_days(date, date, integer) IS
-    'Days per score_range chunk so that a chunk holds about runners_per_chunk runners at the '
-    'range''s average runners per day (at least 1 day, at most the range).';
-REVOKE ALL ON FUNCTION modeling.backfill_chunk_days(date, date, integer) FROM PUBLIC;
-
 CREATE OR REPLACE FUNCTION modeling.fail_abandoned_runs()
 RETURNS bigint
 LANGUAGE plpgsql

@@ -18,6 +18,7 @@ from typing import Any
 import psycopg
 from hrdpg_pl.model_cache import BACKTEST_ALIAS
 
+from hrdpg import backfill
 from hrdpg.backtest import closing
 from hrdpg.backtest import store as bt_store
 from hrdpg.backtest.periods import Period, check_races, split
@@ -44,6 +45,7 @@ class BacktestSpec:
     split: SplitRule = field(default_factory=SplitRule)
     max_rounds: int = 2000
     lgb_overrides: dict[str, Any] = field(default_factory=dict)
+    jobs: int = 1  # backends scoring each period side by side (hrdpg.backfill); not a result
 
     def periods(self) -> list[Period]:
         periods = split(self.date_from, self.date_to, self.period)
@@ -86,14 +88,17 @@ class PeriodResult:
     rows: closing.Closing  # the evaluated rows, for the overall figures (not stored)
 
 
-def score_period(conninfo: str, p: Period, triggered_by: str = "backtest") -> None:
-    """score_range over the period under the backtest alias: a procedure that commits per chunk,
-    so on its own autocommit connection. The trainer has just refreshed the features of the
-    period (its test window), so the chunks read the feature store as it is."""
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute("CALL modeling.score_range(%s, %s, chunk_days => %s, alias => %s,"
-                     " challengers => false, triggered_by => %s, refresh_features => false)",
-                     (p.date_from, p.date_to, CHUNK_DAYS, BACKTEST_ALIAS, triggered_by))
+def score_period(conninfo: str, p: Period, triggered_by: str = "backtest",
+                 jobs: int = 1) -> None:
+    """score_range over the period under the backtest alias, in `jobs` parts side by side
+    (hrdpg.backfill). The trainer has just refreshed the features of the period (its test
+    window), so the chunks read the feature store as it is."""
+    parts = backfill.run(conninfo, p.date_from, p.date_to, jobs, backfill.Options(
+        alias=BACKTEST_ALIAS, challengers=False, refresh_features=False,
+        chunk_days=CHUNK_DAYS, triggered_by=triggered_by))
+    failed, lines = backfill.summary(parts)
+    if failed:
+        raise HrdpgError(f"scoring period {p.label} failed: " + "; ".join(lines))
 
 
 def run_period(conn: psycopg.Connection, conninfo: str, spec: BacktestSpec, run_id: int,
@@ -104,7 +109,7 @@ def run_period(conn: psycopg.Connection, conninfo: str, spec: BacktestSpec, run_
     assert result.model_id is not None
     point_alias(conn, result.model_id, f"backtest run {run_id} ({spec.name}) period {p.label}")
     t1 = time.perf_counter()
-    score_period(conninfo, p)
+    score_period(conninfo, p, jobs=spec.jobs)
     t2 = time.perf_counter()
     c = closing.read_closing(conn, p.date_from, p.date_to, BACKTEST_ALIAS, result.model_id)
     weights = [w.as_json() for w in closing.cross_fit(c)]
@@ -163,7 +168,7 @@ def point_alias(conn: psycopg.Connection, model_id: int, note: str) -> None:
 
 
 def score_models(conn: psycopg.Connection, conninfo: str, model_ids: list[int],
-                 date_from: dt.date, date_to: dt.date) -> None:
+                 date_from: dt.date, date_to: dt.date, jobs: int = 1) -> None:
     """Score date_from..date_to with each model in turn under the backtest alias (for a
     paired comparison of models that never published the same races)."""
     window = Period(0, date_from, date_to, f"{date_from}..{date_to}")
@@ -172,7 +177,7 @@ def score_models(conn: psycopg.Connection, conninfo: str, model_ids: list[int],
             point_alias(conn, m, f"models compare: score {window.label}")
             conn.execute("SELECT modeling.refresh_features(%s, %s)", (date_from, date_to))
             conn.commit()
-            score_period(conninfo, window, triggered_by="models compare")
+            score_period(conninfo, window, triggered_by="models compare", jobs=jobs)
 
 
 def _walk(conn: psycopg.Connection, conninfo: str, spec: BacktestSpec, periods: list[Period],

@@ -16,6 +16,7 @@ from typing import NoReturn
 import psycopg
 
 from hrdpg.cli import alerts as alerts_cmd
+from hrdpg.cli import backfill as backfill_cmd
 from hrdpg.cli import backtest as backtest_cmd
 from hrdpg.cli import bets as bets_cmd
 from hrdpg.cli import db as db_cmd
@@ -81,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     train_cmd.register(commands)
     backtest_cmd.register(commands)
     score_cmd.register(commands)
+    backfill_cmd.register(commands)
     schedule_cmd.register(commands)
     bets_cmd.register(commands)
     alerts_cmd.register(commands)

@@ -11,7 +11,8 @@ from rich.console import Console
 from rich.table import Table
 
 from hrdpg import tracking
-from hrdpg.cli.argtypes import iso_date, name_list
+from hrdpg.backfill import default_jobs
+from hrdpg.cli.argtypes import iso_date, name_list, whole_number
 from hrdpg.config import load_settings
 from hrdpg.db import connect
 from hrdpg.trainer.windows import CALIBRATION_SHARE, STOP_SHARE, SplitRule
@@ -51,6 +52,9 @@ def register(commands: Any) -> None:
     p.add_argument("--stop-share", type=float, default=STOP_SHARE, metavar="S",
                    help=f"as for train (default {STOP_SHARE:g})")
     p.add_argument("--max-rounds", type=int, default=2000, help=argparse.SUPPRESS)
+    p.add_argument("--jobs", type=whole_number, metavar="N",
+                   help="backends scoring each period side by side (as hrdpg backfill --jobs; "
+                        "default: this machine's cores for the embedded cluster, else 1)")
     p.set_defaults(handler=cmd_backtest)
 
 
@@ -83,7 +87,9 @@ def cmd_backtest(args: argparse.Namespace) -> int:
                         with_market=args.with_market, seed=args.seed, features=args.features,
                         exclude=args.exclude, max_rounds=args.max_rounds,
                         split=SplitRule(stop_share=args.stop_share,
-                                        calibration_share=args.calibration_share))
+                                        calibration_share=args.calibration_share),
+                        jobs=args.jobs if args.jobs is not None else default_jobs(
+                            load_settings(args.dsn).embedded))
     console = Console(width=200)
     rows: list[list[str]] = []
     show = sys.stderr.isatty()

@@ -28,6 +28,9 @@ def register(sub: Any) -> None:
                    help="first score --from..--to with both models in the database (under "
                    "the backtest alias, never production)")
     p.add_argument("--seed", type=int, default=1, help="bootstrap seed")
+    p.add_argument("--jobs", type=int, metavar="N",
+                   help="with --score: backends scoring side by side (as hrdpg backfill "
+                        "--jobs; default: this machine's cores for the embedded cluster, else 1)")
     p.set_defaults(handler=cmd_compare)
 
 
@@ -94,10 +97,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
                 raise HrdpgError("--score needs --from and --to: the days to score both on")
             if args.date_from > args.date_to:
                 raise HrdpgError(f"--from {args.date_from} is after --to {args.date_to}")
+            from hrdpg.backfill import default_jobs
             from hrdpg.backtest.walk import score_models
 
             ids = [resolve(conn, args.model_a), resolve(conn, args.model_b)]
-            score_models(conn, settings.conninfo(), ids, args.date_from, args.date_to)
+            jobs = args.jobs if args.jobs is not None else default_jobs(settings.embedded)
+            score_models(conn, settings.conninfo(), ids, args.date_from, args.date_to, jobs)
         result = compare(conn, args.model_a, args.model_b, args.date_from, args.date_to,
                          args.seed)
     render(result, Console(width=140))

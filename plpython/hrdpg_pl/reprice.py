@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from hrdpg_pl import model_cache, scoring, scoring_fetch, scoring_publish
+from hrdpg_pl import model_cache, price_facts, scoring, scoring_fetch, scoring_publish
 from hrdpg_pl.model_cache import ModelInfo, prepared
 from hrdpg_pl.scoring_dq import PRICE_HISTORY_DAYS
 from hrdpg_pl.scoring_model import gate_and_price, market_feature, win_probabilities
@@ -166,7 +166,7 @@ def reprice_day(plpy: Any, race_date: str, as_of: str, alias: str, wait: bool,
     races = scoring_fetch.subset(scoring_fetch.races(plpy, race_date, race_date, as_of),
                                  np.unique(rows.race_id))
     best, terms = scoring_fetch.odds(plpy, races, rows)
-    prices = scoring_fetch.price_facts(plpy, races, PRICE_HISTORY_DAYS)
+    prices = price_facts.price_facts(plpy, races, PRICE_HISTORY_DAYS)
     attribute_share = base_attribute_share(plpy, int(base["run_id"]), info.model_id,
                                            races.race_id)
     lim = scoring.kelly_caps(plpy)

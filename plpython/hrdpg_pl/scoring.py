@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from hrdpg_pl import model_cache, scoring_bulk, scoring_fetch, scoring_publish
+from hrdpg_pl import model_cache, price_facts, scoring_bulk, scoring_fetch, scoring_publish
 from hrdpg_pl.info import source_hash
 from hrdpg_pl.model_cache import LoadedModel, ModelInfo, prepared
 from hrdpg_pl.risk_defaults import DEFAULT_CAPS, DEFAULT_PROFILE, KellyCaps
@@ -245,7 +245,7 @@ def score_dates(plpy: Any, run_id: int, date_from: str, date_to: str, as_of: str
     t2 = time.perf_counter()
     best, terms = scoring_fetch.odds(plpy, races, rows)
     t3 = time.perf_counter()
-    prices = scoring_fetch.price_facts(plpy, races, PRICE_HISTORY_DAYS)
+    prices = price_facts.price_facts(plpy, races, PRICE_HISTORY_DAYS)
     stats.tick("fetch_features", t2 - t1)
     stats.tick("fetch_odds", t3 - t2)
     stats.tick("fetch_prices", time.perf_counter() - t3)

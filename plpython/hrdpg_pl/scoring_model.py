@@ -18,6 +18,7 @@ import numpy.typing as npt
 from hrdpg_pl import pricing, racenorm
 from hrdpg_pl.market_rules import place_terms
 from hrdpg_pl.model_cache import LoadedModel, ModelInfo
+from hrdpg_pl.price_facts import PriceFacts
 from hrdpg_pl.risk_defaults import KellyCaps
 from hrdpg_pl.scoring_dq import (
     GateResult,
@@ -26,7 +27,7 @@ from hrdpg_pl.scoring_dq import (
     content_check,
     gate,
 )
-from hrdpg_pl.scoring_fetch import MAX_DECIMAL_ODDS, BestOdds, FeatureRows, PriceFacts
+from hrdpg_pl.scoring_fetch import MAX_DECIMAL_ODDS, BestOdds, FeatureRows
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]

@@ -22,6 +22,17 @@ def _first_race(conn: psycopg.Connection) -> int:
     return int(row[0])
 
 
+def _one_source(conn: psycopg.Connection) -> None:
+    """The day priced by the exchange alone. Across sources, a runner's best price can be a
+    bookmaker's quote the others have moved away from, and the book check rightly withholds
+    those stakes. Whether DAY has such a race depends on the machine that generated the world
+    (two races on a CPU without AVX-512, none where CI ran): these tests are about the content
+    checks, whatever the world's books."""
+    conn.execute("DELETE FROM racing.odds o USING racing.races r WHERE o.race_id = r.race_id "
+                 "AND r.race_date = %s AND o.source_kind <> 'exchange'", (DAY,))
+    conn.commit()
+
+
 def _withheld(rows: dict[tuple[int, int], dict[str, Any]]) -> dict[int, set[str]]:
     """race -> checks named in stake_withheld, asserting stakes and edges are NULL there."""
     out: dict[int, set[str]] = {}
@@ -43,6 +54,7 @@ def _dq_alerts(conn: psycopg.Connection) -> list[tuple[Any, ...]]:
 def test_healthy_day_keeps_its_stakes_and_stays_quiet(
         synth_conn: psycopg.Connection, server: ServerHandle, synth_template: str) -> None:
     install(synth_conn, trained(server, synth_template))
+    _one_source(synth_conn)
     assert score(synth_conn) > 0
     rows = signals(synth_conn)
     assert _withheld(rows) == {}
@@ -73,6 +85,7 @@ def test_stripped_race_is_published_without_stakes(
         synth_conn: psycopg.Connection, server: ServerHandle, synth_template: str) -> None:
     result = trained(server, synth_template)
     mid = install(synth_conn, result)
+    _one_source(synth_conn)
     race = _first_race(synth_conn)
     synth_conn.execute("UPDATE racing.runners SET age = NULL, weight_kg = NULL, draw = NULL, "
                        "official_rating = NULL, speed_figure = NULL WHERE race_id = %s", (race,))
@@ -98,6 +111,7 @@ def test_stripped_race_is_published_without_stakes(
 def test_prices_that_stopped_long_before_the_off_are_stale(
         synth_conn: psycopg.Connection, server: ServerHandle, synth_template: str) -> None:
     install(synth_conn, trained(server, synth_template))
+    _one_source(synth_conn)
     race = _first_race(synth_conn)
     # The race's feed stopped the evening before: every quote moved back a day.
     synth_conn.execute("UPDATE racing.odds SET observed_at = observed_at - interval '1 day' "
