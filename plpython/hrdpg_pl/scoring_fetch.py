@@ -174,9 +174,13 @@ WITH req AS (
      WHERE source_kind = 'bookmaker' AND ew_places IS NOT NULL AND ew_fraction IS NOT NULL
        AND odds > 1 AND odds < @MAX@
      ORDER BY race_id, odds DESC, source
-), names AS (
-    SELECT (SELECT array_agg(DISTINCT source ORDER BY source) FROM best) AS sources,
-           (SELECT array_agg(DISTINCT source_kind ORDER BY source_kind) FROM best) AS kinds
+), names AS MATERIALIZED (
+    -- Hashed to the few distinct values first, then sorted (array_agg(DISTINCT) sorted every
+    -- row of the chunk); materialized, so the blob and the commissions share one evaluation.
+    SELECT (SELECT array_agg(source ORDER BY source)
+              FROM (SELECT DISTINCT source FROM best) s) AS sources,
+           (SELECT array_agg(source_kind ORDER BY source_kind)
+              FROM (SELECT DISTINCT source_kind FROM best) k) AS kinds
 )
 SELECT (SELECT string_agg(int8send(b.race_id) || int8send(b.horse_id)
                           || float8send(coalesce(b.odds, 'NaN'))
