@@ -65,7 +65,9 @@ def run_season(cfg: SynthConfig, rng: np.random.Generator, cards: dict[str, Arr]
         g = gap_all[cand]
         w = np.where(h.runs[cand] == 0, 0.4, 1.0 - np.exp(-(g - 6.0) / 14.0))
         keys = np.log(w) + rng.gumbel(size=cand.size)
-        pick = cand[np.argpartition(-keys, n_slots - 1)[:n_slots]]
+        # argpartition leaves the top n_slots in an order that depends on the CPU (its SIMD
+        # kernels), and the draws below follow that order: sorted, the world is the same everywhere.
+        pick = np.sort(cand[np.argpartition(-keys, n_slots - 1)[:n_slots]])
         # --- current latent state of the picked horses
         age = (d - h.birth_day[pick]) / YEAR
         step = d - h.rw_day[pick]

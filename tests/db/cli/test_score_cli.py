@@ -56,7 +56,9 @@ def test_cli_scores_prints_and_records_failure(
                                 "FROM modeling.runs WHERE status = 'failed'").fetchone()
     assert failed is not None and failed[0] == "score_day" and failed[1] == DAY
     assert "feature version stale" in failed[2] and failed[3]
+    # The scoring alerts only: the successful calls above may have raised a 'dq' warning of
+    # their own (stakes withheld in a race of the day, as the world's draws have it).
     alert = synth_conn.execute("SELECT severity, category, dedup_key, message "
-                               "FROM modeling.alerts").fetchall()
+                               "FROM modeling.alerts WHERE category <> 'dq'").fetchall()
     assert len(alert) == 1 and alert[0][:3] == ("critical", "scoring", f"score_day:{DAY}")
     assert "feature version stale" in alert[0][3]

@@ -25,9 +25,8 @@ def _first_race(conn: psycopg.Connection) -> int:
 def _one_source(conn: psycopg.Connection) -> None:
     """The day priced by the exchange alone. Across sources, a runner's best price can be a
     bookmaker's quote the others have moved away from, and the book check rightly withholds
-    those stakes. Whether DAY has such a race depends on the machine that generated the world
-    (two races on a 2-core AMD EPYC without AVX-512, none on the machine CI last passed on):
-    these tests are about the content checks, whatever the world's books."""
+    those stakes. Whether DAY has such a race is up to the world's draws (it had two in one
+    world, none in another): these tests are about the content checks, whatever the books."""
     conn.execute("DELETE FROM racing.odds o USING racing.races r WHERE o.race_id = r.race_id "
                  "AND r.race_date = %s AND o.source_kind <> 'exchange'", (DAY,))
     conn.commit()
