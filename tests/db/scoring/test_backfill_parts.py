@@ -7,6 +7,7 @@ import datetime as dt
 
 import psycopg
 import pytest
+from psycopg.conninfo import make_conninfo
 
 from hrdpg import backfill
 from hrdpg.cli import main
@@ -15,6 +16,7 @@ from tests.conftest import ServerHandle
 from tests.db.scoring.test_score_range_bulk import TO, published
 from tests.db.scoring.test_score_range_bulk import backfill as one_call
 from tests.db.scoring.world import TEST_FROM, install, trained
+from tests.db.security.roles import login_as
 
 
 def _runners_by_day(conn: psycopg.Connection) -> dict[dt.date, int]:
@@ -78,6 +80,28 @@ def test_two_parts_publish_what_one_call_publishes(
     assert len({r[2] for r in runs}) == 2  # two backends
     assert sorted((r[3], r[4]) for r in runs) == [
         (str(p.date_from), str(p.date_to)) for p in todo]
+
+
+def test_a_scorer_login_backfills_in_parts(
+        server: ServerHandle, synth_db: Settings, synth_conn: psycopg.Connection,
+        synth_template: str) -> None:
+    """What the API team runs it as: the scorer group's grants (parts, score_range, runs)."""
+    install(synth_conn, trained(server, synth_template))
+    synth_conn.execute("SELECT modeling.refresh_features(%s, %s)", (TEST_FROM, TO))
+    synth_conn.commit()
+    with login_as(server, synth_db, "hrdpg_scorer") as scorer:
+        dsn = make_conninfo(synth_db.conninfo(), user=scorer.info.user,
+                            password=scorer.info.password)
+        todo = backfill.run(dsn, TEST_FROM, TO, 2,
+                            backfill.Options(refresh_features=False, chunk_days=3))
+    assert [p.error for p in todo] == [None, None] and all(p.run_id for p in todo)
+    # One signal per declared runner of the range (the parts' counts include non-runners).
+    n = synth_conn.execute("SELECT (SELECT count(*) FROM modeling.signals WHERE race_date "
+                           "BETWEEN %(a)s AND %(b)s), (SELECT count(*) FROM "
+                           "modeling.runner_features WHERE race_date BETWEEN %(a)s AND %(b)s)",
+                           {"a": TEST_FROM, "b": TO}).fetchone()
+    synth_conn.commit()
+    assert n is not None and n[0] == n[1] > 0
 
 
 def test_cli_reports_parts_and_refuses_bad_input(
