@@ -76,15 +76,20 @@ class MemorySampler:
         return self.samples > 0
 
 
-def backend_cpu(conn: psycopg.Connection) -> float | None:
-    """utime + stime of this connection's backend (None when /proc is not readable)."""
-    row = conn.execute("SELECT pg_backend_pid()").fetchone()
+def process_cpu(pid: int) -> float | None:
+    """utime + stime of a process (None when /proc is not readable or it has exited)."""
     try:
-        stat = Path(f"/proc/{row[0] if row else 0}/stat").read_text()
+        stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
     fields = stat.rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def backend_cpu(conn: psycopg.Connection) -> float | None:
+    """utime + stime of this connection's backend (None when /proc is not readable)."""
+    row = conn.execute("SELECT pg_backend_pid()").fetchone()
+    return process_cpu(int(row[0]) if row else 0)
 
 
 def cpu_sum(*parts: float | None) -> float | None:

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing as mp
-import os
 import threading
 import time
 from pathlib import Path
 
 import psycopg
 from range_equal import run_equal_work
-from range_measure import PathResult, chunks
+from range_measure import PathResult, chunks, process_cpu
 
 from hrdpg import backfill
 
@@ -42,13 +41,13 @@ class BackendSampler:
 
     def sample(self) -> None:
         for pid in list(self.pids):
+            cpu = process_cpu(pid)
             try:
-                stat = Path(f"/proc/{pid}/stat").read_text()
                 status = Path(f"/proc/{pid}/status").read_text()
             except OSError:
                 continue
-            fields = stat.rsplit(")", 1)[1].split()
-            self.cpu[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            if cpu is not None:
+                self.cpu[pid] = cpu
             for line in status.splitlines():
                 if line.startswith("VmHWM:"):
                     self.hwm_kb = max(self.hwm_kb, int(line.split()[1]))

@@ -57,7 +57,6 @@ class Progress:
 
     days_done: int
     days_total: int
-    rows_out: int
     runs: dict[int, tuple[int, int | None]]  # backend pid -> (run_id, model_id) of the
     # parts started so far
 
@@ -84,8 +83,7 @@ CALL_SQL = ("CALL modeling.score_range(%s, %s, chunk_days => %s, as_of => %s, al
             "challengers => %s, triggered_by => %s, refresh_features => %s, reasons => %s)")
 
 PROGRESS_SQL = """
-SELECT r.backend_pid, r.run_id, r.model_id, (r.params #>> '{progress,days_done}')::int,
-       coalesce(r.rows_out, 0)
+SELECT r.backend_pid, r.run_id, r.model_id, (r.params #>> '{progress,days_done}')::int
   FROM modeling.runs r
  WHERE r.kind = 'score_range' AND r.backend_pid = ANY (%s) AND r.started_at >= %s
 """
@@ -126,7 +124,7 @@ def _read_progress(conn: psycopg.Connection, todo: list[Part], since: dt.datetim
     rows = conn.execute(PROGRESS_SQL, (pids, since)).fetchall()
     conn.commit()
     return Progress(sum(int(r[3] or 0) for r in rows), days_total,
-                    sum(int(r[4]) for r in rows), {int(r[0]): (int(r[1]), r[2]) for r in rows})
+                    {int(r[0]): (int(r[1]), r[2]) for r in rows})
 
 
 def run(conninfo: str, date_from: dt.date, date_to: dt.date, jobs: int,

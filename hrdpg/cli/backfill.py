@@ -7,10 +7,9 @@ import sys
 import time
 from typing import Any
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
 from hrdpg import backfill
 from hrdpg.cli.argtypes import iso_date, iso_timestamp, whole_number
+from hrdpg.cli.progress import progress_bar
 from hrdpg.config import load_settings
 from hrdpg.errors import HrdpgError
 
@@ -47,16 +46,9 @@ def cmd_backfill(args: argparse.Namespace) -> int:
                                refresh_features=args.refresh, reasons=args.reasons,
                                chunk_days=args.chunk_days)
     t0 = time.perf_counter()
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("days  {task.fields[rows]:,} signals"), TimeElapsedColumn(),
-                  disable=not sys.stderr.isatty()) as bar:
-        task = bar.add_task("backfill", total=(args.date_to - args.date_from).days + 1, rows=0)
-
-        def show(state: backfill.Progress) -> None:
-            bar.update(task, completed=state.days_done, rows=state.rows_out)
-
+    with progress_bar() as bar:
         todo = backfill.run(settings.conninfo(), args.date_from, args.date_to, jobs, options,
-                            show)
+                            lambda state: bar("days", state.days_done, state.days_total))
     seconds = time.perf_counter() - t0
     failed, lines = backfill.summary(todo)
     for p in todo:
