@@ -20,21 +20,22 @@ from hrdpg.trainer.condlogit import Races
 F64 = npt.NDArray[np.float64]
 NAME_VERSION = re.compile(r"^([a-z][a-z0-9_\-]{0,62}):([0-9]{1,9})$")
 
-# Per race the model's newest publication under any alias, with the result.
+# Per race the model's newest publication under any alias, with the result: one pass over the
+# window's signals, as closing.SCORED_ROWS (no self-join planned on a fresh backfill's missing
+# statistics).
 PUBLISHED_ROWS = """
-WITH pub AS (
-    SELECT DISTINCT ON (s.race_id) s.race_id, s.as_of, s.alias
+WITH mine AS (
+    SELECT s.race_id, s.horse_id, s.p_win,
+           rank() OVER (PARTITION BY s.race_id ORDER BY s.as_of DESC, s.alias) AS newest
       FROM modeling.signals s
      WHERE s.model_id = %(model)s
        AND s.race_date BETWEEN coalesce(%(lo)s::date, '-infinity') AND
-                               coalesce(%(hi)s::date, 'infinity')
-     ORDER BY s.race_id, s.as_of DESC, s.alias)
-SELECT s.race_id, s.horse_id, coalesce(ru.finish_pos = 1, false)::int::float8 AS won, s.p_win
-  FROM pub
-  JOIN modeling.signals s ON s.race_id = pub.race_id AND s.as_of = pub.as_of
-                         AND s.alias = pub.alias AND s.model_id = %(model)s
-  JOIN modeling.src_runners ru ON ru.race_id = s.race_id AND ru.horse_id = s.horse_id
- ORDER BY s.race_id, s.horse_id
+                               coalesce(%(hi)s::date, 'infinity'))
+SELECT m.race_id, m.horse_id, coalesce(ru.finish_pos = 1, false)::int::float8 AS won, m.p_win
+  FROM mine m
+  JOIN modeling.src_runners ru ON ru.race_id = m.race_id AND ru.horse_id = m.horse_id
+ WHERE m.newest = 1
+ ORDER BY m.race_id, m.horse_id
 """
 
 

@@ -28,7 +28,6 @@ from hrdpg.trainer.pipeline import TrainSpec, train
 from hrdpg.trainer.windows import SplitRule
 
 LOCK_KEY = "hrdpg.backtest"  # one backtest at a time: they share the alias
-CHUNK_DAYS = 31
 
 
 @dataclass(frozen=True)
@@ -91,11 +90,12 @@ class PeriodResult:
 def score_period(conninfo: str, p: Period, triggered_by: str = "backtest",
                  jobs: int = 1) -> None:
     """score_range over the period under the backtest alias, in `jobs` parts side by side
-    (hrdpg.backfill). The trainer has just refreshed the features of the period (its test
-    window), so the chunks read the feature store as it is."""
+    (hrdpg.backfill), in score_range's own chunks (sized to memory by
+    modeling.backfill_chunk_days). The trainer has just refreshed the features of the period
+    (its test window), so the chunks read the feature store as it is."""
     parts = backfill.run(conninfo, p.date_from, p.date_to, jobs, backfill.Options(
         alias=BACKTEST_ALIAS, challengers=False, refresh_features=False,
-        chunk_days=CHUNK_DAYS, triggered_by=triggered_by))
+        triggered_by=triggered_by))
     failed, lines = backfill.summary(parts)
     if failed:
         raise HrdpgError(f"scoring period {p.label} failed: " + "; ".join(lines))
