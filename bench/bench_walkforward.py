@@ -6,10 +6,11 @@
 The world is bench_features' (generated unless --reuse finds one). The same walk
 (`hrdpg backtest`'s hrdpg.backtest.walk.run: each period trains on --train-from .. the day
 before it, registers, points the backtest alias, scores the period with score_range in
---jobs parts, reads the published probabilities back and evaluates them) runs once per
---jobs value, one after the other, under its own backtest name. Each period's training
-(feature refresh of its windows, read, fit, calibrate, export, register) and scoring are
-timed by the walk itself (modeling.backtest_periods); evaluating is the rest of the period.
+--jobs parts, reads the published probabilities back and evaluates them; the features of the
+whole span are refreshed once first) runs once per --jobs value, one after the other, under
+its own backtest name. The refresh, each period's training (read, fit, calibrate, export,
+register) and scoring are timed by the walk itself (modeling.backtest_periods); evaluating is
+the rest of the period.
 
 Same seed, same data: every run must train the same models, so the bench checks that the
 runs published the same p_win for every runner of every period (max |diff| printed; the
@@ -59,14 +60,18 @@ def run_walk(conn: psycopg.Connection, dsn: str, spec: BacktestSpec
 
     def started(run_id: int, _earlier: list[int], periods: list[Period]) -> None:
         print(f"  run {run_id}: {len(periods)} periods, --jobs {spec.jobs}", flush=True)
-        marks.append(time.perf_counter())
 
     def done(r: PeriodResult) -> None:
         marks.append(time.perf_counter())
         print(f"  {r.period.label}: train {r.train_seconds:.1f} s, score "
               f"{r.score_seconds:.1f} s", flush=True)
 
-    hooks = Hooks(started=started, training=lambda _p, _d: None, done=done)
+    def refreshed(seconds: float) -> None:
+        print(f"  features of the span refreshed once: {seconds:.1f} s", flush=True)
+        marks.append(time.perf_counter())
+
+    hooks = Hooks(started=started, training=lambda _p, _d: None, done=done,
+                  refreshed=refreshed)
     t0 = time.perf_counter()
     _run_id, periods, overall = walk.run(conn, dsn, spec, hooks, show=False)
     total = time.perf_counter() - t0
@@ -102,22 +107,23 @@ def main() -> None:
             runs.append((j, load, periods, walls, overall, total))
         table = Table(title=f"bench_walkforward: {n_runners:,} runners, {args.period} periods "
                             f"from {args.date_from}, training from {args.train_from}")
-        for col in ("jobs", "period", "train s", "score s", "evaluate s", "runners scored",
-                    "train share", "load before"):
+        for col in ("jobs", "period", "refresh s", "train s", "score s", "evaluate s",
+                    "runners scored", "train share", "load before"):
             table.add_column(col, justify="right")
-        for j, load, periods, walls, _overall, total in runs:
+        for j, load, periods, walls, overall, total in runs:
             for r, wall in zip(periods, walls, strict=True):
                 n = conn.execute(RUNNERS_SQL, (r.model_id, r.period.date_from,
                                                r.period.date_to)).fetchone()
-                table.add_row(str(j), r.period.label, f"{r.train_seconds:.1f}",
+                table.add_row(str(j), r.period.label, "", f"{r.train_seconds:.1f}",
                               f"{r.score_seconds:.1f}",
                               f"{wall - r.train_seconds - r.score_seconds:.1f}",
                               f"{n[0] if n else 0:,}", f"{r.train_seconds / wall:.0%}", "")
             train_s = sum(r.train_seconds for r in periods)
             score_s = sum(r.score_seconds for r in periods)
-            table.add_row(str(j), "all", f"{train_s:.1f}", f"{score_s:.1f}",
-                          f"{total - train_s - score_s:.1f}", "", f"{train_s / total:.0%}",
-                          load, end_section=True)
+            refresh_s = float(str(overall.get("refresh_seconds", 0.0)))
+            table.add_row(str(j), "all", f"{refresh_s:.1f}", f"{train_s:.1f}", f"{score_s:.1f}",
+                          f"{total - refresh_s - train_s - score_s:.1f}", "",
+                          f"{train_s / total:.0%}", load, end_section=True)
         console.print(table)
         base = runs[0]
         for j, _load, periods, _walls, overall, total in runs[1:]:

@@ -1,4 +1,5 @@
-"""`hrdpg backtest`: walk forward over the periods of D1..D2. For each period, train on
+"""`hrdpg backtest`: walk forward over the periods of D1..D2. First refresh the features of
+D0..D2, once for every period. For each period, train on
 D0 .. the day before it (the trainer's own pipeline and fit | stop | calibrate windows), register
 the model, point the backtest alias at it (never production, never a challenger of live runs),
 score the period in the database with score_range, read the published probabilities back and
@@ -12,7 +13,7 @@ import datetime as dt
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import psycopg
@@ -91,8 +92,8 @@ def score_period(conninfo: str, p: Period, triggered_by: str = "backtest",
                  jobs: int = 1) -> None:
     """score_range over the period under the backtest alias, in `jobs` parts side by side
     (hrdpg.backfill), in score_range's own chunks (sized to memory by
-    modeling.backfill_chunk_days). The trainer has just refreshed the features of the period
-    (its test window), so the chunks read the feature store as it is."""
+    modeling.backfill_chunk_days). The caller has refreshed the features of the period, so
+    the chunks read the feature store as it is."""
     parts = backfill.run(conninfo, p.date_from, p.date_to, jobs, backfill.Options(
         alias=BACKTEST_ALIAS, challengers=False, refresh_features=False,
         triggered_by=triggered_by))
@@ -105,7 +106,7 @@ def run_period(conn: psycopg.Connection, conninfo: str, spec: BacktestSpec, run_
                p: Period, show: bool) -> PeriodResult:
     t0 = time.perf_counter()
     ts = spec.train_spec(p)
-    result = train(conn, ts, show=show)
+    result = train(conn, replace(ts, refresh=False), show=show)  # _walk refreshed the span
     assert result.model_id is not None
     point_alias(conn, result.model_id, f"backtest run {run_id} ({spec.name}) period {p.label}")
     t1 = time.perf_counter()
@@ -130,6 +131,7 @@ class Hooks:
     started: Callable[[int, list[int], list[Period]], None]  # run id, earlier runs, periods
     training: Callable[[Period, dt.date], None]  # period, last training day
     done: Callable[[PeriodResult], None]
+    refreshed: Callable[[float], None] = lambda _seconds: None  # the span's features, once
 
 
 def run(conn: psycopg.Connection, conninfo: str, spec: BacktestSpec, hooks: Hooks,
@@ -187,12 +189,21 @@ def _walk(conn: psycopg.Connection, conninfo: str, spec: BacktestSpec, periods: 
     hooks.started(run_id, bt_store.earlier_runs(conn, spec.name, run_id), periods)
     done: list[PeriodResult] = []
     try:
+        # Once for every period: a feature row is as of its race's off, whichever period
+        # trains on it, so refreshing train_from..the last period per period only redid it.
+        t0 = time.perf_counter()
+        conn.execute("SELECT modeling.refresh_features(%s, %s)",
+                     (spec.train_from, periods[-1].date_to))
+        conn.commit()
+        refresh_seconds = time.perf_counter() - t0
+        hooks.refreshed(refresh_seconds)
         for p in periods:
             hooks.training(p, spec.train_spec(p).train_to)
             done.append(run_period(conn, conninfo, spec, run_id, p, show))
             hooks.done(done[-1])
         overall = closing.summarise(
             closing.Closing.concat([d.rows for d in done]), spec.seed)
+        overall["refresh_seconds"] = refresh_seconds
         overall["train_seconds"] = sum(d.train_seconds for d in done)
         overall["score_seconds"] = sum(d.score_seconds for d in done)
     except BaseException as exc:

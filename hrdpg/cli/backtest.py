@@ -99,7 +99,11 @@ def cmd_backtest(args: argparse.Namespace) -> int:
                  if earlier else "")
         console.print(f"backtest {args.name}: run {run_id}, {len(periods)} {args.period} "
                       f"period(s) {periods[0].date_from}..{periods[-1].date_to}, training "
-                      f"from {args.train_from}{again}")
+                      f"from {args.train_from}{again}; refreshing the features of "
+                      f"{args.train_from}..{periods[-1].date_to} once for every period ...")
+
+    def refreshed(seconds: float) -> None:
+        console.print(f"features refreshed in {seconds:.1f} s")
 
     def training(p: Period, train_to: dt.date) -> None:
         console.print(f"period {p.no} {p.label}: training on {args.train_from}..{train_to}, "
@@ -119,7 +123,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     settings = load_settings(args.dsn)
     with connect(settings) as conn:
         run_id, finished, overall = run(conn, settings.conninfo(), spec,
-                                        Hooks(started, training, done), show=show)
+                                        Hooks(started, training, done, refreshed), show=show)
     rows.append(figures_row("overall", "", "", overall, overall["train_seconds"],
                             overall["score_seconds"]))
     console.print(table(rows, f"backtest {args.name} run {run_id}: pseudo-R2 = 1 - logL/"

@@ -50,6 +50,9 @@ class TrainSpec:
     exclude: tuple[str, ...] = ()
     split: windows.SplitRule = field(default_factory=windows.SplitRule)
     refit: bool = True  # after early stopping, grow the trees again on fit + stop
+    # False: the caller has refreshed the features of train_from..test_to already (a
+    # walk-forward refreshes its whole span once instead of once per period)
+    refresh: bool = True
 
 
 @dataclass
@@ -163,12 +166,13 @@ class FittedWindow:
 
 def fit_window(conn: psycopg.Connection, s: TrainSpec, st: _Stages,
                refresh_to: dt.date) -> FittedWindow:
-    """Refresh features over train_from..refresh_to, then read, cut, fit, calibrate, blend and
-    export from the training window only (the walk-forward backtest re-runs this to show a
-    period's model does not depend on the period)."""
-    with st.stage("refresh features"):
-        conn.execute("SELECT modeling.refresh_features(%s, %s)", (s.train_from, refresh_to))
-        conn.commit()
+    """Refresh features over train_from..refresh_to (unless s.refresh is off), then read, cut,
+    fit, calibrate, blend and export from the training window only (the walk-forward
+    backtest's tests re-run this to show a period's model does not depend on the period)."""
+    if s.refresh:
+        with st.stage("refresh features"):
+            conn.execute("SELECT modeling.refresh_features(%s, %s)", (s.train_from, refresh_to))
+            conn.commit()
     names = feature_list(conn, s.with_market, s.features, s.exclude)
     row = conn.execute("SELECT modeling.feature_version()").fetchone()
     feature_version = str(row[0]) if row else ""
