@@ -175,10 +175,11 @@ def score_models(conn: psycopg.Connection, conninfo: str, model_ids: list[int],
     paired comparison of models that never published the same races)."""
     window = Period(0, date_from, date_to, f"{date_from}..{date_to}")
     with backtest_lock(conn):
+        # Once for all the models: the rows do not depend on which model reads them.
+        conn.execute("SELECT modeling.refresh_features(%s, %s)", (date_from, date_to))
+        conn.commit()
         for m in model_ids:
             point_alias(conn, m, f"models compare: score {window.label}")
-            conn.execute("SELECT modeling.refresh_features(%s, %s)", (date_from, date_to))
-            conn.commit()
             score_period(conninfo, window, triggered_by="models compare", jobs=jobs)
 
 
