@@ -33,6 +33,13 @@ def vacuum_history(conn: psycopg.Connection) -> None:
         conn.autocommit = autocommit
 
 
+def refresh_range(conn: psycopg.Connection, from_date: dt.date, to_date: dt.date) -> None:
+    """refresh_features over the range in one statement (the window branch for a long one,
+    where month chunks would each pay the probes), committed."""
+    conn.execute("SELECT modeling.refresh_features(%s, %s)", (from_date, to_date))
+    conn.commit()
+
+
 def refresh(
     conn: psycopg.Connection,
     from_date: dt.date,

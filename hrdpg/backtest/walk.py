@@ -19,7 +19,7 @@ from typing import Any
 import psycopg
 from hrdpg_pl.model_cache import BACKTEST_ALIAS
 
-from hrdpg import backfill
+from hrdpg import backfill, features
 from hrdpg.backtest import closing
 from hrdpg.backtest import store as bt_store
 from hrdpg.backtest.periods import Period, check_races, split
@@ -176,8 +176,7 @@ def score_models(conn: psycopg.Connection, conninfo: str, model_ids: list[int],
     window = Period(0, date_from, date_to, f"{date_from}..{date_to}")
     with backtest_lock(conn):
         # Once for all the models: the rows do not depend on which model reads them.
-        conn.execute("SELECT modeling.refresh_features(%s, %s)", (date_from, date_to))
-        conn.commit()
+        features.refresh_range(conn, date_from, date_to)
         for m in model_ids:
             point_alias(conn, m, f"models compare: score {window.label}")
             score_period(conninfo, window, triggered_by="models compare", jobs=jobs)
@@ -193,9 +192,7 @@ def _walk(conn: psycopg.Connection, conninfo: str, spec: BacktestSpec, periods: 
         # Once for every period: a feature row is as of its race's off, whichever period
         # trains on it, so refreshing train_from..the last period per period only redid it.
         t0 = time.perf_counter()
-        conn.execute("SELECT modeling.refresh_features(%s, %s)",
-                     (spec.train_from, periods[-1].date_to))
-        conn.commit()
+        features.refresh_range(conn, spec.train_from, periods[-1].date_to)
         refresh_seconds = time.perf_counter() - t0
         hooks.refreshed(refresh_seconds)
         for p in periods:

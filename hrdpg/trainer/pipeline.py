@@ -19,7 +19,7 @@ import numpy.typing as npt
 import psycopg
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from hrdpg import __version__
+from hrdpg import __version__, features
 from hrdpg.config import PROJECT_ROOT
 from hrdpg.errors import HrdpgError
 from hrdpg.registry import store
@@ -171,8 +171,7 @@ def fit_window(conn: psycopg.Connection, s: TrainSpec, st: _Stages,
     backtest's tests re-run this to show a period's model does not depend on the period)."""
     if s.refresh:
         with st.stage("refresh features"):
-            conn.execute("SELECT modeling.refresh_features(%s, %s)", (s.train_from, refresh_to))
-            conn.commit()
+            features.refresh_range(conn, s.train_from, refresh_to)
     names = feature_list(conn, s.with_market, s.features, s.exclude)
     row = conn.execute("SELECT modeling.feature_version()").fetchone()
     feature_version = str(row[0]) if row else ""
