@@ -7,6 +7,8 @@ Side by side in one run:
   * day, incremental  refresh_features(day, day) + read the day from runner_features (scoring)
   * day, read only    the view for a day whose store rows are current
   * day, no history   what a day costs without the maintained history: rebuild history first
+  * floor             the rebuild's writes only, nothing computed (rebuild_floor.py): the same
+                      rows inserted again into the emptied tables, indexes, ANALYZE, commit
 Prints EXPLAIN (ANALYZE, BUFFERS) of the day query for bench/RESULTS.md.
 """
 
@@ -18,6 +20,7 @@ import statistics
 import time
 
 import psycopg
+from rebuild_floor import rebuild_write_floor
 
 from hrdpg.features import REBUILT_TABLES, vacuum_history
 from hrdpg.synth import SynthConfig, generate
@@ -93,6 +96,7 @@ def main() -> None:
         conn.execute("SELECT modeling.refresh_features(%s, %s)", (first, last))
         conn.commit()
         rebuild_s = time.perf_counter() - start
+        floor = rebuild_write_floor(conn)
         # What `hrdpg features rebuild` does next, so the day path's index-only scans stay
         # index-only; not part of what training waits for.
         start = time.perf_counter()
@@ -129,6 +133,7 @@ def main() -> None:
     table = [
         ("full rebuild (history + all features)", rebuild_s),
         ("  of which history (Elo, daily totals)", history_s),
+        ("floor: the rebuild's writes only", floor["total"]),
         ("then VACUUM (ANALYZE) of history + store", vacuum_s),
         ("day, incremental: refresh + read", day_ms / 1000),
         ("day, read only (store current)", statistics.median(read_only)),
@@ -137,6 +142,8 @@ def main() -> None:
     for name, seconds in table:
         shown = f"{seconds * 1000:.1f} ms" if seconds < 10 else f"{seconds:.1f} s"
         print(f"{name:44s} {shown:>12s} {seconds / (day_ms / 1000):>19.1f}x")
+    print("\nfloor parts: " + ", ".join(f"{k} {v:.2f} s" for k, v in floor.items()
+                                       if k != "total"))
     print("\nEXPLAIN (ANALYZE, BUFFERS) of the day query:\n" + plan)
 
 
