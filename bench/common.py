@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import psycopg
+from psycopg import sql
 
 
 def train_test_split(conn: psycopg.Connection) -> tuple[dt.date, dt.date, dt.date]:
@@ -15,3 +16,11 @@ def train_test_split(conn: psycopg.Connection) -> tuple[dt.date, dt.date, dt.dat
         raise SystemExit("no races in the database; pass --generate")
     lo, hi = row
     return lo, lo + dt.timedelta(days=int((hi - lo).days * 0.8)), hi
+
+
+def insert_columns(conn: psycopg.Connection, table: str) -> sql.Composable:
+    """A table's columns a plain INSERT can write (not dropped, not generated), in order."""
+    rows = conn.execute("SELECT attname FROM pg_catalog.pg_attribute WHERE attrelid = "
+                        "%s::regclass AND attnum > 0 AND NOT attisdropped AND attgenerated = '' "
+                        "ORDER BY attnum", (table,)).fetchall()
+    return sql.SQL(", ").join(sql.Identifier(r[0]) for r in rows)

@@ -16,18 +16,13 @@ import datetime as dt
 from collections.abc import Callable
 
 import psycopg
+from common import insert_columns
 from hrdpg_pl import scoring_bulk
 from psycopg import sql
 
 SIGNALS = [c for c in scoring_bulk.SIGNAL_COLUMNS if c not in ("as_of", "run_id")]
 DQ = [c for c in scoring_bulk.DQ_COLUMNS if c != "run_id"]
 
-
-def _columns(conn: psycopg.Connection, table: str) -> sql.Composable:
-    rows = conn.execute("SELECT attname FROM pg_catalog.pg_attribute WHERE attrelid = "
-                        "%s::regclass AND attnum > 0 AND NOT attisdropped AND attgenerated = '' "
-                        "ORDER BY attnum", (table,)).fetchall()
-    return sql.SQL(", ").join(sql.Identifier(r[0]) for r in rows)
 
 
 def prepare_day_floor(conn: psycopg.Connection, day: dt.date, base_run: int,
@@ -36,7 +31,7 @@ def prepare_day_floor(conn: psycopg.Connection, day: dt.date, base_run: int,
     """Copy the day's store rows and base_run's signals and dq_results into temp tables
     (committed), and return the timed call. feature_read reads the day's features as the
     scorer does."""
-    store = _columns(conn, "modeling.feature_store")
+    store = insert_columns(conn, "modeling.feature_store")
     sig = sql.SQL(", ").join(map(sql.Identifier, SIGNALS))
     dq = sql.SQL(", ").join(map(sql.Identifier, DQ))
     conn.execute(sql.SQL("CREATE TEMP TABLE floor_store AS SELECT {c} FROM "

@@ -13,18 +13,13 @@ from __future__ import annotations
 import time
 
 import psycopg
+from common import insert_columns
 from hrdpg_pl.history import BULK_INDEXED, REBUILT_TABLES
 from psycopg import sql
 
 STORE = "modeling.feature_store"
 SCRATCH = "bench_floor"
 
-
-def _columns(conn: psycopg.Connection, table: str) -> sql.Composable:
-    rows = conn.execute("SELECT attname FROM pg_catalog.pg_attribute WHERE attrelid = "
-                        "%s::regclass AND attnum > 0 AND NOT attisdropped AND attgenerated = '' "
-                        "ORDER BY attnum", (table,)).fetchall()
-    return sql.SQL(", ").join(sql.Identifier(r[0]) for r in rows)
 
 
 def _name(table: str) -> sql.Composable:
@@ -38,7 +33,7 @@ def _copy(table: str) -> sql.Composable:
 def rebuild_write_floor(conn: psycopg.Connection) -> dict[str, float]:
     """Seconds per part ('total' included); conn is a superuser's, outside a transaction."""
     tables = [*REBUILT_TABLES, STORE]
-    cols = {t: _columns(conn, t) for t in tables}
+    cols = {t: insert_columns(conn, t) for t in tables}
     conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {s} CASCADE; CREATE SCHEMA {s}").format(
         s=sql.Identifier(SCRATCH)))
     for t in tables:
