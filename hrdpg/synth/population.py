@@ -9,6 +9,7 @@ import numpy.typing as npt
 from scipy.signal import lfilter
 from scipy.special import ndtr
 
+from hrdpg.synth import libm
 from hrdpg.synth.config import SynthConfig
 
 F64 = npt.NDArray[np.float64]
@@ -19,8 +20,8 @@ YEAR = 365.25
 
 def age_curve(age: F64, peak: F64) -> F64:
     """lbs relative to peak: steep rise to the peak age, slow decline after ~a year at peak."""
-    rise = -6.0 * np.maximum(peak - age, 0.0) ** 1.3
-    fall = -2.2 * np.maximum(age - peak - 1.0, 0.0) ** 1.3
+    rise = -6.0 * libm.power(np.maximum(peak - age, 0.0), 1.3)
+    fall = -2.2 * libm.power(np.maximum(age - peak - 1.0, 0.0), 1.3)
     return rise + fall
 
 

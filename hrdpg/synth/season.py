@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from hrdpg.synth import libm
 from hrdpg.synth.config import SynthConfig
 from hrdpg.synth.population import YEAR, Horses, People, age_curve, matched_index
 from hrdpg.synth.racemodel import Noise
@@ -64,7 +65,7 @@ def run_season(cfg: SynthConfig, rng: np.random.Generator, cards: dict[str, Arr]
                              "raise n_horses")
         g = gap_all[cand]
         w = np.where(h.runs[cand] == 0, 0.4, 1.0 - np.exp(-(g - 6.0) / 14.0))
-        keys = np.log(w) + rng.gumbel(size=cand.size)
+        keys = libm.log(w) + rng.gumbel(size=cand.size)
         # argpartition leaves the top n_slots in an order that depends on the CPU (its SIMD
         # kernels), and the draws below follow that order: sorted, the world is the same everywhere.
         pick = np.sort(cand[np.argpartition(-keys, n_slots - 1)[:n_slots]])
@@ -80,7 +81,7 @@ def run_season(cfg: SynthConfig, rng: np.random.Generator, cards: dict[str, Arr]
         dist = cards["distance_m"][race].astype(np.float64)
         key_h = _z(est) + 0.4 * _z(h.opt_logdist[pick]) + rng.normal(0, 0.25, n_slots)
         cls = -cards["race_class"][race] + rng.uniform(-0.5, 0.5, n_slots)
-        key_s = _z(cls) + 0.4 * _z(np.log(dist))
+        key_s = _z(cls) + 0.4 * _z(libm.log(dist))
         slot_of = np.empty(n_slots, dtype=np.int64)
         slot_of[np.argsort(key_s)] = np.argsort(key_h)
         hx = pick[slot_of]  # horse in each slot
@@ -105,11 +106,11 @@ def run_season(cfg: SynthConfig, rng: np.random.Generator, cards: dict[str, Arr]
         aw = cards["surface_aw"][race]
         going_eff = np.where(aw, h.aw_pref[hx],
                              -np.minimum(1.2 * (going - h.going_pref[hx]) ** 2, 12.0))
-        dist_eff = -np.minimum(4.0 * ((np.log(dist) - h.opt_logdist[hx]) / h.dist_tol[hx]) ** 2,
+        dist_eff = -np.minimum(4.0 * ((libm.log(dist) - h.opt_logdist[hx]) / h.dist_tol[hx]) ** 2,
                                20.0)
         draw_eff = cards["draw_bias"][race] * (0.5 - (draw - 1) / (declared[local] - 1))
         fit_eff = np.where(runs == 0, -3.0,
-                           -np.minimum(2.5 * np.log(np.maximum(gap, 1) / 28.0) ** 2, 10.0))
+                           -np.minimum(2.5 * libm.log(np.maximum(gap, 1) / 28.0) ** 2, 10.0))
         mu = (ability + people.trainer_skill[trainer] + people.trainer_form[d, trainer]
               + people.jockey_skill[jockey] + going_eff + dist_eff + draw_eff + fit_eff
               - (lbs - 126.0))
