@@ -24,7 +24,6 @@ SIGNALS = [c for c in scoring_bulk.SIGNAL_COLUMNS if c not in ("as_of", "run_id"
 DQ = [c for c in scoring_bulk.DQ_COLUMNS if c != "run_id"]
 
 
-
 def prepare_day_floor(conn: psycopg.Connection, day: dt.date, base_run: int,
                       as_of: dt.datetime | str, feature_read: Callable[[], object]
                       ) -> Callable[[], None]:

@@ -21,7 +21,6 @@ STORE = "modeling.feature_store"
 SCRATCH = "bench_floor"
 
 
-
 def _name(table: str) -> sql.Composable:
     return sql.Identifier(*table.split("."))
 

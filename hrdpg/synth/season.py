@@ -64,7 +64,7 @@ def run_season(cfg: SynthConfig, rng: np.random.Generator, cards: dict[str, Arr]
             raise ValueError(f"day {d}: {cand.size} horses free for {n_slots} slots; "
                              "raise n_horses")
         g = gap_all[cand]
-        w = np.where(h.runs[cand] == 0, 0.4, 1.0 - np.exp(-(g - 6.0) / 14.0))
+        w = np.where(h.runs[cand] == 0, 0.4, 1.0 - libm.exp(-(g - 6.0) / 14.0))
         keys = libm.log(w) + rng.gumbel(size=cand.size)
         # argpartition leaves the top n_slots in an order that depends on the CPU (its SIMD
         # kernels), and the draws below follow that order: sorted, the world is the same everywhere.
