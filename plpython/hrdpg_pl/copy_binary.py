@@ -3,9 +3,11 @@ Python object per value.
 
 A stream is the 19-byte header, then per row an int16 field count and per field an int32
 length (-1 = NULL, no bytes) and the value in the type's binary send format, then an int16 -1.
-Rows are assembled for all rows at once: field lengths give every field's offset, and each
-column's bytes are scattered into one buffer. Used by the backfill's publish (COPY FROM a file
-the backend writes) and by the external benchmark path (COPY FROM STDIN).
+Rows are assembled a block at a time: every field gets a fixed slot in a [rows, width] byte
+matrix (its length, then its widest value in the block), filled by whole-column copies, and a
+mask of the bytes each row really uses squeezes the slots into the stream. Used by the
+backfill's publish (COPY FROM a file the backend writes) and by the external benchmark path
+(COPY FROM STDIN).
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ PG_EPOCH_DAYS = 10957  # 2000-01-01 - 1970-01-01
 PG_EPOCH_US = PG_EPOCH_DAYS * 86_400 * 1_000_000
 TEXT_OID = 25
 U8 = npt.NDArray[np.uint8]
+# Rows per block, and the most bytes a block's matrix may take: a few MB, cache-sized work.
+BLOCK_ROWS = 16384
+BLOCK_BYTES = 1 << 23
 
 
 @dataclass(frozen=True)
@@ -31,22 +36,29 @@ class Field:
     """One column of a stream: per row its bytes, NULL where null is True.
 
     Dense: data is [rows, width] uint8, of which a row uses its first sizes[row] bytes (a
-    fixed-width type uses them all). Loose: parts holds each row's bytes (None = NULL), for
-    long values of any length; loose fields come after the dense ones in a stream."""
+    fixed-width type uses them all). Loose: blob holds the non-NULL rows' bytes back to back in
+    row order and sizes[row] is each row's share (0 for NULL), for long values of any length."""
 
     null: npt.NDArray[np.bool_]
     data: U8 | None = None
     sizes: npt.NDArray[np.int64] | None = None
-    parts: list[bytes | None] | None = None
+    blob: U8 | None = None
 
     def __len__(self) -> int:
         return int(self.null.size)
 
     def payload(self) -> npt.NDArray[np.int64]:
         """Payload bytes per row (0 for NULL)."""
-        assert self.data is not None
+        if self.data is None:
+            assert self.sizes is not None
+            return np.where(self.null, 0, self.sizes)
         full = np.full(len(self), self.data.shape[1], dtype=np.int64)
         return np.where(self.null, 0, full if self.sizes is None else self.sizes)
+
+    @property
+    def varies(self) -> bool:
+        """Do rows use different numbers of bytes (NULLs, or values of several lengths)?"""
+        return self.data is None or self.sizes is not None or bool(self.null.any())
 
 
 def _fixed(values: npt.ArrayLike, dtype: str, null: npt.ArrayLike | None) -> Field:
@@ -110,8 +122,19 @@ def text(values: Sequence[str | None]) -> Field:
 
 def jsonb(values: Sequence[str | None]) -> Field:
     """Loose, from JSON texts: jsonb's binary format is a version byte (1) and the text."""
-    return Field(np.fromiter((v is None for v in values), dtype=bool, count=len(values)),
-                 parts=[None if v is None else b"\x01" + v.encode() for v in values])
+    null = np.fromiter((v is None for v in values), dtype=bool, count=len(values))
+    texts = [v for v in values if v is not None]
+    # One join and one encode for the whole column: prefixing every text with the version
+    # byte is joining them with it.
+    joined = "\x01" + "\x01".join(texts) if texts else ""
+    raw = joined.encode()
+    if len(raw) == len(joined):  # ASCII: a text's bytes are its characters
+        each = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    else:
+        each = np.fromiter((len(t.encode()) for t in texts), dtype=np.int64, count=len(texts))
+    sizes = np.zeros(len(values), dtype=np.int64)
+    sizes[~null] = each + 1
+    return Field(null, sizes=sizes, blob=np.frombuffer(raw, dtype=np.uint8))
 
 
 def _text_array_bytes(items: tuple[str, ...]) -> bytes:
@@ -162,41 +185,58 @@ def numeric(values: npt.ArrayLike, scale: int) -> Field:
 
 
 def encode(fields: Sequence[Field]) -> bytes:
-    """The whole stream (header, rows, trailer) for fields of equal length, dense first."""
+    """The whole stream (header, rows, trailer) for fields of equal length."""
     n = len(fields[0]) if fields else 0
     if any(len(f) != n for f in fields):
         raise ValueError("copy_binary: every field needs one value per row")
-    dense = [f for f in fields if f.data is not None]
-    loose = [f for f in fields if f.data is None]
-    if any(f.data is None for f in fields[:len(dense)]):
-        raise ValueError("copy_binary: loose fields must come after the dense ones")
-    # Dense part of every row in one [rows, width] matrix: the field count, then per field
-    # its length and bytes at the offset the earlier fields' sizes give.
-    width = 2 + sum(4 + (f.data.shape[1] if f.data is not None else 0) for f in dense)
-    mat = np.zeros(n * width, dtype=np.uint8)
-    count = np.array([len(fields)], dtype=">i2").view(np.uint8)
-    row0 = np.arange(n, dtype=np.int64) * width
-    mat[row0], mat[row0 + 1] = count[0], count[1]
-    at = row0 + 2
-    for f in dense:
-        assert f.data is not None
-        size = f.payload()
-        length = np.where(f.null, -1, size).astype(">i4").view(np.uint8).reshape(n, 4)
-        for b in range(4):
-            mat[at + b] = length[:, b]
-        for b in range(f.data.shape[1]):  # bytes past a row's size are overwritten or cut
-            mat[at + 4 + b] = f.data[:, b]
-        at = at + 4 + size
-    used = (at - row0).tolist()
-    flat = mat.tobytes()
+    cols = _Columns(fields)
     out = [HEADER]
-    if not loose:
-        out += [flat[i * width:i * width + u] for i, u in enumerate(used)]
-    else:
-        tails = [[b"\xff\xff\xff\xff" if p is None else len(p).to_bytes(4, "big") + p
-                  for p in (f.parts or [])] for f in loose]
-        for i, u in enumerate(used):
-            out.append(flat[i * width:i * width + u])
-            out.extend(t[i] for t in tails)
+    for lo in range(0, n, BLOCK_ROWS):
+        cols.rows(lo, min(n, lo + BLOCK_ROWS), out)
     out.append(TRAILER)
     return b"".join(out)
+
+
+class _Columns:
+    """The fields' per-row lengths and loose offsets, computed once for every block."""
+
+    def __init__(self, fields: Sequence[Field]) -> None:
+        self.fields = fields
+        self.sizes = [f.payload() for f in fields]
+        self.lengths = [np.where(f.null, -1, s).astype(">i4").view(np.uint8).reshape(-1, 4)
+                        for f, s in zip(fields, self.sizes, strict=True)]
+        self.starts = [None if f.data is not None else np.concatenate(([0], np.cumsum(s)))
+                       for f, s in zip(fields, self.sizes, strict=True)]
+        self.varies = [f.varies for f in fields]
+        self.count = np.array([len(fields)], dtype=">i2").view(np.uint8)
+
+    def rows(self, lo: int, hi: int, out: list[bytes]) -> None:
+        """Append rows lo..hi-1 to out; a block whose matrix would pass BLOCK_BYTES (a long
+        loose value) is halved, down to single rows."""
+        widths = [f.data.shape[1] if f.data is not None else int(s[lo:hi].max(initial=0))
+                  for f, s in zip(self.fields, self.sizes, strict=True)]
+        width = 2 + sum(4 + w for w in widths)
+        if (hi - lo) * width > BLOCK_BYTES and hi - lo > 1:
+            mid = (lo + hi) // 2
+            self.rows(lo, mid, out)
+            self.rows(mid, hi, out)
+            return
+        mat = np.empty((hi - lo, width), dtype=np.uint8)
+        keep = np.ones((hi - lo, width), dtype=bool)
+        mat[:, :2] = self.count
+        at = 2
+        for f, size, length, start, varies, w in zip(self.fields, self.sizes, self.lengths,
+                                                     self.starts, self.varies, widths,
+                                                     strict=True):
+            mat[:, at:at + 4] = length[lo:hi]
+            slot = slice(at + 4, at + 4 + w)
+            used = np.arange(w, dtype=np.int32) < size[lo:hi, None] if varies else None
+            if f.data is not None:
+                mat[:, slot] = f.data[lo:hi]
+            else:  # a boolean-mask assignment fills in row order: each row gets its bytes
+                assert f.blob is not None and start is not None and used is not None
+                mat[:, slot][used] = f.blob[start[lo]:start[hi]]
+            if used is not None:
+                keep[:, slot] = used
+            at += 4 + w
+        out.append(mat[keep].tobytes())

@@ -40,7 +40,7 @@ SIGNAL_COLUMNS = (
     "p_model", "p_place", "ew_places", "ew_fraction", "fair_win_odds", "fair_place_odds",
     "best_win_odds", "best_odds_source", "best_odds_at", "edge_win", "edge_each_way",
     "kelly_fraction", "stake_fraction", "liquidity_ok", "stake_withheld", "feature_version",
-    "alias", "reasons_json")  # the long values last (copy_binary: loose after dense)
+    "alias", "reasons_json")
 DQ_COLUMNS = ("run_id", "race_id", "check_name", "passed", "blocked", "details")
 EW_FRACTION_SCALE = 3  # signals.ew_fraction numeric(4, 3)
 

@@ -76,6 +76,13 @@ CREATE TABLE IF NOT EXISTS racing.odds (
 );
 COMMENT ON TABLE racing.odds IS
     'Timestamped price snapshots per runner and source; best and closing odds derive from here.';
+-- A race's first and newest valid price (the DQ gate's price facts, per race and per earlier race
+-- of its course) in an index-only scan that stops at the first match; the primary key leads with
+-- horse_id after race_id, so it reads every quote of the race.
+CREATE INDEX IF NOT EXISTS odds_race_observed_idx
+    ON racing.odds (race_id, observed_at) INCLUDE (decimal_odds);
+COMMENT ON INDEX racing.odds_race_observed_idx IS
+    'First and newest valid price of a race by index-only scan (scoring''s price facts).';
 
 -- Upgrades of databases made before a CHECK widened (CREATE TABLE IF NOT EXISTS keeps the old):
 -- 'tote' (pari-mutuel pools, e.g. HKJC) joined the odds source kinds.
