@@ -8,7 +8,7 @@ from typing import Any
 import psycopg
 
 from hrdpg.config import Settings
-from hrdpg.contract import absent_optional_data, check_source_views
+from hrdpg.contract import absent_optional_data, check_source_views, odds_index_warning
 from hrdpg.db import connect
 from hrdpg.errors import HrdpgError
 from hrdpg.serverenv import engine_source_hash
@@ -71,6 +71,9 @@ def run(settings: Settings) -> Report:
         else:
             report.problems.extend(check_source_views(conn))
             report.warnings.extend(absent_optional_data(conn))
+            odds = odds_index_warning(conn)
+            if odds:
+                report.warnings.append(odds)
             _signals_default(conn, report)
     return report
 

@@ -49,3 +49,11 @@ def test_doctor_says_what_absent_optional_data_would_feed(db: Settings) -> None:
     assert len(details) == 1  # the rail is there; the name and band are not
     assert "rows): race_name, rating_band_low, rating_band_high; it would feed" in details[0]
     assert "rating_band_pos" in details[0]  # the feature the band feeds
+
+
+def test_doctor_warns_when_no_index_serves_a_races_first_price(db: Settings) -> None:
+    assert not any("src_odds" in w for w in doctor.run(db).warnings)
+    with psycopg.connect(db.conninfo()) as conn:
+        conn.execute("DROP INDEX racing.odds_race_observed_idx")
+    assert any("CREATE INDEX ON <odds table> (race_id, observed_at)" in w
+               for w in doctor.run(db).warnings)
