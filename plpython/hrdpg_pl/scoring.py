@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from hrdpg_pl import model_cache, price_facts, scoring_bulk, scoring_fetch, scoring_publish
+from hrdpg_pl import model_cache, price_facts, scoring_fetch, scoring_publish
 from hrdpg_pl.info import source_hash
 from hrdpg_pl.model_cache import LoadedModel, ModelInfo, prepared
 from hrdpg_pl.risk_defaults import DEFAULT_CAPS, DEFAULT_PROFILE, KellyCaps
@@ -278,7 +278,13 @@ def score_dates(plpy: Any, run_id: int, date_from: str, date_to: str, as_of: str
             stats.races_blocked += blocked
             passed = races.n - blocked
     t0 = time.perf_counter()
-    if bulk and not only_changed and scoring_bulk.can_copy(plpy, batch):
+    use_copy = False
+    if bulk and not only_changed:
+        # Imported here: only a backfill writes by COPY, and its imports (tempfile, pathlib,
+        # decimal: about 10 ms) would be paid by every new backend's score_day and reprice_day.
+        from hrdpg_pl import scoring_bulk
+        use_copy = scoring_bulk.can_copy(plpy, batch)
+    if use_copy:
         written = scoring_bulk.write(plpy, batch, gates, check_once)  # dq_results too
         stats.tick("copy", time.perf_counter() - t0)  # the stage name says which path ran
     else:
