@@ -48,10 +48,15 @@ EW_FRACTION_SCALE = 3  # signals.ew_fraction numeric(4, 3)
 # insert trigger whose firing depends on session_replication_role (on the tables or their
 # partitions): replica mode skips the origin-mode ones ('O') and fires the replica-only ones
 # ('R'). Triggers enabled always ('A', as signals_newest_advance) fire on both paths. tgtype
-# bit 4 is TRIGGER_TYPE_INSERT.
+# bit 4 is TRIGGER_TYPE_INSERT. The key includes race_date, signals' partition key: the
+# chunk's first and last date ($5, $6) prune signals to the chunk's months when planning
+# (without them every race probed every month's partition: ~0.2 s a chunk on 5 years).
 PRECHECK_SQL = """
-SELECT EXISTS (SELECT 1 FROM unnest($1::int8[], $2::timestamptz[]) AS k(race_id, as_of)
+SELECT EXISTS (SELECT 1 FROM unnest($1::int8[], $2::timestamptz[], $4::date[])
+                                 AS k(race_id, as_of, race_date)
                  JOIN modeling.signals s ON s.as_of = k.as_of AND s.race_id = k.race_id
+                                        AND s.race_date = k.race_date
+                                        AND s.race_date BETWEEN $5 AND $6
                 WHERE s.model_id = ANY($3::int8[])) AS conflict,
        EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t
                 WHERE NOT t.tgisinternal AND t.tgenabled IN ('O', 'R')
@@ -172,9 +177,11 @@ def _copy(plpy: Any, table: str, columns: tuple[str, ...], fields: list[cb.Field
 
 def can_copy(plpy: Any, batch: SignalBatch) -> bool:
     r = batch.races
+    first, last = (min(r.race_date), max(r.race_date)) if r.n else (None, None)
     got = plpy.execute(prepared(plpy, "bulk_precheck", PRECHECK_SQL,
-                                ["int8[]", "timestamptz[]", "int8[]"]),
-                       [r.race_id.tolist(), r.as_of, [m for m, _ in batch.models]])[0]
+                                ["int8[]", "timestamptz[]", "int8[]", "date[]", "date", "date"]),
+                       [r.race_id.tolist(), r.as_of, [m for m, _ in batch.models],
+                        r.race_date, first, last])[0]
     return not (got["conflict"] or got["triggers"])
 
 

@@ -85,6 +85,23 @@ def test_copy_publish_writes_the_upsert_rows(
     assert by_copy == by_upsert
 
 
+def test_a_rerun_takes_the_upsert_and_writes_the_same_rows(
+        synth_db: Settings, synth_conn: psycopg.Connection, server: ServerHandle,
+        synth_template: str) -> None:
+    """A range scored again at the same as_of finds its keys taken: the COPY would fail on the
+    unique key, so the precheck must see them (in their race_date's partition) and upsert."""
+    install(synth_conn, trained(server, synth_template))
+    synth_conn.execute("SELECT modeling.refresh_features(%s, %s)", (TEST_FROM, TO))
+    synth_conn.commit()
+    backfill(synth_db)
+    first, _ = published(synth_conn)
+    assert publish_path(synth_conn) == {"copy"}
+    backfill(synth_db)
+    assert publish_path(synth_conn) == {"upsert"}
+    again, _ = published(synth_conn)
+    assert again == first and len(first) > 0
+
+
 def test_copy_publish_keeps_the_foreign_keys(
         synth_db: Settings, synth_conn: psycopg.Connection, server: ServerHandle,
         synth_template: str) -> None:
