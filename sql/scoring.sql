@@ -151,7 +151,7 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET jit = off  -- a day's queries are small: JIT compiled for 280 ms to save nothing
 AS $$
-from hrdpg_pl.scoring import score_chunk
+from hrdpg_pl.scoring_range import score_chunk
 return score_chunk(plpy, run_id, from_date, to_date, as_of, alias, bool(challengers),
                    float(max_null_share), refresh_features is not False, reasons is not False)
 $$;

@@ -18,7 +18,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from hrdpg_pl import model_cache, price_facts, scoring, scoring_fetch, scoring_publish
+from hrdpg_pl import (
+    model_cache,
+    price_facts,
+    scoring,
+    scoring_fetch,
+    scoring_guards,
+    scoring_publish,
+)
 from hrdpg_pl.model_cache import ModelInfo, prepared
 from hrdpg_pl.scoring_dq import PRICE_HISTORY_DAYS
 from hrdpg_pl.scoring_model import gate_and_price, market_feature, win_probabilities
@@ -138,14 +145,14 @@ def reprice_day(plpy: Any, race_date: str, as_of: str, alias: str, wait: bool,
     """Returns the runner signals published for the alias (0 when skipped)."""
     t_start = time.perf_counter()
     params: dict[str, Any] = {"as_of": as_of, "alias": alias, "wait": wait}
-    scoring.check_as_of(plpy, "reprice_day", as_of)
-    if not scoring.lock_dates(plpy, [race_date], wait):
+    scoring_guards.check_as_of(plpy, "reprice_day", as_of)
+    if not scoring_guards.lock_dates(plpy, [race_date], wait):
         scoring_publish.skip_run(plpy, "reprice_day", race_date,
                                  {**params, "reason": "another scoring call holds this date"},
                                  triggered_by)
         return 0
     info, _ = model_cache.resolve(plpy, alias, False)
-    scoring.check_engine_modules(plpy)
+    scoring_guards.check_engine_modules(plpy)
     reason, base = why_full(plpy, info, race_date, alias)
     if base is None:
         return scoring.score_day(plpy, race_date, as_of, alias, True, True, 0.5, triggered_by,

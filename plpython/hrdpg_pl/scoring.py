@@ -1,4 +1,5 @@
-"""modeling.score_day / score_chunk: score a date range in the database, in one transaction.
+"""modeling.score_day, and the scoring of a date range that score_range's chunks share
+(scoring_range): in the database, in one transaction.
 
 Order: per-date advisory lock -> models by alias (cached sessions) -> refresh_features ->
 packed feature rows -> best odds -> per model: infer, normalise, DQ gate, price, explain ->
@@ -16,17 +17,13 @@ from typing import Any
 import numpy as np
 
 from hrdpg_pl import model_cache, price_facts, scoring_fetch, scoring_publish
-from hrdpg_pl.info import source_hash
 from hrdpg_pl.model_cache import LoadedModel, ModelInfo, prepared
 from hrdpg_pl.risk_defaults import DEFAULT_CAPS, DEFAULT_PROFILE, KellyCaps
 from hrdpg_pl.scoring_dq import HISTORY_STAGES, PRICE_HISTORY_DAYS
+from hrdpg_pl.scoring_guards import check_as_of, check_engine_modules, fail, lock_dates
 from hrdpg_pl.scoring_model import Scored, score
 from hrdpg_pl.scoring_publish import SignalBatch
 
-LOCK_SQL = ("SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('hrdpg.score_day'), "
-            "($1::date - date '2000-01-01'))")
-TRY_LOCK_SQL = ("SELECT pg_catalog.pg_try_advisory_xact_lock(pg_catalog.hashtext("
-                "'hrdpg.score_day'), ($1::date - date '2000-01-01')) AS ok")
 # The per-race cap is a money limit of the profile; as a fraction it is of the bankroll the
 # profile has now (risk_state's bankroll_now), the one propose_bets sizes with.
 CAPS_SQL = """
@@ -72,44 +69,6 @@ class Stats:
         return {"races_unchanged": self.races_unchanged, "rows_unchanged": self.rows_unchanged}
 
 
-def _fail(plpy: Any, message: str, hint: str, sqlstate: str = "55000") -> None:
-    """Raise an ERROR with a hint; 55000 = object_not_in_prerequisite_state."""
-    plpy.error(message, hint=hint, sqlstate=sqlstate)
-
-
-def check_engine_modules(plpy: Any) -> None:
-    """Refuse to score when these modules are not the ones the database's SQL was migrated
-    with: SQL and Python of different versions could publish without an error."""
-    installed = plpy.execute(prepared(plpy, "engine_hash",
-                                      "SELECT modeling.installed_engine_hash() AS h", []))[0]["h"]
-    mine = source_hash()
-    if mine != installed:
-        _fail(plpy, f"score: the server's engine modules ({mine or 'not installed by hrdpg'}) "
-                    f"are not the ones this database was migrated with ({installed}); "
-                    "nothing scored",
-              "Rebuild the server's modules from the migrated checkout (`hrdpg db server-env`, "
-              "or `hrdpg db migrate` on the embedded cluster) and reconnect.")
-
-
-def check_as_of(plpy: Any, caller: str, as_of: str) -> None:
-    """Refuse an as_of that may not stamp a publication (modeling.as_of_problem)."""
-    problem = plpy.execute(prepared(plpy, "as_of", "SELECT modeling.as_of_problem($1) AS p",
-                                    ["timestamptz"]), [as_of])[0]["p"]
-    if problem is not None:
-        _fail(plpy, f"{caller}: {problem}; nothing scored",
-              "Pass a past as_of (the default is now()).", "22023")
-
-
-def lock_dates(plpy: Any, dates: list[str], wait: bool) -> bool:
-    """Transaction-scoped lock per date, in date order (no deadlock between ranges)."""
-    for d in sorted(dates):
-        if wait:
-            plpy.execute(prepared(plpy, "lock", LOCK_SQL, ["date"]), [d])
-        elif not plpy.execute(prepared(plpy, "try_lock", TRY_LOCK_SQL, ["date"]), [d])[0]["ok"]:
-            return False
-    return True
-
-
 CATALOG_SQL = "SELECT name FROM modeling.feature_catalog"
 SKIPPED_ALERT_SQL = ("SELECT modeling.raise_alert('warning', 'model', $1, $2, $3::jsonb)")
 
@@ -135,7 +94,7 @@ def load_models(plpy: Any, alias: str, challengers: bool, stats: Stats) -> list[
     catalog = {str(r["name"]) for r in plpy.execute(prepared(plpy, "catalog", CATALOG_SQL, []))}
     problem = unusable(main, current, catalog)
     if problem is not None:
-        _fail(plpy, f"score: {main.label} cannot be scored: {problem}; nothing scored",
+        fail(plpy, f"score: {main.label} cannot be scored: {problem}; nothing scored",
               "Retrain on the current features (`hrdpg train ... --promote " + alias + "`) or "
               "roll the alias back to a model trained on them (`hrdpg models rollback --alias "
               + alias + "`).")
@@ -312,7 +271,7 @@ def score_day(plpy: Any, race_date: str, as_of: str, alias: str, challengers: bo
                               "wait": wait, "max_null_share": max_null_share, **(extra or {})}
     check_as_of(plpy, "score_day", as_of)
     if not (0.0 <= max_null_share <= 1.0):
-        _fail(plpy, f"score_day: max_null_share {max_null_share} is not in [0, 1]",
+        fail(plpy, f"score_day: max_null_share {max_null_share} is not in [0, 1]",
               "Pass a share, e.g. 0.5.", "22023")
     if not lock_dates(plpy, [race_date], wait):
         scoring_publish.skip_run(plpy, "score_day", race_date,
@@ -335,68 +294,3 @@ def score_day(plpy: Any, race_date: str, as_of: str, alias: str, challengers: bo
                                {"models": stats.models, "odds_ignored": stats.odds_ignored,
                                 **stats.unchanged()})
     return stats.rows_main
-
-
-# Stage timings are summed over the chunks, so the run row shows where the whole range went.
-CHUNK_PROGRESS_SQL = """
-UPDATE modeling.runs
-   SET rows_in = coalesce(rows_in, 0) + $2, rows_out = coalesce(rows_out, 0) + $3,
-       races_published = coalesce(races_published, 0) + $4,
-       races_blocked = coalesce(races_blocked, 0) + $5,
-       model_id = coalesce(model_id, $6),
-       params = jsonb_set(params, '{progress}', jsonb_build_object(
-           'days_done', coalesce((params #>> '{progress,days_done}')::int, 0) + $7,
-           'chunks_done', coalesce((params #>> '{progress,chunks_done}')::int, 0) + 1,
-           'last_date', $8::date, 'rows_out', coalesce(rows_out, 0) + $3)),
-       timings_ms = (SELECT coalesce(jsonb_object_agg(k, round(
-                         coalesce((timings_ms ->> k)::numeric, 0)
-                         + coalesce(($9::jsonb ->> k)::numeric, 0), 3)), '{}')
-                       FROM (SELECT jsonb_object_keys(timings_ms)
-                             UNION SELECT jsonb_object_keys($9::jsonb)) AS keys(k))
- WHERE run_id = $1 AND status = 'running'
-RETURNING run_id
-"""
-
-
-def check_run_model(plpy: Any, run_id: int, alias: str, model_id: int, date_from: str) -> None:
-    """One run, one model: a promote between two chunks of a range fails the run instead of
-    publishing a backfill half from each model."""
-    rows = plpy.execute(prepared(plpy, "run_model",
-                                 "SELECT model_id FROM modeling.runs WHERE run_id = $1",
-                                 ["int8"]), [run_id])
-    pinned = rows[0]["model_id"] if rows else None
-    if pinned is not None and int(pinned) != model_id:
-        _fail(plpy, f"score_range: {alias} moved from model {pinned} to model {model_id} "
-                    f"during run {run_id}; days before {date_from} were scored with model "
-                    f"{pinned}, nothing after",
-              f"Re-run score_range from {date_from} to score the rest with model {model_id} "
-              "(or from the first day to rescore all of it with one model).")
-
-
-def score_chunk(plpy: Any, run_id: int, date_from: str, date_to: str, as_of: str | None,
-                alias: str, challengers: bool, max_null_share: float,
-                refresh: bool = True, reasons: bool = True) -> int:
-    """One chunk of score_range under its run row; returns the signals written."""
-    t_start = time.perf_counter()
-    days = plpy.execute(prepared(plpy, "chunk_days",
-                                 "SELECT d::date::text AS d FROM generate_series($1::date, "
-                                 "$2::date, interval '1 day') d", ["date", "date"]),
-                        [date_from, date_to])
-    lock_dates(plpy, [str(r["d"]) for r in days], True)
-    stats = Stats()
-    models = load_models(plpy, alias, challengers, stats)
-    check_run_model(plpy, run_id, alias, models[0].info.model_id, date_from)
-    score_dates(plpy, run_id, date_from, date_to, as_of, models, max_null_share, stats,
-                refresh, bulk=True, reasons=reasons, check_once=True)
-    stats.tick("total", time.perf_counter() - t_start)
-    done = plpy.execute(prepared(plpy, "chunk_progress", CHUNK_PROGRESS_SQL,
-                                 ["int8", "int8", "int8", "int4", "int4", "int8", "int4",
-                                  "date", "text"]),
-                        [run_id, stats.rows_in, stats.rows_out, stats.races_published,
-                         stats.races_blocked, models[0].info.model_id, len(days), date_to,
-                         json.dumps(
-                             {k: round(v, 3) for k, v in stats.timings.items()})])
-    if not done:
-        _fail(plpy, f"score_range: run {run_id} is not running (marked abandoned or failed?)",
-              "Start a new score_range.")
-    return stats.rows_out

@@ -53,7 +53,7 @@ def waits_on_lock(conn: psycopg.Connection, pid: int, event: str) -> bool:
 
 
 def date_lock_key(day: dt.date) -> int:
-    """The second key of score_day's per-date advisory lock (hrdpg_pl.scoring.LOCK_SQL)."""
+    """The second key of score_day's per-date advisory lock (hrdpg_pl.scoring_guards.LOCK_SQL)."""
     return (day - dt.date(2000, 1, 1)).days
 
 
