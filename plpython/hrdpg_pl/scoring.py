@@ -95,9 +95,9 @@ def load_models(plpy: Any, alias: str, challengers: bool, stats: Stats) -> list[
     problem = unusable(main, current, catalog)
     if problem is not None:
         fail(plpy, f"score: {main.label} cannot be scored: {problem}; nothing scored",
-              "Retrain on the current features (`hrdpg train ... --promote " + alias + "`) or "
-              "roll the alias back to a model trained on them (`hrdpg models rollback --alias "
-              + alias + "`).")
+             "Retrain on the current features (`hrdpg train ... --promote " + alias + "`) or "
+             "roll the alias back to a model trained on them (`hrdpg models rollback --alias "
+             + alias + "`).")
     loaded = []
     for info in [main, *others]:
         problem = None if info is main else unusable(info, current, catalog)
@@ -272,7 +272,7 @@ def score_day(plpy: Any, race_date: str, as_of: str, alias: str, challengers: bo
     check_as_of(plpy, "score_day", as_of)
     if not (0.0 <= max_null_share <= 1.0):
         fail(plpy, f"score_day: max_null_share {max_null_share} is not in [0, 1]",
-              "Pass a share, e.g. 0.5.", "22023")
+             "Pass a share, e.g. 0.5.", "22023")
     if not lock_dates(plpy, [race_date], wait):
         scoring_publish.skip_run(plpy, "score_day", race_date,
                                  {**params, "reason": "another score_day holds this date"},

@@ -29,10 +29,10 @@ def check_engine_modules(plpy: Any) -> None:
     mine = source_hash()
     if mine != installed:
         fail(plpy, f"score: the server's engine modules ({mine or 'not installed by hrdpg'}) "
-                    f"are not the ones this database was migrated with ({installed}); "
-                    "nothing scored",
-              "Rebuild the server's modules from the migrated checkout (`hrdpg db server-env`, "
-              "or `hrdpg db migrate` on the embedded cluster) and reconnect.")
+                   f"are not the ones this database was migrated with ({installed}); "
+                   "nothing scored",
+             "Rebuild the server's modules from the migrated checkout (`hrdpg db server-env`, "
+             "or `hrdpg db migrate` on the embedded cluster) and reconnect.")
 
 
 def check_as_of(plpy: Any, caller: str, as_of: str) -> None:
@@ -41,7 +41,7 @@ def check_as_of(plpy: Any, caller: str, as_of: str) -> None:
                                     ["timestamptz"]), [as_of])[0]["p"]
     if problem is not None:
         fail(plpy, f"{caller}: {problem}; nothing scored",
-              "Pass a past as_of (the default is now()).", "22023")
+             "Pass a past as_of (the default is now()).", "22023")
 
 
 def lock_dates(plpy: Any, dates: list[str], wait: bool) -> bool:

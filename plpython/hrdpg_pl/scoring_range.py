@@ -43,10 +43,10 @@ def check_run_model(plpy: Any, run_id: int, alias: str, model_id: int, date_from
     pinned = rows[0]["model_id"] if rows else None
     if pinned is not None and int(pinned) != model_id:
         fail(plpy, f"score_range: {alias} moved from model {pinned} to model {model_id} "
-                    f"during run {run_id}; days before {date_from} were scored with model "
-                    f"{pinned}, nothing after",
-              f"Re-run score_range from {date_from} to score the rest with model {model_id} "
-              "(or from the first day to rescore all of it with one model).")
+                   f"during run {run_id}; days before {date_from} were scored with model "
+                   f"{pinned}, nothing after",
+             f"Re-run score_range from {date_from} to score the rest with model {model_id} "
+             "(or from the first day to rescore all of it with one model).")
 
 
 def score_chunk(plpy: Any, run_id: int, date_from: str, date_to: str, as_of: str | None,
@@ -74,5 +74,5 @@ def score_chunk(plpy: Any, run_id: int, date_from: str, date_to: str, as_of: str
                              {k: round(v, 3) for k, v in stats.timings.items()})])
     if not done:
         fail(plpy, f"score_range: run {run_id} is not running (marked abandoned or failed?)",
-              "Start a new score_range.")
+             "Start a new score_range.")
     return stats.rows_out
